@@ -1,0 +1,142 @@
+/**
+ * Errors thrown in-process by durox, each with a stable `code`.
+ *
+ * Check errors with {@link isDuroxError} rather than `instanceof`: a user module may load its
+ * own copy of durox, and the brand below is shared across copies through `Symbol.for`.
+ * Stored outcomes (what history records) are `ErrorDetails` values, never these classes.
+ */
+
+const BRAND = Symbol.for('durox.error');
+
+/** Every error code durox throws. */
+export type DuroxErrorCode =
+  | 'NONDETERMINISM'
+  | 'TIMEOUT'
+  | 'NOT_FOUND'
+  | 'INSTANCE_STILL_RUNNING'
+  | 'CANNOT_DELETE_SUB_ORCHESTRATION'
+  | 'POISON'
+  | 'LOCK_LOST'
+  | 'INVALID_INPUT'
+  | 'PROVIDER'
+  | 'SCHEMA_TOO_NEW'
+  | 'ILLEGAL_STATE'
+  | 'ORCHESTRATION_FAILED';
+
+interface DuroxErrorFields {
+  instanceId?: string;
+  executionId?: number;
+  eventId?: number;
+  cause?: unknown;
+}
+
+/** Base class of every error durox throws. */
+export class DuroxError extends Error {
+  readonly code: DuroxErrorCode;
+  readonly instanceId?: string;
+  readonly executionId?: number;
+  readonly eventId?: number;
+
+  constructor(code: DuroxErrorCode, message: string, fields: DuroxErrorFields = {}) {
+    super(message, fields.cause === undefined ? undefined : { cause: fields.cause });
+    this.code = code;
+    if (fields.instanceId !== undefined) this.instanceId = fields.instanceId;
+    if (fields.executionId !== undefined) this.executionId = fields.executionId;
+    if (fields.eventId !== undefined) this.eventId = fields.eventId;
+    Object.defineProperty(this, 'name', { value: new.target.name, enumerable: false });
+    Object.defineProperty(this, BRAND, { value: true, enumerable: false });
+  }
+}
+
+/** True when `err` is a durox error (from any copy of the package), optionally with `code`. */
+export function isDuroxError(err: unknown, code?: DuroxErrorCode): err is DuroxError {
+  if (typeof err !== 'object' || err === null || !(BRAND in err)) return false;
+  return code === undefined || (err as unknown as DuroxError).code === code;
+}
+
+/** Replayed code no longer matches recorded history. */
+export class NondeterminismError extends DuroxError {
+  constructor(message: string, fields: DuroxErrorFields = {}) {
+    super('NONDETERMINISM', message, fields);
+  }
+}
+
+/** A wait ran out of time. */
+export class TimeoutError extends DuroxError {
+  constructor(message: string, fields: DuroxErrorFields = {}) {
+    super('TIMEOUT', message, fields);
+  }
+}
+
+/** The instance (or execution) does not exist. */
+export class NotFoundError extends DuroxError {
+  constructor(message: string, fields: DuroxErrorFields = {}) {
+    super('NOT_FOUND', message, fields);
+  }
+}
+
+/** The operation needs a terminal instance (or `force`). */
+export class InstanceStillRunningError extends DuroxError {
+  constructor(message: string, fields: DuroxErrorFields = {}) {
+    super('INSTANCE_STILL_RUNNING', message, fields);
+  }
+}
+
+/** Sub-orchestrations are deleted through their root. */
+export class CannotDeleteSubOrchestrationError extends DuroxError {
+  constructor(message: string, fields: DuroxErrorFields = {}) {
+    super('CANNOT_DELETE_SUB_ORCHESTRATION', message, fields);
+  }
+}
+
+/** A message exceeded its delivery attempts. */
+export class PoisonError extends DuroxError {
+  constructor(message: string, fields: DuroxErrorFields = {}) {
+    super('POISON', message, fields);
+  }
+}
+
+/** A lease (lock token) expired, was stolen or is unknown. */
+export class LockLostError extends DuroxError {
+  constructor(message: string, fields: DuroxErrorFields = {}) {
+    super('LOCK_LOST', message, fields);
+  }
+}
+
+/** Bad arguments or options; the message names the field. */
+export class InvalidInputError extends DuroxError {
+  constructor(message: string, fields: DuroxErrorFields = {}) {
+    super('INVALID_INPUT', message, fields);
+  }
+}
+
+/** A store operation failed. `retryable` says whether trying again may succeed. */
+export class ProviderError extends DuroxError {
+  readonly operation: string;
+  readonly retryable: boolean;
+
+  constructor(operation: string, message: string, retryable: boolean, cause?: unknown) {
+    super('PROVIDER', `${operation}: ${message}`, { cause });
+    this.operation = operation;
+    this.retryable = retryable;
+  }
+}
+
+/** The store was migrated by a newer durox with a breaking change. */
+export class SchemaTooNewError extends DuroxError {
+  constructor(message: string) {
+    super('SCHEMA_TOO_NEW', message);
+  }
+}
+
+/** An API was used where it cannot work (e.g. a context method outside a turn). */
+export class IllegalStateError extends DuroxError {
+  constructor(message: string, fields: DuroxErrorFields = {}) {
+    super('ILLEGAL_STATE', message, fields);
+  }
+}
+
+/** True for provider errors that may succeed when tried again. */
+export function isRetryable(err: unknown): boolean {
+  return isDuroxError(err, 'PROVIDER') && (err as ProviderError).retryable;
+}

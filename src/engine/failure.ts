@@ -1,0 +1,139 @@
+/**
+ * Stored failure details and the one converter between thrown values and stored details.
+ *
+ * A failure that crosses the orchestration/activity boundary or lives in history is an
+ * {@link ErrorDetails} value (serialisable); it is turned back into a thrown `Error` at the
+ * `yield` that awaited it. Categories follow duroxide: application (user code), infrastructure
+ * (store or runtime), configuration (nondeterminism, unregistered code) and poison.
+ */
+
+/** Failures raised by user code: activity errors, orchestration errors, cancellation. */
+export interface ApplicationErrorDetails {
+  category: 'application';
+  kind: 'ActivityFailed' | 'OrchestrationFailed' | 'Panicked' | 'Cancelled';
+  message: string;
+  retryable: boolean;
+  /** Constructor name of the thrown value (e.g. `TypeError`), when it was an Error. */
+  type?: string;
+  /** Trimmed stack trace of the thrown value. */
+  stack?: string;
+  /** Cancellation reason (kind `Cancelled`). */
+  reason?: string;
+  cause?: ErrorDetails;
+}
+
+/** Failures of the store or the runtime itself; they never reach user code. */
+export interface InfrastructureErrorDetails {
+  category: 'infrastructure';
+  operation: string;
+  message: string;
+  retryable: boolean;
+}
+
+/** Failures of the deployed code relative to recorded history (nondeterminism, missing code). */
+export interface ConfigurationErrorDetails {
+  category: 'configuration';
+  kind: 'Nondeterminism' | 'UnregisteredOrchestration' | 'UnregisteredActivity' | 'Limit';
+  resource: string;
+  message: string;
+}
+
+/** A message that kept failing to be processed and was given up on. */
+export interface PoisonErrorDetails {
+  category: 'poison';
+  attempt_count: number;
+  max_attempts: number;
+  message_type:
+    | { kind: 'Orchestration'; instance: string; execution_id: number }
+    | { kind: 'Activity'; instance: string; execution_id: number; activity_name: string; activity_id: number };
+  message: string;
+}
+
+/** A serialisable failure, as stored in history and reported by the client. */
+export type ErrorDetails =
+  | ApplicationErrorDetails
+  | InfrastructureErrorDetails
+  | ConfigurationErrorDetails
+  | PoisonErrorDetails;
+
+const MAX_STACK_LINES = 12;
+
+function trimStack(stack: string | undefined): string | undefined {
+  if (!stack) return undefined;
+  return stack.split('\n').slice(0, MAX_STACK_LINES).join('\n');
+}
+
+function messageOf(value: unknown): string {
+  if (value instanceof Error) return value.message;
+  if (typeof value === 'string') return value;
+  try {
+    const json = JSON.stringify(value);
+    return json === undefined ? String(value) : json;
+  } catch {
+    return String(value);
+  }
+}
+
+/**
+ * Turns any thrown value into application failure details: keeps the constructor name, the
+ * message, a trimmed stack and the `cause` chain.
+ */
+export function toApplicationFailure(
+  value: unknown,
+  kind: ApplicationErrorDetails['kind'],
+  depth = 0,
+): ApplicationErrorDetails {
+  const details: ApplicationErrorDetails = { category: 'application', kind, message: messageOf(value), retryable: false };
+  if (value instanceof Error) {
+    details.type = value.constructor?.name ?? value.name;
+    const stack = trimStack(value.stack);
+    if (stack) details.stack = stack;
+    if (value.cause !== undefined && depth < 5) details.cause = toApplicationFailure(value.cause, kind, depth + 1);
+  }
+  return details;
+}
+
+/** The one-line description of a failure, as `status.error` and thrown messages show it. */
+export function displayMessage(details: ErrorDetails): string {
+  switch (details.category) {
+    case 'application':
+      if (details.kind === 'Cancelled') return `canceled: ${details.reason ?? details.message}`;
+      if (details.kind === 'Panicked') return `orchestration panicked: ${details.message}`;
+      return details.message;
+    case 'infrastructure':
+      return `infrastructure:${details.operation}: ${details.message}`;
+    case 'configuration':
+      if (details.kind === 'Nondeterminism') return `nondeterministic: ${details.message}`;
+      return details.message;
+    case 'poison':
+      return details.message;
+    default:
+      return assertNever(details);
+  }
+}
+
+/** The error a failed activity or sub-orchestration throws at the `yield` that awaited it. */
+export function failureToError(details: ErrorDetails): Error {
+  const error = new Error(displayMessage(details));
+  if (details.category === 'application' && details.type) {
+    Object.defineProperty(error, 'name', { value: details.type, enumerable: false });
+  }
+  Object.defineProperty(error, 'details', { value: details, enumerable: false });
+  return error;
+}
+
+/** Parses stored details, tolerating a bare message (older or foreign rows). */
+export function parseErrorDetails(text: string): ErrorDetails {
+  try {
+    const value = JSON.parse(text) as unknown;
+    if (value && typeof value === 'object' && 'category' in value) return value as ErrorDetails;
+  } catch {
+    // fall through
+  }
+  return { category: 'application', kind: 'OrchestrationFailed', message: text, retryable: false };
+}
+
+/** Exhaustiveness check for switches over closed unions. */
+export function assertNever(value: never): never {
+  throw new Error(`unexpected value: ${JSON.stringify(value)}`);
+}

@@ -1,0 +1,219 @@
+/**
+ * The history model: the events an execution records and the work items that travel between
+ * dispatchers. Both are plain JSON values; field names are duroxide's (snake_case) so that
+ * stored histories read the same in every tool.
+ *
+ * Payloads (`input`, `result`, `output`, `data`) are strings holding JSON text: the engine
+ * encodes user values once at the edge and never re-interprets them.
+ */
+import type { ErrorDetails } from './failure.js';
+
+/** Version of durox that wrote an event (recorded in every event for audits and upgrades). */
+export const DUROX_VERSION = '0.1.0';
+
+/** Fields every event carries. */
+export interface EventEnvelope {
+  /** 1-based position within its execution; assigned by the engine, never by a provider. */
+  event_id: number;
+  /** For completions and cancellation breadcrumbs: the event_id of the scheduling event. */
+  source_event_id?: number;
+  instance_id: string;
+  execution_id: number;
+  /** Wall-clock time of the turn that created the event (epoch ms). */
+  timestamp_ms: number;
+  durox_version?: string;
+}
+
+/** Every event kind, with its own fields. The `type` tag is the kind name. */
+export interface EventKinds {
+  OrchestrationStarted: {
+    name: string;
+    version: string;
+    input: string;
+    parent_instance?: string;
+    parent_id?: number;
+    parent_execution_id?: number;
+    /** Undelivered queue messages carried over by continue-as-new, as `[queue, data]` pairs. */
+    carry_forward_events?: [string, string][];
+    initial_custom_status?: string | null;
+  };
+  OrchestrationCompleted: { output: string };
+  OrchestrationFailed: { details: ErrorDetails };
+  OrchestrationContinuedAsNew: { input: string };
+  OrchestrationCancelRequested: { reason: string };
+  ActivityScheduled: { name: string; input: string; session_id?: string; tag?: string };
+  ActivityCompleted: { result: string };
+  ActivityFailed: { details: ErrorDetails };
+  ActivityCancelRequested: { reason: string };
+  TimerCreated: { fire_at_ms: number };
+  TimerFired: { fire_at_ms: number };
+  ExternalSubscribed: { name: string };
+  ExternalEvent: { name: string; data: string };
+  ExternalSubscribedCancelled: { reason: string };
+  QueueSubscribed: { name: string };
+  QueueEventDelivered: { name: string; data: string };
+  QueueSubscriptionCancelled: { reason: string };
+  SubOrchestrationScheduled: { name: string; instance: string; input: string; version?: string };
+  SubOrchestrationCompleted: { result: string };
+  SubOrchestrationFailed: { details: ErrorDetails };
+  SubOrchestrationCancelRequested: { reason: string };
+  OrchestrationChained: { name: string; instance: string; input: string; version?: string };
+  CustomStatusUpdated: { status: string | null };
+  KeyValueSet: { key: string; value: string; last_updated_at_ms: number };
+  KeyValueCleared: { key: string };
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type
+  KeyValuesCleared: {};
+}
+
+export type EventKind = keyof EventKinds;
+
+/** One history event of kind `K`. */
+export type EventOf<K extends EventKind> = EventEnvelope & { type: K } & EventKinds[K];
+
+/** Any history event. */
+export type HistoryEvent = { [K in EventKind]: EventOf<K> }[EventKind];
+
+/** Kinds that end an execution; always the last event. */
+export const TERMINAL_KINDS: ReadonlySet<EventKind> = new Set([
+  'OrchestrationCompleted',
+  'OrchestrationFailed',
+  'OrchestrationContinuedAsNew',
+]);
+
+export function isTerminal(event: HistoryEvent | undefined): boolean {
+  return event !== undefined && TERMINAL_KINDS.has(event.type);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Work items. Every orchestrator item names its target instance in `instance`.
+
+export interface StartOrchestrationItem {
+  type: 'StartOrchestration';
+  instance: string;
+  orchestration: string;
+  input: string;
+  /** Exact version to run; absent means the registry's latest. */
+  version?: string;
+  parent_instance?: string;
+  parent_id?: number;
+  parent_execution_id?: number;
+  execution_id: number;
+}
+
+export interface ActivityCompletedItem {
+  type: 'ActivityCompleted';
+  instance: string;
+  execution_id: number;
+  id: number;
+  result: string;
+}
+
+export interface ActivityFailedItem {
+  type: 'ActivityFailed';
+  instance: string;
+  execution_id: number;
+  id: number;
+  details: ErrorDetails;
+}
+
+export interface TimerFiredItem {
+  type: 'TimerFired';
+  instance: string;
+  execution_id: number;
+  id: number;
+  fire_at_ms: number;
+}
+
+export interface ExternalRaisedItem {
+  type: 'ExternalRaised';
+  instance: string;
+  name: string;
+  data: string;
+}
+
+export interface QueueMessageItem {
+  type: 'QueueMessage';
+  instance: string;
+  name: string;
+  data: string;
+}
+
+/** A child's completion, addressed to the parent execution that scheduled it. */
+export interface SubOrchCompletedItem {
+  type: 'SubOrchCompleted';
+  instance: string;
+  execution_id: number;
+  id: number;
+  child_instance: string;
+  result: string;
+}
+
+export interface SubOrchFailedItem {
+  type: 'SubOrchFailed';
+  instance: string;
+  execution_id: number;
+  id: number;
+  child_instance: string;
+  details: ErrorDetails;
+}
+
+export interface CancelInstanceItem {
+  type: 'CancelInstance';
+  instance: string;
+  reason: string;
+}
+
+export interface ContinueAsNewItem {
+  type: 'ContinueAsNew';
+  instance: string;
+  orchestration: string;
+  input: string;
+  version?: string;
+  carry_forward_events: [string, string][];
+  initial_custom_status?: string | null;
+  parent_instance?: string;
+  parent_id?: number;
+  parent_execution_id?: number;
+}
+
+/** Messages for the orchestrator queue. */
+export type OrchestratorWorkItem =
+  | StartOrchestrationItem
+  | ActivityCompletedItem
+  | ActivityFailedItem
+  | TimerFiredItem
+  | ExternalRaisedItem
+  | QueueMessageItem
+  | SubOrchCompletedItem
+  | SubOrchFailedItem
+  | CancelInstanceItem
+  | ContinueAsNewItem;
+
+/** The one message of the worker queue: run an activity. */
+export interface ActivityExecuteItem {
+  type: 'ActivityExecute';
+  instance: string;
+  execution_id: number;
+  /** event_id of the ActivityScheduled event. */
+  id: number;
+  name: string;
+  input: string;
+  session_id?: string;
+  tag?: string;
+}
+
+/** Encodes a user value as the JSON text stored in history (`undefined` becomes `null`). */
+export function encodePayload(value: unknown): string {
+  const json = JSON.stringify(value === undefined ? null : value);
+  return json === undefined ? 'null' : json;
+}
+
+/** Decodes stored JSON text; text that is not JSON is returned as the raw string. */
+export function decodePayload(text: string | null | undefined): unknown {
+  if (text === null || text === undefined || text === '') return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}

@@ -1,0 +1,435 @@
+/**
+ * OrchestrationContext: the API orchestration code uses. Methods that schedule work return task
+ * descriptors to `yield`; state methods (custom status, KV, tracing) act at once.
+ *
+ * The API and result shapes are duroxide-node's; additions are n-ary and nested `race` / `all`,
+ * generator objects as tasks (multi-step branches), and backoff objects in retry policies.
+ */
+import { encodePayload } from '../history.js';
+import type { RetryPolicyInput } from './retry-policy.js';
+import type {
+  ActivityTask,
+  ActivityWithRetryTask,
+  ContinueAsNewTask,
+  DequeueEventTask,
+  GetValueFromInstanceTask,
+  JoinTask,
+  NewGuidTask,
+  SelectTask,
+  StartOrchestrationTask,
+  SubOrchestrationTask,
+  Task,
+  TimerTask,
+  UtcNowTask,
+  WaitEventTask,
+} from './tasks.js';
+
+/** Log levels of `ctx.trace*`. */
+export type TraceLevel = 'info' | 'warn' | 'error' | 'debug';
+
+/** What the context needs from the execution that owns it. */
+export interface ContextHost {
+  readonly instanceId: string;
+  readonly executionId: number;
+  readonly orchestrationName: string;
+  readonly orchestrationVersion: string;
+  readonly replaying: boolean;
+  /** Throws when called outside the execution's turn, naming `method`. */
+  assertInTurn(method: string): void;
+  setCustomStatus(status: string | null): void;
+  getCustomStatus(): string | null;
+  kvSet(key: string, value: string): void;
+  kvGet(key: string): string | null;
+  kvClear(key: string): void;
+  kvClearAll(): void;
+  kvEntries(): ReadonlyMap<string, { value: string; lastUpdatedAtMs: number }>;
+  trace(level: TraceLevel, message: string): void;
+}
+
+/** Activity scheduling options. */
+export interface ActivityOptions {
+  /** Routes the activity to the worker that owns this session. */
+  sessionId?: string;
+  /** Routes the activity to workers whose tag filter accepts this tag. */
+  tag?: string;
+}
+
+function activityTask<T>(name: string, input: unknown, options: ActivityOptions = {}, typed = false): ActivityTask<T> {
+  const task: ActivityTask<T> = {
+    type: 'activity',
+    name: String(name),
+    input: encodePayload(input),
+    withTag(tag: string) {
+      task.tag = tag;
+      return task;
+    },
+  };
+  if (options.sessionId !== undefined && options.sessionId !== null) task.sessionId = String(options.sessionId);
+  if (options.tag !== undefined && options.tag !== null) task.tag = String(options.tag);
+  if (typed) task._typed = true;
+  return task;
+}
+
+function retryTask<T>(
+  name: string,
+  input: unknown,
+  retry: RetryPolicyInput,
+  sessionId: string | undefined,
+  typed: boolean,
+): ActivityWithRetryTask<T> {
+  const task: ActivityWithRetryTask<T> = {
+    type: 'activityWithRetry',
+    name: String(name),
+    input: encodePayload(input),
+    retry,
+    withTag(tag: string) {
+      task.tag = tag;
+      return task;
+    },
+  };
+  if (sessionId !== undefined && sessionId !== null) task.sessionId = String(sessionId);
+  if (typed) task._typed = true;
+  return task;
+}
+
+function subOrchestrationTask<T>(
+  name: string,
+  input: unknown,
+  fields: { instanceId?: string; version?: string | null },
+  typed = false,
+): SubOrchestrationTask<T> {
+  const task: { -readonly [K in keyof SubOrchestrationTask<T>]: SubOrchestrationTask<T>[K] } = {
+    type: 'subOrchestration',
+    name: String(name),
+    input: encodePayload(input),
+  };
+  if (fields.instanceId !== undefined) task.instanceId = String(fields.instanceId);
+  if (fields.version !== undefined && fields.version !== null) task.version = String(fields.version);
+  if (typed) task._typed = true;
+  return task;
+}
+
+function tasksOf(args: unknown[]): Task[] {
+  // race(a, b, c) and race([a, b, c]) are both accepted.
+  return (args.length === 1 && Array.isArray(args[0]) ? args[0] : args) as Task[];
+}
+
+/** The context handed to every orchestration function. */
+export class OrchestrationContext {
+  readonly #host: ContextHost;
+
+  /** @internal */
+  constructor(host: ContextHost) {
+    this.#host = host;
+  }
+
+  /** The orchestration instance id. */
+  get instanceId(): string {
+    return this.#host.instanceId;
+  }
+
+  /** The execution number: 1, then +1 for each continue-as-new. */
+  get executionId(): number {
+    return this.#host.executionId;
+  }
+
+  get orchestrationName(): string {
+    return this.#host.orchestrationName;
+  }
+
+  get orchestrationVersion(): string {
+    return this.#host.orchestrationVersion;
+  }
+
+  /** True while the code re-runs over recorded history; false once it runs past it. */
+  get isReplaying(): boolean {
+    return this.#host.replaying;
+  }
+
+  // ---- activities ---------------------------------------------------------------------------
+
+  /** Schedules an activity. Yields its result; a failure is thrown at the `yield`. */
+  scheduleActivity<T = any>(name: string, input?: unknown, options?: ActivityOptions): ActivityTask<T> {
+    return activityTask<T>(name, input, options);
+  }
+
+  /** Like `scheduleActivity`; a string result holding JSON is parsed once more. */
+  scheduleActivityTyped<T = any>(name: string, input?: unknown, options?: ActivityOptions): ActivityTask<T> {
+    return activityTask<T>(name, input, options, true);
+  }
+
+  /** Schedules an activity on the worker that owns `sessionId`. */
+  scheduleActivityOnSession<T = any>(name: string, input: unknown, sessionId: string): ActivityTask<T> {
+    return activityTask<T>(name, input, { sessionId });
+  }
+
+  scheduleActivityOnSessionTyped<T = any>(name: string, input: unknown, sessionId: string): ActivityTask<T> {
+    return activityTask<T>(name, input, { sessionId }, true);
+  }
+
+  /**
+   * Schedules an activity with retries. Backoff delays are durable timers; a per-attempt
+   * `timeoutMs` that expires fails the call at once (no further attempts).
+   */
+  scheduleActivityWithRetry<T = any>(name: string, input: unknown, retry: RetryPolicyInput): ActivityWithRetryTask<T> {
+    return retryTask<T>(name, input, retry, undefined, false);
+  }
+
+  scheduleActivityWithRetryTyped<T = any>(
+    name: string,
+    input: unknown,
+    retry: RetryPolicyInput,
+  ): ActivityWithRetryTask<T> {
+    return retryTask<T>(name, input, retry, undefined, true);
+  }
+
+  /** Retries pinned to one session. */
+  scheduleActivityWithRetryOnSession<T = any>(
+    name: string,
+    input: unknown,
+    retry: RetryPolicyInput,
+    sessionId: string,
+  ): ActivityWithRetryTask<T> {
+    return retryTask<T>(name, input, retry, sessionId, false);
+  }
+
+  scheduleActivityWithRetryOnSessionTyped<T = any>(
+    name: string,
+    input: unknown,
+    retry: RetryPolicyInput,
+    sessionId: string,
+  ): ActivityWithRetryTask<T> {
+    return retryTask<T>(name, input, retry, sessionId, true);
+  }
+
+  // ---- timers and events ---------------------------------------------------------------------
+
+  /** A durable timer; yields `null` after `delayMs` (survives restarts). */
+  scheduleTimer(delayMs: number): TimerTask {
+    return { type: 'timer', delayMs: Math.max(0, Number(delayMs) || 0) };
+  }
+
+  /** Waits for the next `raiseEvent(instance, name, data)` raised after this subscription. */
+  waitForEvent<T = any>(name: string): WaitEventTask<T> {
+    return { type: 'waitEvent', name: String(name) };
+  }
+
+  waitForEventTyped<T = any>(name: string): WaitEventTask<T> {
+    return { type: 'waitEvent', name: String(name), _typed: true };
+  }
+
+  /** Takes the next message of a FIFO event queue (messages wait until dequeued). */
+  dequeueEvent<T = any>(queue: string): DequeueEventTask<T> {
+    return { type: 'dequeueEvent', queue: String(queue) };
+  }
+
+  dequeueEventTyped<T = any>(queue: string): DequeueEventTask<T> {
+    return { type: 'dequeueEvent', queue: String(queue), _typed: true };
+  }
+
+  /** Reads a KV value of another instance (recorded, so replay sees the same value). */
+  getValueFromInstance(instanceId: string, key: string): GetValueFromInstanceTask {
+    return { type: 'getValueFromInstance', instanceId: String(instanceId), key: String(key) };
+  }
+
+  // ---- sub-orchestrations --------------------------------------------------------------------
+
+  /** Runs a child orchestration with id `<this instance>::sub::<event id>`; yields its output. */
+  scheduleSubOrchestration<T = any>(name: string, input?: unknown): SubOrchestrationTask<T> {
+    return subOrchestrationTask<T>(name, input, {});
+  }
+
+  scheduleSubOrchestrationTyped<T = any>(name: string, input?: unknown): SubOrchestrationTask<T> {
+    return subOrchestrationTask<T>(name, input, {}, true);
+  }
+
+  /** Runs a child orchestration with exactly `instanceId`. */
+  scheduleSubOrchestrationWithId<T = any>(name: string, instanceId: string, input?: unknown): SubOrchestrationTask<T> {
+    return subOrchestrationTask<T>(name, input, { instanceId });
+  }
+
+  scheduleSubOrchestrationWithIdTyped<T = any>(
+    name: string,
+    instanceId: string,
+    input?: unknown,
+  ): SubOrchestrationTask<T> {
+    return subOrchestrationTask<T>(name, input, { instanceId }, true);
+  }
+
+  /** Runs a child pinned to `version` (`null` = latest). */
+  scheduleSubOrchestrationVersioned<T = any>(
+    name: string,
+    version: string | null,
+    input?: unknown,
+  ): SubOrchestrationTask<T> {
+    return subOrchestrationTask<T>(name, input, { version });
+  }
+
+  scheduleSubOrchestrationVersionedWithId<T = any>(
+    name: string,
+    version: string | null,
+    instanceId: string,
+    input?: unknown,
+  ): SubOrchestrationTask<T> {
+    return subOrchestrationTask<T>(name, input, { version, instanceId });
+  }
+
+  /** Starts an independent orchestration (no parent link); yields `null` at once. */
+  startOrchestration(name: string, instanceId: string, input?: unknown): StartOrchestrationTask {
+    return { type: 'orchestration', name: String(name), instanceId: String(instanceId), input: encodePayload(input) };
+  }
+
+  startOrchestrationTyped(name: string, instanceId: string, input?: unknown): StartOrchestrationTask {
+    return this.startOrchestration(name, instanceId, input);
+  }
+
+  startOrchestrationVersioned(
+    name: string,
+    version: string | null,
+    instanceId: string,
+    input?: unknown,
+  ): StartOrchestrationTask {
+    const task = this.startOrchestration(name, instanceId, input);
+    return version === null || version === undefined ? task : { ...task, version: String(version) };
+  }
+
+  startOrchestrationVersionedTyped(
+    name: string,
+    version: string | null,
+    instanceId: string,
+    input?: unknown,
+  ): StartOrchestrationTask {
+    return this.startOrchestrationVersioned(name, version, instanceId, input);
+  }
+
+  // ---- deterministic values -----------------------------------------------------------------
+
+  /** A new UUID, recorded in history (the same value on replay). */
+  newGuid(): NewGuidTask {
+    return { type: 'newGuid' };
+  }
+
+  /** The current time in epoch ms, recorded in history. */
+  utcNow(): UtcNowTask {
+    return { type: 'utcNow' };
+  }
+
+  // ---- continue-as-new ----------------------------------------------------------------------
+
+  /** Ends this execution and starts a fresh one (latest version) with `input`. Never resumes. */
+  continueAsNew(input?: unknown): ContinueAsNewTask {
+    return { type: 'continueAsNew', input: encodePayload(input) };
+  }
+
+  continueAsNewTyped(input?: unknown): ContinueAsNewTask {
+    return this.continueAsNew(input);
+  }
+
+  /** Continue-as-new onto `version` (`null` = latest). */
+  continueAsNewVersioned(input: unknown, version?: string | null): ContinueAsNewTask {
+    const task = this.continueAsNew(input);
+    return version === null || version === undefined ? task : { ...task, version: String(version) };
+  }
+
+  // ---- composition --------------------------------------------------------------------------
+
+  /** Waits for every task; yields `[{ok: value} | {err: message}]` in argument order. */
+  all<T = any>(tasks: readonly (Task | Generator)[]): JoinTask<T> {
+    return { type: 'join', tasks: [...tasks] as Task[] };
+  }
+
+  allTyped<T = any>(tasks: readonly (Task | Generator)[]): JoinTask<T> {
+    return { type: 'join', tasks: [...tasks] as Task[], _typed: true };
+  }
+
+  /**
+   * Waits for the first of two or more tasks; yields `{index, value}`. The winner is the task
+   * whose completion comes first in history; the others are cancelled.
+   */
+  race<T = any>(...tasks: (Task | Generator | readonly (Task | Generator)[])[]): SelectTask<T> {
+    return { type: 'select', tasks: tasksOf(tasks) };
+  }
+
+  raceTyped<T = any>(...tasks: (Task | Generator | readonly (Task | Generator)[])[]): SelectTask<T> {
+    return { type: 'select', tasks: tasksOf(tasks), _typed: true };
+  }
+
+  // ---- custom status ------------------------------------------------------------------------
+
+  /** Publishes a status string that clients see (bumps `customStatusVersion`). */
+  setCustomStatus(status: string): void {
+    this.#host.assertInTurn('setCustomStatus');
+    this.#host.setCustomStatus(typeof status === 'string' ? status : encodePayload(status));
+  }
+
+  resetCustomStatus(): void {
+    this.#host.assertInTurn('resetCustomStatus');
+    this.#host.setCustomStatus(null);
+  }
+
+  getCustomStatus(): string | null {
+    return this.#host.getCustomStatus();
+  }
+
+  // ---- KV state -----------------------------------------------------------------------------
+
+  /** Stores a durable per-instance value (kept across continue-as-new). */
+  setValue(key: string, value: string): void {
+    this.#host.assertInTurn('setValue');
+    this.#host.kvSet(String(key), String(value));
+  }
+
+  getValue(key: string): string | null {
+    return this.#host.kvGet(String(key));
+  }
+
+  clearValue(key: string): void {
+    this.#host.assertInTurn('clearValue');
+    this.#host.kvClear(String(key));
+  }
+
+  clearAllValues(): void {
+    this.#host.assertInTurn('clearAllValues');
+    this.#host.kvClearAll();
+  }
+
+  getKvAllValues(): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const [key, entry] of this.#host.kvEntries()) out[key] = entry.value;
+    return out;
+  }
+
+  getKvAllKeys(): string[] {
+    return [...this.#host.kvEntries().keys()];
+  }
+
+  getKvLength(): number {
+    return this.#host.kvEntries().size;
+  }
+
+  /** Clears every key last written before `cutoffMs`; returns how many were cleared. */
+  pruneKvValuesUpdatedBefore(cutoffMs: number): number {
+    this.#host.assertInTurn('pruneKvValuesUpdatedBefore');
+    const stale = [...this.#host.kvEntries()].filter(([, e]) => e.lastUpdatedAtMs < cutoffMs).map(([k]) => k);
+    for (const key of stale) this.#host.kvClear(key);
+    return stale.length;
+  }
+
+  // ---- tracing (silent while replaying) ------------------------------------------------------
+
+  traceInfo(message: string): void {
+    this.#host.trace('info', String(message));
+  }
+
+  traceWarn(message: string): void {
+    this.#host.trace('warn', String(message));
+  }
+
+  traceError(message: string): void {
+    this.#host.trace('error', String(message));
+  }
+
+  traceDebug(message: string): void {
+    this.#host.trace('debug', String(message));
+  }
+}

@@ -1,0 +1,234 @@
+/**
+ * The storage contract every durox provider implements.
+ *
+ * A provider stores histories and two queues. The orchestrator queue holds messages for
+ * orchestration instances (starts, completions, timers, events); it is fetched one instance at a
+ * time under an instance-level lease, and a turn is committed with one atomic ack. The worker
+ * queue holds activity executions, fetched one at a time with peek-lock. Providers never run
+ * user code and never interpret history beyond what the ack hands them explicitly.
+ *
+ * Times are epoch milliseconds from the calling process's clock.
+ */
+import type { ActivityExecuteItem, HistoryEvent, OrchestratorWorkItem } from '../engine/history.js';
+
+/** A KV value with the turn time that last wrote it. */
+export interface KvEntry {
+  value: string;
+  lastUpdatedAtMs: number;
+}
+
+/** A locked batch of all visible messages of one instance, with its current history. */
+export interface OrchestrationItem {
+  instanceId: string;
+  /** From the instance row, or from the start message for a new instance. */
+  orchestrationName: string;
+  orchestrationVersion: string | null;
+  /** The instance's current execution id (1 for a new instance). */
+  executionId: number;
+  /** Events of the current execution, ordered by event_id. Empty for a new instance. */
+  history: HistoryEvent[];
+  /** Every message of the instance visible at fetch time, in enqueue order. */
+  messages: OrchestratorWorkItem[];
+  lockToken: string;
+  /** Highest delivery attempt among the messages (1 on first delivery). */
+  attemptCount: number;
+  /** KV state committed by previous executions (not the current one). */
+  kvSnapshot: Record<string, KvEntry>;
+  /** Set when stored history could not be decoded; `history` is then empty. */
+  historyError?: string;
+}
+
+/** A KV change made by a turn. */
+export type KvMutation =
+  | { op: 'set'; key: string; value: string; lastUpdatedAtMs: number }
+  | { op: 'clear'; key: string }
+  | { op: 'clearAll' };
+
+/** Status of an execution as the ack reports it. */
+export type ExecutionStatus = 'Running' | 'Completed' | 'Failed' | 'ContinuedAsNew';
+
+/** An orchestrator message and when it becomes visible. */
+export interface OutgoingOrchestratorItem {
+  item: OrchestratorWorkItem;
+  /** Epoch ms; absent or past means immediately. Timers use their fire time. */
+  visibleAtMs?: number;
+}
+
+/** Identifies an activity whose pending work item must be withdrawn ("lock stealing"). */
+export interface ScheduledActivityId {
+  instanceId: string;
+  executionId: number;
+  activityId: number;
+}
+
+/** Everything one orchestration turn commits, atomically. */
+export interface OrchestrationAck {
+  /** Execution the delta belongs to (current + 1 when the turn started a continue-as-new execution). */
+  executionId: number;
+  /** New events, with engine-assigned event ids; appended, never overwriting. */
+  historyDelta: HistoryEvent[];
+  workerItems: ActivityExecuteItem[];
+  orchestratorItems: OutgoingOrchestratorItem[];
+  /** Activities to withdraw from the worker queue; applied after `workerItems` are inserted. */
+  cancelledActivities: ScheduledActivityId[];
+  /**
+   * Instance and execution bookkeeping. The instance row is created only when
+   * `orchestrationName` is present (a turn that drops orphan messages passes none).
+   */
+  metadata: {
+    orchestrationName?: string;
+    orchestrationVersion?: string;
+    parentInstanceId?: string;
+    /** New status of the execution; absent leaves it Running. */
+    status?: ExecutionStatus;
+    /** Output (Completed), error details JSON (Failed) or next input (ContinuedAsNew). */
+    output?: string;
+  };
+  /** The last custom status written by the turn (`null` clears it); absent = unchanged. */
+  customStatus?: { status: string | null };
+  kvMutations: KvMutation[];
+}
+
+/** Which activity tags a worker accepts. */
+export type TagFilter =
+  | { mode: 'defaultOnly' }
+  | { mode: 'tags'; tags: string[] }
+  | { mode: 'defaultAnd'; tags: string[] }
+  | { mode: 'any' }
+  | { mode: 'none' };
+
+/** Session routing for a worker fetch. */
+export interface SessionFetchConfig {
+  ownerId: string;
+  lockTimeoutMs: number;
+}
+
+export interface FetchWorkItemOptions {
+  tagFilter: TagFilter;
+  /** Without it only items that have no session are returned. */
+  session?: SessionFetchConfig;
+}
+
+/** A locked activity execution. */
+export interface WorkItemLease {
+  item: ActivityExecuteItem;
+  lockToken: string;
+  attemptCount: number;
+}
+
+/** Instance row plus its current execution, as status queries need it. */
+export interface InstanceInfo {
+  instanceId: string;
+  orchestrationName: string;
+  orchestrationVersion: string | null;
+  currentExecutionId: number;
+  status: ExecutionStatus;
+  /** Output, error details JSON or next input, as acked. */
+  output: string | null;
+  createdAt: number;
+  updatedAt: number;
+  parentInstanceId: string | null;
+  customStatus: string | null;
+  customStatusVersion: number;
+}
+
+/** Summary of one execution. */
+export interface ExecutionInfo {
+  executionId: number;
+  status: ExecutionStatus;
+  output: string | null;
+  startedAt: number;
+  completedAt: number | null;
+  eventCount: number;
+}
+
+/** Which queue a dispatcher waits on. */
+export type QueueKind = 'orchestrator' | 'worker';
+
+/** The provider contract. All methods may reject with a `ProviderError`. */
+export interface Provider {
+  /** Short name for logs and metrics (e.g. `sqlite`). */
+  readonly name: string;
+
+  // ---- orchestrator queue -------------------------------------------------------------------
+
+  /**
+   * Locks the instance of the oldest visible message that no live lease covers, tags all its
+   * visible messages with a new lock token (attempt count +1) and returns them with the
+   * current execution's history. Returns `null` when there is no eligible work.
+   * Queue-message-only batches for instances that do not exist are deleted (orphans).
+   */
+  fetchOrchestrationItem(lockTimeoutMs: number): Promise<OrchestrationItem | null>;
+
+  /**
+   * Commits a turn in one transaction: appends history, updates instance/execution rows,
+   * enqueues work, withdraws cancelled activities, deletes the messages tagged at fetch and
+   * releases the lease. Rejects with `LockLostError` (nothing written) when the lease is
+   * unknown or expired.
+   */
+  ackOrchestrationItem(lockToken: string, ack: OrchestrationAck): Promise<void>;
+
+  /** Releases the lease without committing; messages become visible again after `delayMs`. */
+  abandonOrchestrationItem(lockToken: string, delayMs?: number, ignoreAttempt?: boolean): Promise<void>;
+
+  /** Extends a still-valid lease; rejects with `LockLostError` otherwise. */
+  renewOrchestrationItemLock(lockToken: string, extendMs: number): Promise<void>;
+
+  /** Inserts a message; never creates the instance. */
+  enqueueOrchestratorWork(item: OrchestratorWorkItem, delayMs?: number): Promise<void>;
+
+  // ---- worker queue -------------------------------------------------------------------------
+
+  /** Locks the oldest visible activity item allowed by the tag filter and session rules. */
+  fetchWorkItem(lockTimeoutMs: number, options: FetchWorkItemOptions): Promise<WorkItemLease | null>;
+
+  /**
+   * Deletes the item and enqueues its completion atomically (`null` = drop the result).
+   * Rejects with `LockLostError` when the lease expired or the item was withdrawn.
+   */
+  ackWorkItem(lockToken: string, completion: OrchestratorWorkItem | null): Promise<void>;
+
+  /** Extends a still-valid lease; `LockLostError` means the activity was cancelled or lost. */
+  renewWorkItemLock(lockToken: string, extendMs: number): Promise<void>;
+
+  /** Releases the lease; the item becomes visible again after `delayMs`. */
+  abandonWorkItem(lockToken: string, delayMs?: number, ignoreAttempt?: boolean): Promise<void>;
+
+  /** Inserts an activity item directly (tests and tools). */
+  enqueueWorkerWork(item: ActivityExecuteItem): Promise<void>;
+
+  /** Extends live session leases of these owners unless idle longer than `idleTimeoutMs`. */
+  renewSessionLocks(ownerIds: string[], extendMs: number, idleTimeoutMs: number): Promise<number>;
+
+  /** Deletes expired sessions with no queued work. */
+  cleanupOrphanedSessions(): Promise<number>;
+
+  // ---- reads --------------------------------------------------------------------------------
+
+  /** History of one execution (the latest when `executionId` is omitted); empty if unknown. */
+  readHistory(instanceId: string, executionId?: number): Promise<HistoryEvent[]>;
+
+  /** Instance row and current execution, or `null` when the instance does not exist. */
+  getInstanceInfo(instanceId: string): Promise<InstanceInfo | null>;
+
+  /** Live KV value (committed state merged with the current execution's writes). */
+  getKvValue(instanceId: string, key: string): Promise<string | null>;
+
+  /** Live KV map. */
+  getKvAllValues(instanceId: string): Promise<Record<string, string>>;
+
+  // ---- wake-ups -----------------------------------------------------------------------------
+
+  /**
+   * Resolves when work may have become available on `queue`, or after `timeoutMs`, or when
+   * `signal` aborts. Providers signal in-process enqueues at once; cross-process visibility may
+   * rely on the timeout.
+   */
+  waitForWork(queue: QueueKind, timeoutMs: number, signal?: AbortSignal): Promise<void>;
+
+  /** Resolves when the instance may have changed (an ack touched it), or after `timeoutMs`. */
+  waitForInstanceChange(instanceId: string, timeoutMs: number, signal?: AbortSignal): Promise<void>;
+
+  /** Releases connections, files and timers. */
+  close(): Promise<void>;
+}
