@@ -200,6 +200,9 @@ export interface ActivityExecuteItem {
   input: string;
   session_id?: string;
   tag?: string;
+  /** Name and version of the orchestration that scheduled it (for the activity context). */
+  orchestration_name?: string;
+  orchestration_version?: string;
 }
 
 /** Encodes a user value as the JSON text stored in history (`undefined` becomes `null`). */

@@ -157,6 +157,7 @@ export class ExecutionState implements ContextHost {
   private readonly schedules = new Map<number, ScheduleRecord>();
   /** Bound leaves that can still complete and need a breadcrumb if the execution ends first. */
   private readonly openLeaves = new Set<LeafNode>();
+  private readonly childInstances = new Map<number, string>();
   private readonly externalSubs = new Map<string, LeafNode[]>();
   private readonly queues = new Map<string, QueueState>();
   private queueSeq = 0;
@@ -302,6 +303,16 @@ export class ExecutionState implements ContextHost {
     }
     const outcome = this.conclude();
     return { delta: this.delta, outcome };
+  }
+
+  /** The instance id of the sub-orchestration scheduled at `eventId`. */
+  childInstanceOf(eventId: number): string | undefined {
+    return this.childInstances.get(eventId);
+  }
+
+  /** The OrchestrationStarted fields of this execution. */
+  get startedEvent(): EventKinds['OrchestrationStarted'] | null {
+    return this.started;
   }
 
   /** Activity schedules of this execution that have neither completed nor been cancelled. */
@@ -476,6 +487,7 @@ export class ExecutionState implements ContextHost {
       case 'timer':
       case 'subOrchestration': {
         this.schedules.set(event.event_id, { kind: leaf.kind, leaf, completed: false });
+        if (event.type === 'SubOrchestrationScheduled') this.childInstances.set(event.event_id, event.instance);
         if (!leaf.cancelled && leaf.kind !== 'timer') this.openLeaves.add(leaf);
         return;
       }

@@ -1,0 +1,180 @@
+/**
+ * Client: starts orchestrations, raises events, reads status. It talks only to the provider,
+ * so it works in any process that can reach the store, with or without a runtime.
+ */
+import { TimeoutError } from './errors.js';
+import { displayMessage, parseErrorDetails } from './failure.js';
+import type { ErrorDetails } from './failure.js';
+import { decodePayload, encodePayload } from './history.js';
+import type { Provider } from '../providers/provider.js';
+
+/** Status as clients see it (duroxide-node's shape). */
+export interface OrchestrationStatus {
+  status: 'NotFound' | 'Running' | 'Completed' | 'Failed';
+  /** Decoded output (Completed). */
+  output?: unknown;
+  /** One-line failure description (Failed). */
+  error?: string;
+  /** Structured failure (Failed): category, kind, message … */
+  failureDetails?: ErrorDetails;
+  customStatus?: string;
+  customStatusVersion: number;
+}
+
+const MAX_POLL_MS = 100;
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
+export class Client {
+  /** @internal */
+  readonly provider: Provider;
+
+  constructor(provider: Provider) {
+    this.provider = provider;
+  }
+
+  /** Starts an orchestration (latest version). Starting an id that exists has no effect. */
+  async startOrchestration(instanceId: string, orchestrationName: string, input?: unknown): Promise<void> {
+    await this.provider.enqueueOrchestratorWork({
+      type: 'StartOrchestration',
+      instance: String(instanceId),
+      orchestration: String(orchestrationName),
+      input: encodePayload(input),
+      execution_id: 1,
+    });
+  }
+
+  /** Starts an orchestration pinned to `version`. */
+  async startOrchestrationVersioned(
+    instanceId: string,
+    orchestrationName: string,
+    input: unknown,
+    version: string,
+  ): Promise<void> {
+    await this.provider.enqueueOrchestratorWork({
+      type: 'StartOrchestration',
+      instance: String(instanceId),
+      orchestration: String(orchestrationName),
+      input: encodePayload(input),
+      version: String(version),
+      execution_id: 1,
+    });
+  }
+
+  startOrchestrationTyped(instanceId: string, orchestrationName: string, input?: unknown): Promise<void> {
+    return this.startOrchestration(instanceId, orchestrationName, input);
+  }
+
+  startOrchestrationVersionedTyped(
+    instanceId: string,
+    orchestrationName: string,
+    input: unknown,
+    version: string,
+  ): Promise<void> {
+    return this.startOrchestrationVersioned(instanceId, orchestrationName, input, version);
+  }
+
+  /** Raises a one-shot event for `waitForEvent(eventName)`. */
+  async raiseEvent(instanceId: string, eventName: string, data?: unknown): Promise<void> {
+    await this.provider.enqueueOrchestratorWork({
+      type: 'ExternalRaised',
+      instance: String(instanceId),
+      name: String(eventName),
+      data: encodePayload(data),
+    });
+  }
+
+  raiseEventTyped(instanceId: string, eventName: string, data?: unknown): Promise<void> {
+    return this.raiseEvent(instanceId, eventName, data);
+  }
+
+  /** Adds a message to an instance's FIFO queue, for `dequeueEvent(queueName)`. */
+  async enqueueEvent(instanceId: string, queueName: string, data?: unknown): Promise<void> {
+    await this.provider.enqueueOrchestratorWork({
+      type: 'QueueMessage',
+      instance: String(instanceId),
+      name: String(queueName),
+      data: encodePayload(data),
+    });
+  }
+
+  enqueueEventTyped(instanceId: string, queueName: string, data?: unknown): Promise<void> {
+    return this.enqueueEvent(instanceId, queueName, data);
+  }
+
+  /** Requests cancellation; the instance ends Failed ("canceled: reason"). No-op when terminal or unknown. */
+  async cancelInstance(instanceId: string, reason = 'cancelled by client'): Promise<void> {
+    await this.provider.enqueueOrchestratorWork({ type: 'CancelInstance', instance: String(instanceId), reason });
+  }
+
+  /** Current status; `NotFound` before the first turn has run. */
+  async getStatus(instanceId: string): Promise<OrchestrationStatus> {
+    const info = await this.provider.getInstanceInfo(String(instanceId));
+    if (!info) return { status: 'NotFound', customStatusVersion: 0 };
+    const status: OrchestrationStatus = {
+      status: info.status === 'Completed' || info.status === 'Failed' ? info.status : 'Running',
+      customStatusVersion: info.customStatusVersion,
+    };
+    if (info.customStatus !== null) status.customStatus = info.customStatus;
+    if (info.status === 'Completed') status.output = decodePayload(info.output);
+    if (info.status === 'Failed') {
+      const details = parseErrorDetails(info.output ?? '');
+      status.error = displayMessage(details);
+      status.failureDetails = details;
+    }
+    return status;
+  }
+
+  /**
+   * Waits until the instance is Completed or Failed and returns its status. Rejects with a
+   * `TimeoutError` after `timeoutMs`.
+   */
+  async waitForOrchestration(instanceId: string, timeoutMs = 30_000): Promise<OrchestrationStatus> {
+    return this.pollUntil(
+      instanceId,
+      timeoutMs,
+      (s) => s.status === 'Completed' || s.status === 'Failed',
+      () => `timed out after ${timeoutMs} ms waiting for orchestration '${instanceId}'`,
+    );
+  }
+
+  /** Waits and returns the output; throws the failure as an Error. */
+  async waitForOrchestrationTyped<T = any>(instanceId: string, timeoutMs = 30_000): Promise<T> {
+    const status = await this.waitForOrchestration(instanceId, timeoutMs);
+    if (status.status === 'Failed') throw new Error(status.error);
+    return status.output as T;
+  }
+
+  /** Shared wait loop: wakes on provider change signals, falls back to polling with backoff. */
+  protected async pollUntil(
+    instanceId: string,
+    timeoutMs: number,
+    done: (status: OrchestrationStatus) => boolean,
+    timeoutMessage: () => string,
+  ): Promise<OrchestrationStatus> {
+    const deadline = Date.now() + timeoutMs;
+    let delay = 5;
+    for (;;) {
+      const status = await this.getStatus(instanceId);
+      if (done(status)) return status;
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) throw new TimeoutError(timeoutMessage(), { instanceId });
+      const controller = new AbortController();
+      const wait = Math.min(delay, remaining);
+      await Promise.race([
+        this.provider.waitForInstanceChange(instanceId, wait, controller.signal),
+        sleep(wait, controller.signal),
+      ]);
+      controller.abort();
+      delay = Math.min(delay * 2, MAX_POLL_MS);
+    }
+  }
+}

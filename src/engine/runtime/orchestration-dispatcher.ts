@@ -1,0 +1,159 @@
+/**
+ * The orchestration dispatcher: N loops that fetch locked instance batches, plan the turn and
+ * commit it with one ack, keeping the instance lease alive meanwhile.
+ */
+import { isDuroxError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
+import type { OrchestrationItem, Provider } from '../../providers/provider.js';
+import type { InstanceCache } from './instance-cache.js';
+import type { TurnPlan, TurnPlanner } from './orchestration-turn.js';
+import { fetchErrorDelayMs, keepLeaseAlive, sleep, withRetries } from './provider-calls.js';
+import type { CompiledRuntimeOptions } from './runtime-options.js';
+import { renewalIntervalMs } from './runtime-options.js';
+
+const ORCHESTRATOR_RENEWAL_BUFFER_MS = 2000;
+
+export interface DispatcherDeps {
+  provider: Provider;
+  options: CompiledRuntimeOptions;
+  logger: Logger;
+  metrics: Metrics;
+  stop: AbortSignal;
+}
+
+export class OrchestrationDispatcher {
+  constructor(
+    private readonly deps: DispatcherDeps,
+    private readonly planner: TurnPlanner,
+    private readonly cache: InstanceCache,
+  ) {}
+
+  /** One dispatcher loop; returns when the runtime stops. */
+  async run(): Promise<void> {
+    const { provider, options, stop, logger, metrics } = this.deps;
+    let errors = 0;
+    while (!stop.aborted) {
+      let item: OrchestrationItem | null;
+      try {
+        item = await provider.fetchOrchestrationItem(options.orchestratorLockTimeoutMs);
+        errors = 0;
+      } catch (err) {
+        metrics.increment('providerErrors');
+        logger.log('warn', 'fetching orchestration work failed', { error: String(err) });
+        await sleep(fetchErrorDelayMs(err, errors++), stop);
+        continue;
+      }
+      if (!item) {
+        await provider.waitForWork('orchestrator', options.dispatcherPollIntervalMs, stop);
+        continue;
+      }
+      metrics.increment('orchDispatcherItemsFetched');
+      await this.process(item);
+    }
+  }
+
+  private async process(item: OrchestrationItem): Promise<void> {
+    const { provider, options, logger } = this.deps;
+    const lease = keepLeaseAlive(
+      () => provider.renewOrchestrationItemLock(item.lockToken, options.orchestratorLockTimeoutMs),
+      renewalIntervalMs(options.orchestratorLockTimeoutMs, ORCHESTRATOR_RENEWAL_BUFFER_MS),
+      (err) => logger.log('warn', 'orchestration lease lost during turn', { instance_id: item.instanceId, error: String(err) }),
+    );
+    try {
+      let plan: TurnPlan;
+      try {
+        plan = this.planner.plan(item);
+      } catch (err) {
+        // A bug in durox itself: retry later rather than corrupt the instance.
+        logger.log('error', 'orchestration turn crashed', { instance_id: item.instanceId, error: String(err) });
+        this.cache.evict(item.instanceId);
+        await this.abandon(item, 1000);
+        return;
+      }
+      if (plan.kind === 'abandon') {
+        logger.log('warn', `orchestration turn deferred: ${plan.reason}`, {
+          instance_id: item.instanceId,
+          attempt: item.attemptCount,
+          retry_in_ms: plan.delayMs,
+        });
+        this.cache.evict(item.instanceId);
+        await this.abandon(item, plan.delayMs);
+        return;
+      }
+      await this.commit(item, plan);
+    } finally {
+      lease.stop();
+    }
+  }
+
+  private async commit(item: OrchestrationItem, plan: Extract<TurnPlan, { kind: 'ack' }>): Promise<void> {
+    const { provider, logger, metrics } = this.deps;
+    try {
+      await withRetries(
+        () => provider.ackOrchestrationItem(item.lockToken, plan.ack),
+        5,
+        () => metrics.increment('providerErrors'),
+      );
+    } catch (err) {
+      this.cache.evict(item.instanceId);
+      metrics.increment('providerErrors');
+      if (isDuroxError(err, 'LOCK_LOST')) {
+        logger.log('warn', 'orchestration turn discarded: lease lost before commit', { instance_id: item.instanceId });
+        return;
+      }
+      logger.log('error', 'committing orchestration turn failed', { instance_id: item.instanceId, error: String(err) });
+      await this.abandon(item, 50);
+      return;
+    }
+    this.record(item, plan);
+  }
+
+  private record(item: OrchestrationItem, plan: Extract<TurnPlan, { kind: 'ack' }>): void {
+    const { metrics, logger } = this.deps;
+    const { exec, handler, outcome } = plan;
+    if (!exec || !handler || !outcome) return;
+    if (plan.newInstance) metrics.increment('orchStarts');
+    for (const event of plan.ack.historyDelta) if (event.type === 'SubOrchestrationScheduled') metrics.increment('suborchestrationCalls');
+    const fields = { instance_id: item.instanceId, execution_id: exec.executionId, orchestration_name: exec.orchestrationName };
+    switch (outcome.status) {
+      case 'Running':
+        this.cache.put(item.instanceId, exec, handler);
+        return;
+      case 'Completed':
+        metrics.increment('orchCompletions');
+        logger.log('info', 'orchestration completed', fields);
+        break;
+      case 'ContinuedAsNew':
+        metrics.increment('orchContinueAsNew');
+        logger.log('info', 'orchestration continued as new', fields);
+        break;
+      case 'Failed': {
+        metrics.increment('orchFailures');
+        const category = outcome.details.category;
+        if (category === 'application') metrics.increment('orchApplicationErrors');
+        else if (category === 'infrastructure') metrics.increment('orchInfrastructureErrors');
+        else if (category === 'configuration') metrics.increment('orchConfigurationErrors');
+        else metrics.increment('orchPoison');
+        logger.log(category === 'application' ? 'warn' : 'error', 'orchestration failed', {
+          ...fields,
+          error: outcome.details.message,
+          category,
+        });
+        break;
+      }
+    }
+    this.cache.evict(item.instanceId);
+  }
+
+  private async abandon(item: OrchestrationItem, delayMs: number): Promise<void> {
+    try {
+      await this.deps.provider.abandonOrchestrationItem(item.lockToken, delayMs, false);
+    } catch (err) {
+      this.deps.logger.log('warn', 'abandoning orchestration batch failed; its lease will expire', {
+        instance_id: item.instanceId,
+        error: String(err),
+      });
+    }
+  }
+}

@@ -1,0 +1,184 @@
+/**
+ * Runtime options: duroxide-node's names, plus the core knobs it did not expose. Compiled once
+ * (validated, defaulted, frozen) when the runtime is created.
+ */
+import { z } from 'zod';
+import { InvalidInputError } from '../errors.js';
+import type { TagFilter } from '../../providers/provider.js';
+import { MAX_TAG_NAME_BYTES, MAX_WORKER_TAGS } from '../replay/limits.js';
+
+/** Which activity tags this runtime runs (duroxide-node's shapes). */
+export type TagFilterInput =
+  | 'defaultOnly'
+  | 'any'
+  | 'none'
+  | { tags: string[] }
+  | { defaultAnd: string[] };
+
+export interface RuntimeOptions {
+  /** Orchestration turns processed concurrently (0 = no orchestrations: a worker-only runtime). Default 4. */
+  orchestrationConcurrency?: number;
+  /** Activities run concurrently (0 = no activities: an orchestrator-only runtime). Default 8. */
+  workerConcurrency?: number;
+  /** Longest idle wait between polls of the store when no wake-up arrives. Default 100 ms. */
+  dispatcherPollIntervalMs?: number;
+  /** Activity lease; renewed while the activity runs. Default 30 s. */
+  workerLockTimeoutMs?: number;
+  /** Orchestration turn lease. Default 5 s. */
+  orchestratorLockTimeoutMs?: number;
+  /** Deliveries of one message before it is poisoned. Default 10. */
+  maxAttempts?: number;
+  /** How long a cancelled activity may keep running before its slot is freed. Default 10 s. */
+  activityCancellationGracePeriodMs?: number;
+  /** Live orchestrations kept in memory between turns (0 disables the cache). Default 1000. */
+  orchestrationCacheSize?: number;
+  /** Backoff for messages whose orchestration or activity is not registered (rolling deploys). */
+  unregisteredBackoff?: { baseDelayMs?: number; maxDelayMs?: number };
+  logLevel?: 'error' | 'warn' | 'info' | 'debug' | 'off';
+  logFormat?: 'json' | 'pretty' | 'compact' | string;
+  serviceName?: string;
+  serviceVersion?: string;
+  /** Distinct sessions this runtime serves at once. Default 10. */
+  maxSessionsPerRuntime?: number;
+  /** Sessions without activity for this long are released. Default 300 s. */
+  sessionIdleTimeoutMs?: number;
+  /** Session lease. Default 30 s. */
+  sessionLockTimeoutMs?: number;
+  /** Stable worker identity: sessions survive restarts and any slot can serve them. */
+  workerNodeId?: string;
+  workerTagFilter?: TagFilterInput;
+  /** Internal: flattened form used by duroxide-node ('tags' | 'defaultAnd'). */
+  workerTagFilterTags?: string[];
+}
+
+export interface CompiledRuntimeOptions {
+  readonly orchestrationConcurrency: number;
+  readonly workerConcurrency: number;
+  readonly dispatcherPollIntervalMs: number;
+  readonly workerLockTimeoutMs: number;
+  readonly orchestratorLockTimeoutMs: number;
+  readonly maxAttempts: number;
+  readonly activityCancellationGracePeriodMs: number;
+  readonly orchestrationCacheSize: number;
+  readonly unregisteredBackoff: { readonly baseDelayMs: number; readonly maxDelayMs: number };
+  readonly logLevel: 'error' | 'warn' | 'info' | 'debug' | 'off';
+  readonly logFormat: 'json' | 'pretty' | 'compact';
+  readonly serviceName: string;
+  readonly serviceVersion: string | undefined;
+  readonly maxSessionsPerRuntime: number;
+  readonly sessionIdleTimeoutMs: number;
+  readonly sessionLockTimeoutMs: number;
+  readonly workerNodeId: string | undefined;
+  readonly tagFilter: TagFilter;
+}
+
+const count = z.number().int().min(0);
+const ms = z.number().int().min(1);
+
+const schema = z
+  .object({
+    orchestrationConcurrency: count.default(4),
+    workerConcurrency: count.default(8),
+    dispatcherPollIntervalMs: ms.default(100),
+    workerLockTimeoutMs: ms.default(30_000),
+    orchestratorLockTimeoutMs: ms.default(5_000),
+    maxAttempts: z.number().int().min(1).default(10),
+    activityCancellationGracePeriodMs: z.number().int().min(0).default(10_000),
+    orchestrationCacheSize: count.default(1000),
+    unregisteredBackoff: z
+      .object({ baseDelayMs: ms.default(1000), maxDelayMs: ms.default(60_000) })
+      .default({}),
+    logLevel: z.enum(['error', 'warn', 'info', 'debug', 'off']).default('warn'),
+    logFormat: z.string().default('compact'),
+    serviceName: z.string().default('durox'),
+    serviceVersion: z.string().optional(),
+    maxSessionsPerRuntime: z.number().int().min(1).default(10),
+    sessionIdleTimeoutMs: ms.default(300_000),
+    sessionLockTimeoutMs: ms.default(30_000),
+    workerNodeId: z.string().min(1).optional(),
+    workerTagFilter: z
+      .union([
+        z.string(),
+        z.object({ tags: z.array(z.string()) }),
+        z.object({ defaultAnd: z.array(z.string()) }),
+      ])
+      .default('defaultOnly'),
+    workerTagFilterTags: z.array(z.string()).optional(),
+  })
+  .passthrough();
+
+function checkTags(tags: string[], field: string): string[] {
+  if (tags.length === 0 || tags.length > MAX_WORKER_TAGS) {
+    throw new InvalidInputError(`${field} must list 1 to ${MAX_WORKER_TAGS} tags, got ${tags.length}`);
+  }
+  for (const tag of tags) {
+    if (new TextEncoder().encode(tag).length > MAX_TAG_NAME_BYTES) {
+      throw new InvalidInputError(`${field}: tag "${tag.slice(0, 20)}…" exceeds ${MAX_TAG_NAME_BYTES} bytes`);
+    }
+  }
+  return [...tags];
+}
+
+function compileTagFilter(input: z.infer<typeof schema>): TagFilter {
+  const filter = input.workerTagFilter;
+  if (typeof filter === 'object') {
+    if ('tags' in filter) return { mode: 'tags', tags: checkTags(filter.tags, 'workerTagFilter.tags') };
+    return { mode: 'defaultAnd', tags: checkTags(filter.defaultAnd, 'workerTagFilter.defaultAnd') };
+  }
+  switch (filter) {
+    case 'any':
+      return { mode: 'any' };
+    case 'none':
+      return { mode: 'none' };
+    case 'tags':
+      return { mode: 'tags', tags: checkTags(input.workerTagFilterTags ?? [], 'workerTagFilterTags') };
+    case 'defaultAnd':
+      return { mode: 'defaultAnd', tags: checkTags(input.workerTagFilterTags ?? [], 'workerTagFilterTags') };
+    default:
+      // duroxide-node treats unknown names as the default.
+      return { mode: 'defaultOnly' };
+  }
+}
+
+/** Validates options (messages name the field) and fills defaults. */
+export function compileRuntimeOptions(options: RuntimeOptions = {}): CompiledRuntimeOptions {
+  const parsed = schema.safeParse(options ?? {});
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new InvalidInputError(`runtime option ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+  }
+  const o = parsed.data;
+  const format = o.logFormat === 'json' || o.logFormat === 'pretty' ? o.logFormat : 'compact';
+  return Object.freeze({
+    orchestrationConcurrency: o.orchestrationConcurrency,
+    workerConcurrency: o.workerConcurrency,
+    dispatcherPollIntervalMs: o.dispatcherPollIntervalMs,
+    workerLockTimeoutMs: o.workerLockTimeoutMs,
+    orchestratorLockTimeoutMs: o.orchestratorLockTimeoutMs,
+    maxAttempts: o.maxAttempts,
+    activityCancellationGracePeriodMs: o.activityCancellationGracePeriodMs,
+    orchestrationCacheSize: o.orchestrationCacheSize,
+    unregisteredBackoff: Object.freeze({ ...o.unregisteredBackoff }),
+    logLevel: o.logLevel,
+    logFormat: format,
+    serviceName: o.serviceName,
+    serviceVersion: o.serviceVersion,
+    maxSessionsPerRuntime: o.maxSessionsPerRuntime,
+    sessionIdleTimeoutMs: o.sessionIdleTimeoutMs,
+    sessionLockTimeoutMs: o.sessionLockTimeoutMs,
+    workerNodeId: o.workerNodeId,
+    tagFilter: Object.freeze(compileTagFilter(o)),
+  });
+}
+
+/** Lease renewal interval: `lease − buffer` for long leases, half the lease for short ones. */
+export function renewalIntervalMs(leaseMs: number, bufferMs: number): number {
+  if (leaseMs >= 15_000) return Math.max(1000, leaseMs - bufferMs);
+  return Math.max(1, Math.ceil(leaseMs / 2));
+}
+
+/** Delay before retrying a message whose code is not registered: base·2^min(attempt−1, 6), capped. */
+export function unregisteredDelayMs(options: CompiledRuntimeOptions, attempt: number): number {
+  const { baseDelayMs, maxDelayMs } = options.unregisteredBackoff;
+  return Math.min(baseDelayMs * 2 ** Math.min(Math.max(attempt - 1, 0), 6), maxDelayMs);
+}

@@ -1,0 +1,175 @@
+/**
+ * Runtime: hosts orchestration and activity code and runs the dispatchers against a provider.
+ */
+import { randomBytes } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
+import { Client } from '../client.js';
+import { IllegalStateError } from '../errors.js';
+import { createLogger } from '../logger.js';
+import type { Logger } from '../logger.js';
+import { Metrics } from '../metrics.js';
+import type { MetricsSnapshot } from '../metrics.js';
+import { ActivityRegistry, DEFAULT_VERSION, OrchestrationRegistry } from '../registry.js';
+import type { ActivityHandler } from '../registry.js';
+import type { OrchestrationHandler, TraceSink } from '../replay/execution.js';
+import { SYSCALL_GET_KV_VALUE } from '../replay/tasks.js';
+import type { Provider } from '../../providers/provider.js';
+import { InstanceCache } from './instance-cache.js';
+import { OrchestrationDispatcher } from './orchestration-dispatcher.js';
+import { TurnPlanner } from './orchestration-turn.js';
+import { sleep } from './provider-calls.js';
+import { compileRuntimeOptions } from './runtime-options.js';
+import type { CompiledRuntimeOptions, RuntimeOptions } from './runtime-options.js';
+import { WorkerDispatcher } from './worker-dispatcher.js';
+
+const SESSION_CLEANUP_INTERVAL_MS = 300_000;
+
+export class Runtime {
+  readonly #provider: Provider;
+  readonly #options: CompiledRuntimeOptions;
+  readonly #logger: Logger;
+  readonly #metrics = new Metrics();
+  readonly #orchestrations = new OrchestrationRegistry();
+  readonly #activities = new ActivityRegistry();
+  readonly #runtimeId = randomBytes(2).toString('hex');
+  readonly #cache: InstanceCache;
+  #stop: AbortController | null = null;
+  #loops: Promise<void>[] = [];
+  #worker: WorkerDispatcher | null = null;
+  #client: Client | null = null;
+
+  constructor(provider: Provider, options?: RuntimeOptions) {
+    this.#provider = provider;
+    this.#options = compileRuntimeOptions(options);
+    this.#logger = createLogger({ level: this.#options.logLevel, format: this.#options.logFormat });
+    this.#cache = new InstanceCache(this.#options.orchestrationCacheSize);
+    this.#activities.registerBuiltin(SYSCALL_GET_KV_VALUE, async (_ctx, input: { instance_id: string; key: string }) =>
+      this.#provider.getKvValue(input.instance_id, input.key),
+    );
+  }
+
+  /** Registers an activity: `async (ctx, input) => result`. */
+  registerActivity(name: string, handler: ActivityHandler): void {
+    this.#activities.register(name, handler);
+  }
+
+  registerActivityTyped(name: string, handler: ActivityHandler): void {
+    this.registerActivity(name, handler);
+  }
+
+  /** Registers an orchestration generator function at version 1.0.0. */
+  registerOrchestration(name: string, handler: OrchestrationHandler): void {
+    this.#orchestrations.register(name, DEFAULT_VERSION, handler);
+  }
+
+  registerOrchestrationTyped(name: string, handler: OrchestrationHandler): void {
+    this.registerOrchestration(name, handler);
+  }
+
+  /** Registers one version of an orchestration; new starts use the highest version. */
+  registerOrchestrationVersioned(name: string, version: string, handler: OrchestrationHandler): void {
+    this.#orchestrations.register(name, version, handler);
+  }
+
+  registerOrchestrationVersionedTyped(name: string, version: string, handler: OrchestrationHandler): void {
+    this.registerOrchestrationVersioned(name, version, handler);
+  }
+
+  /** The compiled options (defaults filled in). */
+  get options(): CompiledRuntimeOptions {
+    return this.#options;
+  }
+
+  /** Instance-cache statistics: hits resume live generators, misses replay history. */
+  cacheStats(): { hits: number; misses: number; size: number } {
+    return { hits: this.#cache.hits, misses: this.#cache.misses, size: this.#cache.size };
+  }
+
+  /** Starts the dispatchers and returns once they run. */
+  async start(): Promise<void> {
+    if (this.#stop) throw new IllegalStateError('runtime already started');
+    const stop = new AbortController();
+    // Every idle dispatcher loop listens on this signal.
+    setMaxListeners(0, stop.signal);
+    this.#stop = stop;
+    const deps = { provider: this.#provider, options: this.#options, logger: this.#logger, metrics: this.#metrics, stop: stop.signal };
+    const trace: TraceSink = (level, message, exec) =>
+      this.#logger.log(level, message, {
+        instance_id: exec.instanceId,
+        execution_id: exec.executionId,
+        orchestration_name: exec.orchestrationName,
+        orchestration_version: exec.orchestrationVersion,
+      });
+    const planner = new TurnPlanner(this.#orchestrations, this.#cache, this.#options, trace);
+    const orchestration = new OrchestrationDispatcher(deps, planner, this.#cache);
+    const worker = new WorkerDispatcher(deps, this.#activities, this.#runtimeId, () => this.client());
+    this.#worker = worker;
+    for (let i = 0; i < this.#options.orchestrationConcurrency; i++) this.#loops.push(this.#guard(orchestration.run()));
+    for (let i = 0; i < this.#options.workerConcurrency; i++) this.#loops.push(this.#guard(worker.run(i)));
+    if (this.#options.workerConcurrency > 0 && this.#options.tagFilter.mode !== 'none') {
+      this.#loops.push(this.#guard(this.#maintainSessions(worker, stop.signal)));
+    }
+    this.#logger.log('info', `durox runtime ${this.#runtimeId} started on provider ${this.#provider.name}`, {
+      orchestration_concurrency: this.#options.orchestrationConcurrency,
+      worker_concurrency: this.#options.workerConcurrency,
+    });
+  }
+
+  /**
+   * Stops fetching work and waits up to `timeoutMs` for turns and activities in flight. Activities
+   * still running then are cancelled and their items given back for another worker.
+   */
+  async shutdown(timeoutMs = 1000): Promise<void> {
+    const stop = this.#stop;
+    if (!stop || stop.signal.aborted) return;
+    stop.abort();
+    const drained = Promise.all(this.#loops).then(() => true);
+    const finished = await Promise.race([drained, sleep(timeoutMs).then(() => false)]);
+    if (!finished) {
+      await this.#worker?.releaseRunning();
+      await Promise.race([drained, sleep(Math.min(timeoutMs, 1000))]);
+    }
+    this.#logger.log('info', `durox runtime ${this.#runtimeId} stopped`);
+  }
+
+  /** In-process counters since start. */
+  metricsSnapshot(): MetricsSnapshot {
+    return this.#metrics.snapshot();
+  }
+
+  /** A client on this runtime's provider. */
+  client(): Client {
+    this.#client ??= new Client(this.#provider);
+    return this.#client;
+  }
+
+  async #guard(loop: Promise<void>): Promise<void> {
+    try {
+      await loop;
+    } catch (err) {
+      this.#logger.log('error', 'dispatcher loop crashed', { error: String(err) });
+    }
+  }
+
+  /** Keeps this runtime's session leases alive and sweeps orphaned sessions. */
+  async #maintainSessions(worker: WorkerDispatcher, signal: AbortSignal): Promise<void> {
+    const o = this.#options;
+    const interval = o.sessionLockTimeoutMs >= 15_000 ? Math.max(1000, o.sessionLockTimeoutMs - 5000) : Math.ceil(o.sessionLockTimeoutMs / 2);
+    const owners = [...new Set(Array.from({ length: o.workerConcurrency }, (_, i) => worker.ownerId(i)))];
+    let sinceCleanup = 0;
+    while (!signal.aborted) {
+      await sleep(interval, signal);
+      if (signal.aborted) return;
+      try {
+        await this.#provider.renewSessionLocks(owners, o.sessionLockTimeoutMs, o.sessionIdleTimeoutMs);
+        sinceCleanup += interval;
+        if (sinceCleanup >= SESSION_CLEANUP_INTERVAL_MS) {
+          sinceCleanup = 0;
+          await this.#provider.cleanupOrphanedSessions();
+        }
+      } catch (err) {
+        this.#logger.log('warn', 'renewing session leases failed', { error: String(err) });
+      }
+    }
+  }
+}

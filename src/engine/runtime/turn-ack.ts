@@ -1,0 +1,191 @@
+/**
+ * Turns the events a turn recorded into the provider ack: work for workers, messages for other
+ * instances (timers, child starts, parent notifications, cancellations), custom status and KV
+ * changes, and execution metadata.
+ */
+import type { ExecutionState, ExecutionOutcome } from '../replay/execution.js';
+import type { HistoryEvent, OrchestratorWorkItem } from '../history.js';
+import type { KvMutation, OrchestrationAck } from '../../providers/provider.js';
+
+/** Builds the ack of a turn of `exec` that recorded `delta` and ended with `outcome`. */
+export function buildAck(exec: ExecutionState, delta: HistoryEvent[], outcome: ExecutionOutcome): OrchestrationAck {
+  const started = exec.startedEvent!;
+  const instance = exec.instanceId;
+  const executionId = exec.executionId;
+  const dispatch = outcome.status !== 'Failed' || outcome.dispatch;
+  const ack: OrchestrationAck = {
+    executionId,
+    historyDelta: delta,
+    workerItems: [],
+    orchestratorItems: [],
+    cancelledActivities: [],
+    metadata: {
+      orchestrationName: started.name,
+      orchestrationVersion: started.version,
+      ...(started.parent_instance === undefined ? {} : { parentInstanceId: started.parent_instance }),
+    },
+    kvMutations: [],
+  };
+  // Syscalls (utcNow, newGuid) complete within the turn that schedules them: no worker needed.
+  const completedHere = new Set<number>();
+  for (const event of delta) if (event.type === 'ActivityCompleted') completedHere.add(event.source_event_id!);
+
+  const kv: KvMutation[] = ack.kvMutations;
+  for (const event of delta) {
+    switch (event.type) {
+      case 'ActivityScheduled':
+        if (dispatch && !completedHere.has(event.event_id)) {
+          ack.workerItems.push({
+            type: 'ActivityExecute',
+            instance,
+            execution_id: executionId,
+            id: event.event_id,
+            name: event.name,
+            input: event.input,
+            ...(event.session_id === undefined ? {} : { session_id: event.session_id }),
+            ...(event.tag === undefined ? {} : { tag: event.tag }),
+            orchestration_name: started.name,
+            orchestration_version: started.version,
+          });
+        }
+        break;
+      case 'TimerCreated':
+        if (dispatch) {
+          ack.orchestratorItems.push({
+            item: { type: 'TimerFired', instance, execution_id: executionId, id: event.event_id, fire_at_ms: event.fire_at_ms },
+            visibleAtMs: event.fire_at_ms,
+          });
+        }
+        break;
+      case 'SubOrchestrationScheduled':
+        if (dispatch) {
+          ack.orchestratorItems.push({
+            item: {
+              type: 'StartOrchestration',
+              instance: event.instance,
+              orchestration: event.name,
+              input: event.input,
+              ...(event.version === undefined ? {} : { version: event.version }),
+              parent_instance: instance,
+              parent_id: event.event_id,
+              parent_execution_id: executionId,
+              execution_id: 1,
+            },
+          });
+        }
+        break;
+      case 'OrchestrationChained':
+        if (dispatch) {
+          ack.orchestratorItems.push({
+            item: {
+              type: 'StartOrchestration',
+              instance: event.instance,
+              orchestration: event.name,
+              input: event.input,
+              ...(event.version === undefined ? {} : { version: event.version }),
+              execution_id: 1,
+            },
+          });
+        }
+        break;
+      case 'ActivityCancelRequested':
+        ack.cancelledActivities.push({ instanceId: instance, executionId, activityId: event.source_event_id! });
+        break;
+      case 'SubOrchestrationCancelRequested': {
+        const child = exec.childInstanceOf(event.source_event_id!);
+        if (child !== undefined) {
+          ack.orchestratorItems.push({ item: { type: 'CancelInstance', instance: child, reason: event.reason } });
+        }
+        break;
+      }
+      case 'CustomStatusUpdated':
+        ack.customStatus = { status: event.status };
+        break;
+      case 'KeyValueSet':
+        kv.push({ op: 'set', key: event.key, value: event.value, lastUpdatedAtMs: event.last_updated_at_ms });
+        break;
+      case 'KeyValueCleared':
+        kv.push({ op: 'clear', key: event.key });
+        break;
+      case 'KeyValuesCleared':
+        kv.push({ op: 'clearAll' });
+        break;
+      default:
+        break;
+    }
+  }
+  applyOutcome(ack, exec, outcome);
+  return ack;
+}
+
+function applyOutcome(ack: OrchestrationAck, exec: ExecutionState, outcome: ExecutionOutcome): void {
+  const started = exec.startedEvent!;
+  switch (outcome.status) {
+    case 'Running':
+      return;
+    case 'Completed':
+      ack.metadata.status = 'Completed';
+      ack.metadata.output = outcome.output;
+      notifyParent(ack, started, { kind: 'completed', result: outcome.output }, exec.instanceId);
+      return;
+    case 'Failed':
+      ack.metadata.status = 'Failed';
+      ack.metadata.output = JSON.stringify(outcome.details);
+      notifyParent(ack, started, { kind: 'failed', details: outcome.details }, exec.instanceId);
+      return;
+    case 'ContinuedAsNew':
+      ack.metadata.status = 'ContinuedAsNew';
+      ack.metadata.output = outcome.input;
+      ack.orchestratorItems.push({
+        item: {
+          type: 'ContinueAsNew',
+          instance: exec.instanceId,
+          orchestration: started.name,
+          input: outcome.input,
+          ...(outcome.version === undefined ? {} : { version: outcome.version }),
+          carry_forward_events: outcome.carryForward,
+          initial_custom_status: exec.getCustomStatus(),
+          ...parentFields(started),
+        },
+      });
+      return;
+  }
+}
+
+type Started = NonNullable<ExecutionState['startedEvent']>;
+
+function parentFields(started: Started): Partial<Record<'parent_instance' | 'parent_id' | 'parent_execution_id', never>> {
+  const fields: Record<string, unknown> = {};
+  if (started.parent_instance !== undefined) fields.parent_instance = started.parent_instance;
+  if (started.parent_id !== undefined) fields.parent_id = started.parent_id;
+  if (started.parent_execution_id !== undefined) fields.parent_execution_id = started.parent_execution_id;
+  return fields as never;
+}
+
+/** A child's terminal message to the parent execution that scheduled it. */
+export function parentNotification(
+  started: Started,
+  result: { kind: 'completed'; result: string } | { kind: 'failed'; details: import('../failure.js').ErrorDetails },
+  childInstance: string,
+): OrchestratorWorkItem | null {
+  if (started.parent_instance === undefined || started.parent_id === undefined) return null;
+  const base = {
+    instance: started.parent_instance,
+    execution_id: started.parent_execution_id ?? 1,
+    id: started.parent_id,
+    child_instance: childInstance,
+  };
+  return result.kind === 'completed'
+    ? { type: 'SubOrchCompleted', ...base, result: result.result }
+    : { type: 'SubOrchFailed', ...base, details: result.details };
+}
+
+function notifyParent(
+  ack: OrchestrationAck,
+  started: Started,
+  result: Parameters<typeof parentNotification>[1],
+  childInstance: string,
+): void {
+  const item = parentNotification(started, result, childInstance);
+  if (item) ack.orchestratorItems.push({ item });
+}

@@ -1,0 +1,209 @@
+/**
+ * The worker dispatcher: slots that fetch activity items with peek-lock, run the activity while
+ * renewing its lease, and commit the result with one ack. A lease that cannot be renewed means
+ * the activity was cancelled (its item was withdrawn) or lost: the activity is told through
+ * `ctx.isCancelled()` and its result is discarded.
+ */
+import { isDuroxError } from '../errors.js';
+import { toApplicationFailure } from '../failure.js';
+import type { ErrorDetails } from '../failure.js';
+import { decodePayload, encodePayload } from '../history.js';
+import type { OrchestratorWorkItem } from '../history.js';
+import type { ActivityRegistry } from '../registry.js';
+import type { Client } from '../client.js';
+import type { SessionFetchConfig, WorkItemLease } from '../../providers/provider.js';
+import { ActivityContext } from './activity-context.js';
+import type { DispatcherDeps } from './orchestration-dispatcher.js';
+import { fetchErrorDelayMs, keepLeaseAlive, sleep, withRetries } from './provider-calls.js';
+import { renewalIntervalMs, unregisteredDelayMs } from './runtime-options.js';
+
+const WORKER_RENEWAL_BUFFER_MS = 5000;
+
+interface Running {
+  ctx: ActivityContext;
+  lease: WorkItemLease;
+  /** Set when the runtime gave the item back during shutdown: never ack it afterwards. */
+  released: boolean;
+}
+
+export class WorkerDispatcher {
+  private readonly running = new Set<Running>();
+  /** Distinct sessions with an activity in flight on this runtime. */
+  private readonly sessionsInFlight = new Map<string, number>();
+
+  constructor(
+    private readonly deps: DispatcherDeps,
+    private readonly activities: ActivityRegistry,
+    private readonly runtimeId: string,
+    private readonly client: () => Client,
+  ) {}
+
+  /** Owner id of a slot for session affinity. */
+  ownerId(slot: number): string {
+    return this.deps.options.workerNodeId ?? `work-${slot}-${this.runtimeId}`;
+  }
+
+  /** One worker slot loop; returns when the runtime stops. */
+  async run(slot: number): Promise<void> {
+    const { provider, options, stop, logger, metrics } = this.deps;
+    let errors = 0;
+    while (!stop.aborted) {
+      let lease: WorkItemLease | null;
+      try {
+        lease = await provider.fetchWorkItem(options.workerLockTimeoutMs, {
+          tagFilter: options.tagFilter,
+          ...(this.sessionsInFlight.size < options.maxSessionsPerRuntime ? { session: this.sessionConfig(slot) } : {}),
+        });
+        errors = 0;
+      } catch (err) {
+        metrics.increment('providerErrors');
+        logger.log('warn', 'fetching activity work failed', { error: String(err) });
+        await sleep(fetchErrorDelayMs(err, errors++), stop);
+        continue;
+      }
+      if (!lease) {
+        await provider.waitForWork('worker', options.dispatcherPollIntervalMs, stop);
+        continue;
+      }
+      metrics.increment('workerDispatcherItemsFetched');
+      await this.execute(lease, slot);
+    }
+  }
+
+  /** Cancels running activities and gives their items back so another worker can take them. */
+  async releaseRunning(): Promise<void> {
+    await Promise.all(
+      [...this.running].map(async (entry) => {
+        entry.released = true;
+        entry.ctx.cancel('runtime shutting down');
+        try {
+          await this.deps.provider.abandonWorkItem(entry.lease.lockToken, 0, true);
+        } catch {
+          // The lease expires on its own.
+        }
+      }),
+    );
+  }
+
+  private sessionConfig(slot: number): SessionFetchConfig {
+    return { ownerId: this.ownerId(slot), lockTimeoutMs: this.deps.options.sessionLockTimeoutMs };
+  }
+
+  private async execute(lease: WorkItemLease, slot: number): Promise<void> {
+    const { provider, options, logger, metrics } = this.deps;
+    const { item } = lease;
+    if (lease.attemptCount > options.maxAttempts) {
+      metrics.increment('activityPoison');
+      const details: ErrorDetails = {
+        category: 'poison',
+        attempt_count: lease.attemptCount,
+        max_attempts: options.maxAttempts,
+        message_type: {
+          kind: 'Activity',
+          instance: item.instance,
+          execution_id: item.execution_id,
+          activity_name: item.name,
+          activity_id: item.id,
+        },
+        message: `poison: activity ${item.name}#${item.id} exceeded ${lease.attemptCount} attempts (max ${options.maxAttempts})`,
+      };
+      await this.ack(lease, { type: 'ActivityFailed', instance: item.instance, execution_id: item.execution_id, id: item.id, details });
+      return;
+    }
+    const handler = this.activities.resolve(item.name);
+    if (!handler) {
+      const delay = unregisteredDelayMs(options, lease.attemptCount);
+      logger.log('warn', `activity ${item.name} is not registered; retrying later`, { instance_id: item.instance, retry_in_ms: delay });
+      await provider.abandonWorkItem(lease.lockToken, delay, false).catch(() => undefined);
+      return;
+    }
+    const session = item.session_id;
+    if (session !== undefined) this.sessionsInFlight.set(session, (this.sessionsInFlight.get(session) ?? 0) + 1);
+    const ctx = new ActivityContext(item, `work-${slot}-${options.workerNodeId ?? this.runtimeId}`, logger, this.client);
+    const entry: Running = { ctx, lease, released: false };
+    this.running.add(entry);
+    const renewal = keepLeaseAlive(
+      () => provider.renewWorkItemLock(lease.lockToken, options.workerLockTimeoutMs),
+      renewalIntervalMs(options.workerLockTimeoutMs, WORKER_RENEWAL_BUFFER_MS),
+      () => ctx.cancel('activity cancelled or lease lost'),
+    );
+    try {
+      const outcome = await this.runHandler(ctx, () => handler(ctx, decodePayload(item.input)));
+      if (entry.released) return;
+      if (ctx.isCancelled()) {
+        // The orchestration no longer wants the result (or the lease is gone): drop it.
+        await this.ack(lease, null);
+        return;
+      }
+      const base = { instance: item.instance, execution_id: item.execution_id, id: item.id };
+      if (outcome.ok) {
+        metrics.increment('activitySuccess');
+        await this.ack(lease, { type: 'ActivityCompleted', ...base, result: encodePayload(outcome.value) });
+      } else {
+        metrics.increment('activityAppErrors');
+        logger.log('warn', 'activity failed', { instance_id: item.instance, activity_name: item.name, error: String(outcome.error) });
+        await this.ack(lease, { type: 'ActivityFailed', ...base, details: toApplicationFailure(outcome.error, 'ActivityFailed') });
+      }
+    } finally {
+      renewal.stop();
+      this.running.delete(entry);
+      if (session !== undefined) {
+        const left = (this.sessionsInFlight.get(session) ?? 1) - 1;
+        if (left <= 0) this.sessionsInFlight.delete(session);
+        else this.sessionsInFlight.set(session, left);
+      }
+    }
+  }
+
+  /**
+   * Runs the activity; once it is cancelled, waits at most the grace period for it to stop,
+   * then frees the slot (the activity's eventual result is ignored).
+   */
+  private async runHandler(
+    ctx: ActivityContext,
+    call: () => unknown,
+  ): Promise<{ ok: true; value: unknown } | { ok: false; error: unknown }> {
+    const run = (async () => call())().then(
+      (value) => ({ ok: true as const, value }),
+      (error: unknown) => ({ ok: false as const, error }),
+    );
+    let timer: NodeJS.Timeout | undefined;
+    const abandoned = new Promise<{ ok: false; error: unknown }>((resolve) => {
+      const onCancel = (): void => {
+        timer = setTimeout(
+          () => resolve({ ok: false, error: new Error('activity did not stop within the cancellation grace period') }),
+          this.deps.options.activityCancellationGracePeriodMs,
+        );
+        timer.unref();
+      };
+      if (ctx.signal.aborted) onCancel();
+      else ctx.signal.addEventListener('abort', onCancel, { once: true });
+    });
+    try {
+      return await Promise.race([run, abandoned]);
+    } finally {
+      if (timer) clearTimeout(timer);
+    }
+  }
+
+  private async ack(lease: WorkItemLease, completion: OrchestratorWorkItem | null): Promise<void> {
+    const { provider, logger, metrics } = this.deps;
+    try {
+      await withRetries(() => provider.ackWorkItem(lease.lockToken, completion), 5, () => metrics.increment('providerErrors'));
+    } catch (err) {
+      if (isDuroxError(err, 'LOCK_LOST')) {
+        logger.log('debug', 'activity result discarded: its item was withdrawn or its lease expired', {
+          instance_id: lease.item.instance,
+          activity_id: lease.item.id,
+        });
+        return;
+      }
+      metrics.increment('activityInfraErrors');
+      logger.log('error', 'committing activity result failed; the activity will run again', {
+        instance_id: lease.item.instance,
+        error: String(err),
+      });
+      await provider.abandonWorkItem(lease.lockToken, 100, false).catch(() => undefined);
+    }
+  }
+}

@@ -1,0 +1,45 @@
+/**
+ * durox — durable execution for TypeScript.
+ *
+ * Orchestrations are generator functions replayed deterministically from history; activities
+ * are async functions; a provider (SQLite or PostgreSQL) stores everything.
+ */
+export { Runtime } from './engine/runtime/runtime.js';
+export type { RuntimeOptions, TagFilterInput } from './engine/runtime/runtime-options.js';
+export { Client } from './engine/client.js';
+export type { OrchestrationStatus } from './engine/client.js';
+export { OrchestrationContext } from './engine/replay/context.js';
+export type { ActivityOptions, TraceLevel } from './engine/replay/context.js';
+export { ActivityContext } from './engine/runtime/activity-context.js';
+export type { ActivityHandler } from './engine/registry.js';
+export type { OrchestrationHandler } from './engine/replay/execution.js';
+export type { MetricsSnapshot } from './engine/metrics.js';
+export type { RetryPolicyInput, BackoffInput } from './engine/replay/retry-policy.js';
+export type { Task, JoinResult, RaceResult } from './engine/replay/tasks.js';
+export {
+  MAX_CUSTOM_STATUS_BYTES,
+  MAX_KV_KEYS,
+  MAX_KV_VALUE_BYTES,
+  MAX_TAG_NAME_BYTES,
+  MAX_WORKER_TAGS,
+} from './engine/replay/limits.js';
+export {
+  DuroxError,
+  isDuroxError,
+  NondeterminismError,
+  TimeoutError,
+  NotFoundError,
+  InstanceStillRunningError,
+  CannotDeleteSubOrchestrationError,
+  PoisonError,
+  LockLostError,
+  InvalidInputError,
+  ProviderError,
+  SchemaTooNewError,
+  IllegalStateError,
+} from './engine/errors.js';
+export type { DuroxErrorCode } from './engine/errors.js';
+export type { ErrorDetails } from './engine/failure.js';
+export type { HistoryEvent, EventKind } from './engine/history.js';
+export type { Provider } from './providers/provider.js';
+export { SqliteProvider } from './providers/sqlite/sqlite-provider.js';
