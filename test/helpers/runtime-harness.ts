@@ -1,0 +1,71 @@
+/**
+ * Test harness: a runtime and client over a real SQLite file in a temp directory, closed
+ * after each test.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach } from 'vitest';
+import { Client, Runtime, SqliteProvider } from '../../src/index.js';
+import type { RuntimeOptions } from '../../src/index.js';
+import type { HistoryEvent } from '../../src/engine/history.js';
+
+export interface Harness {
+  dir: string;
+  dbPath: string;
+  provider: SqliteProvider;
+  client: Client;
+  runtime: Runtime;
+  /** Opens another runtime on the same file (e.g. after a restart). */
+  newRuntime(options?: RuntimeOptions): Runtime;
+  history(instanceId: string, executionId?: number): Promise<HistoryEvent[]>;
+  kinds(instanceId: string, executionId?: number): Promise<string[]>;
+}
+
+const cleanups: (() => Promise<void>)[] = [];
+
+afterEach(async () => {
+  while (cleanups.length > 0) await cleanups.pop()!();
+});
+
+/** Fast-polling defaults so tests do not wait on idle intervals. */
+export const TEST_OPTIONS: RuntimeOptions = { dispatcherPollIntervalMs: 20, logLevel: 'off' };
+
+export async function createHarness(options: RuntimeOptions = {}): Promise<Harness> {
+  const dir = mkdtempSync(join(tmpdir(), 'durox-test-'));
+  const dbPath = join(dir, 'durox.db');
+  const provider = await SqliteProvider.open(dbPath);
+  const runtimes: Runtime[] = [];
+  const newRuntime = (opts: RuntimeOptions = {}): Runtime => {
+    const rt = new Runtime(provider, { ...TEST_OPTIONS, ...options, ...opts });
+    runtimes.push(rt);
+    return rt;
+  };
+  const runtime = newRuntime();
+  cleanups.push(async () => {
+    for (const rt of runtimes) await rt.shutdown(100);
+    await provider.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const history = (id: string, exec?: number) => provider.readHistory(id, exec);
+  return {
+    dir,
+    dbPath,
+    provider,
+    client: new Client(provider),
+    runtime,
+    newRuntime,
+    history,
+    kinds: async (id, exec) => (await history(id, exec)).map((e) => e.type),
+  };
+}
+
+/** Polls `check` until it returns true or `timeoutMs` passes. */
+export async function eventually(check: () => Promise<boolean> | boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check()) return;
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
