@@ -153,12 +153,58 @@ export class Client {
     return status.output as T;
   }
 
+  /**
+   * Waits until the custom status version exceeds `lastSeenVersion` (or the instance ends) and
+   * returns the status. Rejects with a `TimeoutError` after `timeoutMs`.
+   */
+  async waitForStatusChange(
+    instanceId: string,
+    lastSeenVersion: number,
+    pollIntervalMs = 500,
+    timeoutMs = 30_000,
+  ): Promise<OrchestrationStatus> {
+    return this.pollUntil(
+      instanceId,
+      timeoutMs,
+      (s) => s.customStatusVersion > lastSeenVersion || s.status === 'Completed' || s.status === 'Failed',
+      () => `timed out after ${timeoutMs} ms waiting for a status change of '${instanceId}'`,
+      pollIntervalMs,
+    );
+  }
+
+  /** A KV value of an instance (live: includes the running execution's writes), or `null`. */
+  async getValue(instanceId: string, key: string): Promise<string | null> {
+    return this.provider.getKvValue(String(instanceId), String(key));
+  }
+
+  /** All KV values of an instance (empty for unknown instances). */
+  async getKvAllValues(instanceId: string): Promise<Record<string, string>> {
+    return this.provider.getKvAllValues(String(instanceId));
+  }
+
+  /** Waits until `key` exists on the instance and returns its value. */
+  async waitForValue(instanceId: string, key: string, timeoutMs = 30_000): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    let delay = 5;
+    for (;;) {
+      const value = await this.getValue(instanceId, key);
+      if (value !== null) return value;
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) {
+        throw new TimeoutError(`Timed out waiting for value '${key}' on instance '${instanceId}'`, { instanceId });
+      }
+      await this.waitForChange(instanceId, Math.min(delay, remaining));
+      delay = Math.min(delay * 2, MAX_POLL_MS);
+    }
+  }
+
   /** Shared wait loop: wakes on provider change signals, falls back to polling with backoff. */
   protected async pollUntil(
     instanceId: string,
     timeoutMs: number,
     done: (status: OrchestrationStatus) => boolean,
     timeoutMessage: () => string,
+    maxPollMs = MAX_POLL_MS,
   ): Promise<OrchestrationStatus> {
     const deadline = Date.now() + timeoutMs;
     let delay = 5;
@@ -167,14 +213,18 @@ export class Client {
       if (done(status)) return status;
       const remaining = deadline - Date.now();
       if (remaining <= 0) throw new TimeoutError(timeoutMessage(), { instanceId });
-      const controller = new AbortController();
-      const wait = Math.min(delay, remaining);
-      await Promise.race([
-        this.provider.waitForInstanceChange(instanceId, wait, controller.signal),
-        sleep(wait, controller.signal),
-      ]);
-      controller.abort();
-      delay = Math.min(delay * 2, MAX_POLL_MS);
+      await this.waitForChange(instanceId, Math.min(delay, remaining));
+      delay = Math.min(delay * 2, Math.max(maxPollMs, 5));
     }
+  }
+
+  /** Sleeps up to `ms`, waking early when the provider signals a change of the instance. */
+  private async waitForChange(instanceId: string, ms: number): Promise<void> {
+    const controller = new AbortController();
+    await Promise.race([
+      this.provider.waitForInstanceChange(instanceId, ms, controller.signal),
+      sleep(ms, controller.signal),
+    ]);
+    controller.abort();
   }
 }

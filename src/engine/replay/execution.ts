@@ -27,8 +27,11 @@ import { SYSCALL_GET_KV_VALUE, SYSCALL_NEW_GUID, SYSCALL_UTC_NOW, isTask } from 
 import type { Task } from './tasks.js';
 import { checkLimits } from './limits.js';
 
-/** An orchestration function: a generator function taking the context and the decoded input. */
-export type OrchestrationHandler = (ctx: OrchestrationContext, input: any) => unknown;
+/**
+ * An orchestration function: a generator function taking the context and the decoded input.
+ * (A plain function returning a value also works; an async function is rejected at run time.)
+ */
+export type OrchestrationHandler = (ctx: OrchestrationContext, input: any) => Generator<any, any, any>;
 
 /** A KV value as the execution sees it. */
 export interface KvValue {
@@ -117,6 +120,22 @@ function typedValue(value: unknown, typed: boolean): unknown {
 function removeFrom<T>(list: T[] | undefined, item: T): void {
   const index = list?.indexOf(item) ?? -1;
   if (index >= 0) list!.splice(index, 1);
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof value === 'object' && value !== null && typeof (value as PromiseLike<unknown>).then === 'function';
+}
+
+/**
+ * Marks a Promise the code handed us (and that we refuse) as handled: otherwise its later
+ * rejection would be an unhandled rejection, which terminates a Node process.
+ */
+function ignoreRejection(value: PromiseLike<unknown>): void {
+  try {
+    void value.then(undefined, () => undefined);
+  } catch {
+    // A broken thenable: nothing to observe.
+  }
 }
 
 function describeValue(value: unknown): string {
@@ -294,7 +313,10 @@ export class ExecutionState implements ContextHost {
       }
       this.drain();
       for (const message of input.messages) {
-        if (this.halted) break;
+        if (this.halted) {
+          this.applyAfterContinueAsNew(message);
+          continue;
+        }
         this.applyMessage(message);
         this.drain();
       }
@@ -431,6 +453,21 @@ export class ExecutionState implements ContextHost {
     }
   }
 
+  /**
+   * Continue-as-new ends the code but not the instance, and the runtime acks the whole batch: a
+   * queue message later in the batch is recorded so it carries forward, and a cancel request is
+   * recorded so it takes precedence. Everything else after the halt is dropped.
+   */
+  private applyAfterContinueAsNew(message: OrchestratorWorkItem): void {
+    if (this.continueAsNew === null || this.failure !== null || this.cancelReason !== null) return;
+    if (message.type === 'QueueMessage') {
+      this.append({ type: 'QueueEventDelivered', name: message.name, data: message.data });
+      this.queue(message.name).buffer.push({ data: message.data, seq: this.queueSeq++ });
+    } else if (message.type === 'CancelInstance') {
+      this.applyMessage(message);
+    }
+  }
+
   private completionBody(m: OrchestratorWorkItem): EventBody {
     switch (m.type) {
       case 'ActivityCompleted':
@@ -512,10 +549,13 @@ export class ExecutionState implements ContextHost {
       }
       case 'dequeue': {
         if (leaf.cancelled) return;
-        const queue = this.queue((event as EventKinds['QueueSubscribed']).name);
+        const name = (event as EventKinds['QueueSubscribed']).name;
+        const queue = this.queue(name);
         const message = queue.buffer.shift();
-        if (message) this.settle(leaf, { ok: true, value: decodePayload(message.data) });
-        else {
+        if (message) {
+          leaf.taken = { queue: name, ...message };
+          this.settle(leaf, { ok: true, value: typedValue(decodePayload(message.data), leaf.typed) });
+        } else {
           queue.waiting.push(leaf);
           this.openLeaves.add(leaf);
         }
@@ -566,10 +606,12 @@ export class ExecutionState implements ContextHost {
   private deliverQueue(name: string, data: string): void {
     const queue = this.queue(name);
     const leaf = queue.waiting.shift();
+    const seq = this.queueSeq++;
     if (!leaf) {
-      queue.buffer.push({ data, seq: this.queueSeq++ });
+      queue.buffer.push({ data, seq });
       return;
     }
+    leaf.taken = { queue: name, data, seq };
     this.openLeaves.delete(leaf);
     this.settle(leaf, { ok: true, value: typedValue(decodePayload(data), leaf.typed) });
   }
@@ -627,7 +669,14 @@ export class ExecutionState implements ContextHost {
   }
 
   private cancel(node: Node, reason: string): void {
-    if (node.settled || node.cancelled) return;
+    if (node.cancelled) return;
+    if (node.settled) {
+      // A settled node reached by a cancellation was never observed by the code (a race loser
+      // that settled in the same step as the winner, or part of an unfinished join). A queue
+      // message it took goes back: a cancelled dequeue never consumes a message.
+      if (node.node === 'leaf' && node.taken) this.giveBack(node, reason);
+      return;
+    }
     node.cancelled = true;
     switch (node.node) {
       case 'leaf':
@@ -641,6 +690,16 @@ export class ExecutionState implements ContextHost {
         if (node.awaiting) this.cancel(node.awaiting, reason);
         return;
     }
+  }
+
+  private giveBack(leaf: LeafNode, reason: string): void {
+    const { queue: name, data, seq } = leaf.taken!;
+    leaf.taken = undefined;
+    leaf.cancelled = true;
+    const buffer = this.queue(name).buffer;
+    const at = buffer.findIndex((m) => m.seq > seq);
+    buffer.splice(at < 0 ? buffer.length : at, 0, { data, seq });
+    this.emit({ body: { type: 'QueueSubscriptionCancelled', reason }, cancelOf: leaf });
   }
 
   private cancelLeaf(leaf: LeafNode, reason: string): void {
@@ -688,7 +747,8 @@ export class ExecutionState implements ContextHost {
     if (isGenerator(result)) {
       this.root.gen = result;
       this.resume(this.root, { ok: true, value: undefined });
-    } else if (typeof result === 'object' && result !== null && typeof (result as PromiseLike<unknown>).then === 'function') {
+    } else if (isThenable(result)) {
+      ignoreRejection(result);
       const error = new TypeError(
         `orchestration "${started.name}" returned a Promise: orchestrations must be generator functions (function*), which durox can replay`,
       );
@@ -757,6 +817,7 @@ export class ExecutionState implements ContextHost {
   private start(task: unknown, parent: JoinNode | SelectNode | CoroutineNode, inheritedTyped: boolean): Node {
     if (isGenerator(task)) return this.startCoroutine(task, parent, inheritedTyped);
     if (!isTask(task)) {
+      if (isThenable(task)) ignoreRejection(task);
       throw new TypeError(
         `orchestration yielded ${describeValue(task)}, which is not a durox task (yield ctx.scheduleActivity(...), ctx.scheduleTimer(...), ctx.all([...]) ...)`,
       );
@@ -892,15 +953,25 @@ export class ExecutionState implements ContextHost {
     } else if (this.continueAsNew) {
       outcome = { status: 'ContinuedAsNew', ...this.continueAsNew, carryForward: this.undeliveredQueueMessages() };
     } else if (this.rootOutcome) {
-      outcome = this.rootOutcome.ok
-        ? { status: 'Completed', output: encodePayload(this.rootOutcome.value) }
-        : { status: 'Failed', details: toApplicationFailure(this.rootOutcome.error, 'OrchestrationFailed'), dispatch: true };
+      outcome = this.completedOutcome(this.rootOutcome);
     } else {
       return { status: 'Running' };
     }
     if (!this.failure?.duringReplay) this.recordTerminalBreadcrumbs(outcome);
     this.recordTerminal(outcome);
     return outcome;
+  }
+
+  private completedOutcome(result: Outcome): ExecutionOutcome {
+    if (result.ok) {
+      try {
+        return { status: 'Completed', output: encodePayload(result.value) };
+      } catch (err) {
+        const error = new TypeError(`orchestration output cannot be stored as JSON: ${errorMessage(err)}`);
+        return { status: 'Failed', details: toApplicationFailure(error, 'OrchestrationFailed'), dispatch: true };
+      }
+    }
+    return { status: 'Failed', details: toApplicationFailure(result.error, 'OrchestrationFailed'), dispatch: true };
   }
 
   private recordTerminalBreadcrumbs(outcome: ExecutionOutcome): void {

@@ -35,6 +35,8 @@ export class LeafNode extends BaseNode {
   readonly node = 'leaf';
   /** event_id of the schedule event, once matched or recorded. */
   eventId: number | undefined;
+  /** For a settled dequeue: the queue message it took (given back if the value goes unobserved). */
+  taken: { queue: string; data: string; seq: number } | undefined;
 
   constructor(
     readonly kind: LeafKind,

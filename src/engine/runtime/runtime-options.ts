@@ -70,6 +70,8 @@ export interface CompiledRuntimeOptions {
   readonly sessionLockTimeoutMs: number;
   readonly workerNodeId: string | undefined;
   readonly tagFilter: TagFilter;
+  /** Option names that were given but mean nothing to durox (reported as warnings). */
+  readonly unknownOptions: readonly string[];
 }
 
 const count = z.number().int().min(0);
@@ -168,6 +170,7 @@ export function compileRuntimeOptions(options: RuntimeOptions = {}): CompiledRun
     sessionLockTimeoutMs: o.sessionLockTimeoutMs,
     workerNodeId: o.workerNodeId,
     tagFilter: Object.freeze(compileTagFilter(o)),
+    unknownOptions: Object.freeze(Object.keys(options ?? {}).filter((key) => !(key in schema.shape))),
   });
 }
 

@@ -42,6 +42,9 @@ export class Runtime {
     this.#provider = provider;
     this.#options = compileRuntimeOptions(options);
     this.#logger = createLogger({ level: this.#options.logLevel, format: this.#options.logFormat });
+    for (const key of this.#options.unknownOptions) {
+      this.#logger.log('warn', `unknown runtime option "${key}" ignored`);
+    }
     this.#cache = new InstanceCache(this.#options.orchestrationCacheSize);
     this.#activities.registerBuiltin(SYSCALL_GET_KV_VALUE, async (_ctx, input: { instance_id: string; key: string }) =>
       this.#provider.getKvValue(input.instance_id, input.key),
@@ -87,6 +90,7 @@ export class Runtime {
 
   /** Starts the dispatchers and returns once they run. */
   async start(): Promise<void> {
+    if (this.#stop?.signal.aborted) throw new IllegalStateError('runtime was shut down; create a new Runtime to start again');
     if (this.#stop) throw new IllegalStateError('runtime already started');
     const stop = new AbortController();
     // Every idle dispatcher loop listens on this signal.

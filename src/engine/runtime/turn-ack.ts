@@ -5,6 +5,7 @@
  */
 import type { ExecutionState, ExecutionOutcome } from '../replay/execution.js';
 import type { HistoryEvent, OrchestratorWorkItem } from '../history.js';
+import type { ErrorDetails } from '../failure.js';
 import type { KvMutation, OrchestrationAck } from '../../providers/provider.js';
 
 /** Builds the ack of a turn of `exec` that recorded `delta` and ended with `outcome`. */
@@ -154,18 +155,20 @@ function applyOutcome(ack: OrchestrationAck, exec: ExecutionState, outcome: Exec
 
 type Started = NonNullable<ExecutionState['startedEvent']>;
 
-function parentFields(started: Started): Partial<Record<'parent_instance' | 'parent_id' | 'parent_execution_id', never>> {
-  const fields: Record<string, unknown> = {};
-  if (started.parent_instance !== undefined) fields.parent_instance = started.parent_instance;
-  if (started.parent_id !== undefined) fields.parent_id = started.parent_id;
-  if (started.parent_execution_id !== undefined) fields.parent_execution_id = started.parent_execution_id;
-  return fields as never;
+/** The parent link a continue-as-new carries into the next execution. */
+function parentFields(started: Started): Pick<Started, 'parent_instance' | 'parent_id' | 'parent_execution_id'> {
+  const { parent_instance, parent_id, parent_execution_id } = started;
+  return {
+    ...(parent_instance === undefined ? {} : { parent_instance }),
+    ...(parent_id === undefined ? {} : { parent_id }),
+    ...(parent_execution_id === undefined ? {} : { parent_execution_id }),
+  };
 }
 
 /** A child's terminal message to the parent execution that scheduled it. */
 export function parentNotification(
   started: Started,
-  result: { kind: 'completed'; result: string } | { kind: 'failed'; details: import('../failure.js').ErrorDetails },
+  result: { kind: 'completed'; result: string } | { kind: 'failed'; details: ErrorDetails },
   childInstance: string,
 ): OrchestratorWorkItem | null {
   if (started.parent_instance === undefined || started.parent_id === undefined) return null;

@@ -19,6 +19,15 @@ import { renewalIntervalMs, unregisteredDelayMs } from './runtime-options.js';
 
 const WORKER_RENEWAL_BUFFER_MS = 5000;
 
+/** Encodes an activity result; a value JSON cannot represent fails the activity instead. */
+function encodeResult(value: unknown): { ok: true; value: string } | { ok: false; error: unknown } {
+  try {
+    return { ok: true, value: encodePayload(value) };
+  } catch (err) {
+    return { ok: false, error: new TypeError(`activity result cannot be stored as JSON: ${(err as Error).message}`) };
+  }
+}
+
 interface Running {
   ctx: ActivityContext;
   lease: WorkItemLease;
@@ -136,13 +145,14 @@ export class WorkerDispatcher {
         return;
       }
       const base = { instance: item.instance, execution_id: item.execution_id, id: item.id };
-      if (outcome.ok) {
+      const result = outcome.ok ? encodeResult(outcome.value) : outcome;
+      if (result.ok) {
         metrics.increment('activitySuccess');
-        await this.ack(lease, { type: 'ActivityCompleted', ...base, result: encodePayload(outcome.value) });
+        await this.ack(lease, { type: 'ActivityCompleted', ...base, result: result.value });
       } else {
         metrics.increment('activityAppErrors');
-        logger.log('warn', 'activity failed', { instance_id: item.instance, activity_name: item.name, error: String(outcome.error) });
-        await this.ack(lease, { type: 'ActivityFailed', ...base, details: toApplicationFailure(outcome.error, 'ActivityFailed') });
+        logger.log('warn', 'activity failed', { instance_id: item.instance, activity_name: item.name, error: String(result.error) });
+        await this.ack(lease, { type: 'ActivityFailed', ...base, details: toApplicationFailure(result.error, 'ActivityFailed') });
       }
     } finally {
       renewal.stop();

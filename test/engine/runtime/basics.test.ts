@@ -223,3 +223,40 @@ describe('runtime basics (file SQLite)', () => {
     expect(status.error).toContain('not a durox task');
   });
 });
+
+describe('values JSON cannot store', () => {
+  it('fails an activity whose result cannot be encoded, without killing the worker', async () => {
+    const h = await createHarness({ workerConcurrency: 1 });
+    h.runtime.registerActivity('BigIntResult', async () => 10n);
+    h.runtime.registerActivity('Fine', async () => 'fine');
+    h.runtime.registerOrchestration('Encode', function* (ctx) {
+      let error = '';
+      try {
+        yield ctx.scheduleActivity('BigIntResult');
+      } catch (err) {
+        error = (err as Error).message;
+      }
+      return { error, next: yield ctx.scheduleActivity('Fine') };
+    });
+    await h.runtime.start();
+    await h.client.startOrchestration('enc', 'Encode');
+    const status = await h.client.waitForOrchestration('enc', 10_000);
+    expect(status.status).toBe('Completed');
+    expect((status.output as { error: string }).error).toContain('cannot be stored as JSON');
+    expect((status.output as { next: string }).next).toBe('fine');
+  });
+
+  it('fails an orchestration whose output cannot be encoded', async () => {
+    const h = await createHarness();
+    h.runtime.registerOrchestration('Circular', function* () {
+      const o: Record<string, unknown> = {};
+      o.self = o;
+      return o;
+    });
+    await h.runtime.start();
+    await h.client.startOrchestration('circ', 'Circular');
+    const status = await h.client.waitForOrchestration('circ', 10_000);
+    expect(status.status).toBe('Failed');
+    expect(status.error).toContain('cannot be stored as JSON');
+  });
+});
