@@ -128,11 +128,14 @@ export class Runtime {
     if (!stop || stop.signal.aborted) return;
     stop.abort();
     const drained = Promise.all(this.#loops).then(() => true);
-    const finished = await Promise.race([drained, sleep(timeoutMs).then(() => false)]);
+    // The grace timer is cancelled as soon as everything drained, so it never keeps the process alive.
+    const grace = new AbortController();
+    const finished = await Promise.race([drained, sleep(timeoutMs, grace.signal).then(() => false)]);
     if (!finished) {
       await this.#worker?.releaseRunning();
-      await Promise.race([drained, sleep(Math.min(timeoutMs, 1000))]);
+      await Promise.race([drained, sleep(Math.min(timeoutMs, 1000), grace.signal)]);
     }
+    grace.abort();
     this.#logger.log('info', `durox runtime ${this.#runtimeId} stopped`);
   }
 
