@@ -24,6 +24,20 @@ export default tseslint.config(
     rules: { '@typescript-eslint/explicit-module-boundary-types': 'error' },
   },
   {
+    // Layers point downwards: the engine never imports concrete providers, toygres, commands or the TUI.
+    files: ['src/engine/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['**/providers/sqlite/**', '**/providers/postgres/**', '**/toygres/**', '**/commands/**', '**/tui/**'], message: 'The engine depends on the provider interface only.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // The replay core must stay deterministic: no Node built-ins, no providers or runtime,
     // no clock, randomness or timers.
     files: ['src/engine/replay/**/*.ts'],
@@ -33,7 +47,7 @@ export default tseslint.config(
         {
           patterns: [
             { group: ['node:*'], message: 'The replay core may not use Node built-ins.' },
-            { group: ['**/providers/**', '**/runtime/**'], message: 'The replay core may not import providers or the runtime.' },
+            { group: ['**/providers/**', '**/runtime/**', '**/toygres/**', '**/commands/**', '**/tui/**'], message: 'The replay core may not import providers, the runtime or anything above it.' },
           ],
         },
       ],
@@ -49,20 +63,6 @@ export default tseslint.config(
       'no-restricted-properties': [
         'error',
         { object: 'Math', property: 'random', message: 'Use ctx.newGuid().' },
-      ],
-    },
-  },
-  {
-    // Layers point downwards: the engine never imports concrete providers, toygres, commands or the TUI.
-    files: ['src/engine/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            { group: ['**/providers/sqlite/**', '**/providers/postgres/**', '**/toygres/**', '**/commands/**', '**/tui/**'], message: 'The engine depends on the provider interface only.' },
-          ],
-        },
       ],
     },
   },
