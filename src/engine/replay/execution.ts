@@ -190,6 +190,8 @@ export class ExecutionState implements ContextHost {
   private failure: { details: ErrorDetails; duringReplay: boolean } | null = null;
   /** Set when nothing more may run: root finished, failure, cancellation or continue-as-new. */
   private halted = false;
+  /** Set once the terminal event has been recorded. */
+  private ended = false;
 
   constructor(init: ExecutionInit) {
     this.instanceId = init.instanceId;
@@ -296,6 +298,7 @@ export class ExecutionState implements ContextHost {
 
   /** Runs a live turn: applies the messages and records what the code does. */
   runTurn(input: TurnInput): TurnResult {
+    if (this.ended) throw new IllegalStateError('runTurn() on an execution that has already ended');
     this.live = true;
     this.now = input.now;
     this.newGuid = input.newGuid;
@@ -425,8 +428,8 @@ export class ExecutionState implements ContextHost {
       if (m.execution_id !== this.executionId) return; // for another execution: dropped
       const rec = this.schedules.get(m.id);
       if (!rec) {
-        const what = kind === 'activity' ? '' : kind === 'timer' ? ' for timer' : ' for sub-orchestration';
-        throw this.nondeterminism(`no matching schedule${what} for completion id=${m.id}`);
+        const what = kind === 'activity' ? 'completion' : kind === 'timer' ? 'timer' : 'sub-orchestration';
+        throw this.nondeterminism(`no matching schedule for ${what} id=${m.id}`);
       }
       if (rec.kind !== kind) {
         throw this.nondeterminism(`completion kind mismatch for id=${m.id}, expected '${rec.kind}', got '${kind}'`);
@@ -994,6 +997,7 @@ export class ExecutionState implements ContextHost {
 
   private recordTerminal(outcome: ExecutionOutcome): void {
     this.live = true;
+    this.ended = outcome.status !== 'Running';
     switch (outcome.status) {
       case 'Completed':
         this.append({ type: 'OrchestrationCompleted', output: outcome.output });
