@@ -1,0 +1,209 @@
+/**
+ * The orchestration ack: everything one turn commits, in one IMMEDIATE transaction. Any failure
+ * (lost lease, duplicate event id) throws inside the transaction, so nothing is written.
+ */
+import type Database from 'better-sqlite3';
+import { LockLostError } from '../../engine/errors.js';
+import type { OrchestrationAck } from '../provider.js';
+import type { KvTables } from './kv.js';
+import { instanceOfLockToken } from './lock-tokens.js';
+import type { OrchestratorQueue } from './orchestrator-queue.js';
+import type { WorkerQueue } from './worker-queue.js';
+
+const SELECT_LEASE_EXPIRY =
+  'SELECT locked_until FROM instance_locks WHERE instance_id = ? AND lock_token = ?';
+
+// Creates the instance on its first ack, or refreshes name/version later. The first parent id
+// sticks, a missing version keeps the stored one, and the execution id only moves forward.
+const UPSERT_INSTANCE = `
+  INSERT INTO instances (instance_id, orchestration_name, orchestration_version, current_execution_id,
+                         created_at, updated_at, parent_instance_id)
+  VALUES (@instanceId, @name, @version, @executionId, @now, @now, @parentId)
+  ON CONFLICT (instance_id) DO UPDATE SET
+    orchestration_name = excluded.orchestration_name,
+    orchestration_version = coalesce(excluded.orchestration_version, orchestration_version),
+    current_execution_id = max(current_execution_id, excluded.current_execution_id),
+    parent_instance_id = coalesce(parent_instance_id, excluded.parent_instance_id),
+    updated_at = excluded.updated_at`;
+
+// Acks without metadata never create the instance; they only advance an existing one.
+const TOUCH_INSTANCE = `
+  UPDATE instances
+  SET current_execution_id = max(current_execution_id, @executionId), updated_at = @now
+  WHERE instance_id = @instanceId`;
+
+// Creates the execution row (Running unless the ack reports a status) for existing instances
+// only, and applies a reported status to an existing row. `WHERE true` keeps the upsert
+// parseable after INSERT … SELECT.
+const UPSERT_EXECUTION = `
+  INSERT INTO executions (instance_id, execution_id, status, output, started_at, completed_at)
+  SELECT @instanceId, @executionId, coalesce(@status, 'Running'), @output, @now, @completedAt
+  WHERE EXISTS (SELECT 1 FROM instances WHERE instance_id = @instanceId) AND true
+  ON CONFLICT (instance_id, execution_id) DO UPDATE SET
+    status = excluded.status, output = excluded.output, completed_at = excluded.completed_at
+  WHERE @status IS NOT NULL`;
+
+const INSERT_EVENT = `
+  INSERT INTO history (instance_id, execution_id, event_id, event_type, event_data, created_at)
+  VALUES (?, ?, ?, ?, ?, ?)`;
+
+const SET_CUSTOM_STATUS = `
+  UPDATE instances SET custom_status = ?, custom_status_version = custom_status_version + 1
+  WHERE instance_id = ?`;
+
+const DELETE_TAGGED = 'DELETE FROM orchestrator_queue WHERE instance_id = ? AND lock_token = ?';
+
+const DELETE_LEASE = 'DELETE FROM instance_locks WHERE instance_id = ?';
+
+// Messages that arrived during the turn become fetchable once the lease is gone.
+const HAS_VISIBLE = 'SELECT 1 FROM orchestrator_queue WHERE instance_id = ? AND visible_at <= ? LIMIT 1';
+
+const TERMINAL_STATUSES: ReadonlySet<string> = new Set(['Completed', 'Failed', 'ContinuedAsNew']);
+
+/** What an ack put on the queues, for in-process wake-ups after commit. */
+export interface AckEffects {
+  /** Orchestrator work is visible now (new items or messages that waited for the lease). */
+  orchestratorReady: boolean;
+  /** Earliest future visible time among the new orchestrator items, if any. */
+  orchestratorDueAt: number | null;
+  workerReady: boolean;
+  /** The acked instance and every instance that received an orchestrator item. */
+  touchedInstances: Set<string>;
+}
+
+/** Orchestration-ack statements on one connection; prepared once. */
+export class OrchestrationAckWriter {
+  private readonly selectLeaseExpiry;
+  private readonly upsertInstance;
+  private readonly touchInstance;
+  private readonly upsertExecution;
+  private readonly insertEvent;
+  private readonly setCustomStatus;
+  private readonly deleteTagged;
+  private readonly deleteLease;
+  private readonly hasVisible;
+  private readonly ackTx;
+
+  constructor(
+    db: Database.Database,
+    private readonly kv: KvTables,
+    private readonly orchestratorQueue: OrchestratorQueue,
+    private readonly workerQueue: WorkerQueue,
+  ) {
+    this.selectLeaseExpiry = db.prepare<[string, string], number>(SELECT_LEASE_EXPIRY).pluck();
+    this.upsertInstance = db.prepare<{
+      instanceId: string;
+      name: string;
+      version: string | null;
+      executionId: number;
+      now: number;
+      parentId: string | null;
+    }>(UPSERT_INSTANCE);
+    this.touchInstance = db.prepare<{ instanceId: string; executionId: number; now: number }>(TOUCH_INSTANCE);
+    this.upsertExecution = db.prepare<{
+      instanceId: string;
+      executionId: number;
+      status: string | null;
+      output: string | null;
+      now: number;
+      completedAt: number | null;
+    }>(UPSERT_EXECUTION);
+    this.insertEvent = db.prepare<[string, number, number, string, string, number]>(INSERT_EVENT);
+    this.setCustomStatus = db.prepare<[string | null, string]>(SET_CUSTOM_STATUS);
+    this.deleteTagged = db.prepare<[string, string]>(DELETE_TAGGED);
+    this.deleteLease = db.prepare<[string]>(DELETE_LEASE);
+    this.hasVisible = db.prepare<[string, number], number>(HAS_VISIBLE).pluck();
+    this.ackTx = db.transaction((token: string, ack: OrchestrationAck) => this.ackRaw(token, ack));
+  }
+
+  /** Commits a turn; `LockLostError` (nothing written) when the lease is unknown or expired. */
+  ack(token: string, ack: OrchestrationAck): AckEffects {
+    return this.ackTx.immediate(token, ack);
+  }
+
+  private ackRaw(token: string, ack: OrchestrationAck): AckEffects {
+    const now = Date.now();
+    const instanceId = instanceOfLockToken(token);
+    const lockedUntil = instanceId === null ? undefined : this.selectLeaseExpiry.get(instanceId, token);
+    if (instanceId === null || lockedUntil === undefined || lockedUntil <= now) {
+      throw new LockLostError(
+        'orchestration lock expired or is unknown; the turn was not committed',
+        instanceId === null ? {} : { instanceId },
+      );
+    }
+    this.writeInstance(instanceId, ack, now);
+    this.writeExecution(instanceId, ack, now);
+    for (const event of ack.historyDelta) {
+      this.insertEvent.run(
+        instanceId,
+        ack.executionId,
+        event.event_id,
+        event.type,
+        JSON.stringify(event),
+        now,
+      );
+    }
+    if (ack.customStatus !== undefined) this.setCustomStatus.run(ack.customStatus.status, instanceId);
+    this.kv.applyMutations(instanceId, ack.kvMutations, now);
+    if (ack.metadata.status !== undefined && TERMINAL_STATUSES.has(ack.metadata.status)) {
+      this.kv.mergeDelta(instanceId);
+    }
+    const effects = this.enqueueWork(instanceId, ack, now);
+    this.deleteTagged.run(instanceId, token);
+    this.deleteLease.run(instanceId);
+    if (this.hasVisible.get(instanceId, now) !== undefined) effects.orchestratorReady = true;
+    return effects;
+  }
+
+  private writeInstance(instanceId: string, ack: OrchestrationAck, now: number): void {
+    const { orchestrationName, orchestrationVersion, parentInstanceId } = ack.metadata;
+    if (orchestrationName === undefined) {
+      this.touchInstance.run({ instanceId, executionId: ack.executionId, now });
+      return;
+    }
+    this.upsertInstance.run({
+      instanceId,
+      name: orchestrationName,
+      version: orchestrationVersion ?? null,
+      executionId: ack.executionId,
+      now,
+      parentId: parentInstanceId ?? null,
+    });
+  }
+
+  private writeExecution(instanceId: string, ack: OrchestrationAck, now: number): void {
+    const status = ack.metadata.status ?? null;
+    this.upsertExecution.run({
+      instanceId,
+      executionId: ack.executionId,
+      status,
+      output: status === null ? null : (ack.metadata.output ?? null),
+      now,
+      completedAt: status !== null && TERMINAL_STATUSES.has(status) ? now : null,
+    });
+  }
+
+  /** Inserts worker items, then withdraws cancelled activities, then orchestrator items. */
+  private enqueueWork(instanceId: string, ack: OrchestrationAck, now: number): AckEffects {
+    const effects: AckEffects = {
+      orchestratorReady: false,
+      orchestratorDueAt: null,
+      workerReady: ack.workerItems.length > 0,
+      touchedInstances: new Set([instanceId]),
+    };
+    for (const item of ack.workerItems) this.workerQueue.insert(item, now);
+    // After the inserts, so an activity scheduled and cancelled in one turn never runs.
+    for (const id of ack.cancelledActivities)
+      this.workerQueue.withdraw(id.instanceId, id.executionId, id.activityId);
+    for (const { item, visibleAtMs } of ack.orchestratorItems) {
+      const visibleAt = visibleAtMs ?? now;
+      this.orchestratorQueue.insert(item, visibleAt, now);
+      effects.touchedInstances.add(item.instance);
+      if (visibleAt <= now) effects.orchestratorReady = true;
+      else if (effects.orchestratorDueAt === null || visibleAt < effects.orchestratorDueAt) {
+        effects.orchestratorDueAt = visibleAt;
+      }
+    }
+    return effects;
+  }
+}

@@ -1,0 +1,50 @@
+/**
+ * Options of the SQLite provider, validated once and compiled to a frozen object that the rest
+ * of the provider reads.
+ */
+import { z } from 'zod';
+import { InvalidInputError } from '../../engine/errors.js';
+
+const optionsSchema = z
+  .object({
+    /**
+     * `normal` (default): WAL with synchronous=NORMAL — a committed transaction survives a crash
+     * or `kill -9` of the process; the last transactions may be lost on power loss.
+     * `full`: synchronous=FULL — also survives power loss, at the cost of an fsync per commit.
+     */
+    durability: z.enum(['normal', 'full']).default('normal'),
+    /**
+     * How long an operation keeps retrying while other connections hold the write lock before it
+     * fails with a retryable `ProviderError`.
+     */
+    busyTimeoutMs: z.number().int().positive().default(60_000),
+    /**
+     * How many decoded history events to keep in memory across instances, so that a fetch reads
+     * only the events appended since the previous turn. 0 disables the cache.
+     */
+    historyCacheEvents: z.number().int().nonnegative().default(100_000),
+  })
+  .strict();
+
+/** Options accepted by `SqliteProvider.open`. */
+export type SqliteProviderOptions = z.input<typeof optionsSchema>;
+
+/** Validated options with defaults filled in. */
+export interface CompiledSqliteOptions {
+  readonly durability: 'normal' | 'full';
+  readonly busyTimeoutMs: number;
+  readonly historyCacheEvents: number;
+}
+
+/** Validates `options` and fills defaults; throws `InvalidInputError` naming the bad field. */
+export function compileSqliteOptions(options: SqliteProviderOptions = {}): CompiledSqliteOptions {
+  const parsed = optionsSchema.safeParse(options);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const field = issue && issue.path.length > 0 ? issue.path.join('.') : 'options';
+    throw new InvalidInputError(
+      `invalid SQLite provider option ${field}: ${issue?.message ?? 'invalid value'}`,
+    );
+  }
+  return Object.freeze({ ...parsed.data });
+}

@@ -1,0 +1,285 @@
+/**
+ * The SQLite provider: one better-sqlite3 connection per provider, WAL, statements prepared once,
+ * every write one `BEGIN IMMEDIATE` transaction retried asynchronously while another process
+ * holds the write lock. Several processes may share one database file.
+ */
+import type Database from 'better-sqlite3';
+import { ProviderError } from '../../engine/errors.js';
+import type { ActivityExecuteItem, HistoryEvent, OrchestratorWorkItem } from '../../engine/history.js';
+import type {
+  FetchWorkItemOptions,
+  InstanceInfo,
+  OrchestrationAck,
+  OrchestrationItem,
+  Provider,
+  QueueKind,
+  WorkItemLease,
+} from '../provider.js';
+import { toProviderError, withBusyRetry } from './busy-retry.js';
+import { configureConnection, openDatabase, parseSqliteLocation, type SqliteLocation } from './connection.js';
+import { migrations } from './generated/migrations.js';
+import { HistoryCache } from './history-cache.js';
+import { KvTables } from './kv.js';
+import { migrate } from './migrate.js';
+import { OrchestrationAckWriter, type AckEffects } from './orchestration-ack.js';
+import { OrchestrationFetcher } from './orchestration-fetch.js';
+import { OrchestratorQueue } from './orchestrator-queue.js';
+import { InstanceReads } from './reads.js';
+import { SessionTable } from './sessions.js';
+import {
+  compileSqliteOptions,
+  type CompiledSqliteOptions,
+  type SqliteProviderOptions,
+} from './sqlite-options.js';
+import { WakeSignals } from './wakeups.js';
+import { WorkerQueue } from './worker-queue.js';
+
+/** The statement groups of one open connection. */
+interface Tables {
+  fetcher: OrchestrationFetcher;
+  orchestratorQueue: OrchestratorQueue;
+  ack: OrchestrationAckWriter;
+  workerQueue: WorkerQueue;
+  sessions: SessionTable;
+  kv: KvTables;
+  reads: InstanceReads;
+}
+
+function prepareTables(db: Database.Database, options: CompiledSqliteOptions): Tables {
+  const kv = new KvTables(db);
+  const sessions = new SessionTable(db);
+  const fetcher = new OrchestrationFetcher(db, kv, new HistoryCache(options.historyCacheEvents));
+  const orchestratorQueue = new OrchestratorQueue(db);
+  const workerQueue = new WorkerQueue(db, sessions, orchestratorQueue);
+  const ack = new OrchestrationAckWriter(db, kv, orchestratorQueue, workerQueue);
+  return { fetcher, orchestratorQueue, ack, workerQueue, sessions, kv, reads: new InstanceReads(db) };
+}
+
+/**
+ * A durox store in a SQLite file (or in memory).
+ *
+ * @example
+ * const provider = await SqliteProvider.open('sqlite:./durox.db');
+ * // … hand it to a Runtime and a Client …
+ * await provider.close();
+ */
+export class SqliteProvider implements Provider {
+  /** Short name for logs and metrics. */
+  readonly name = 'sqlite';
+  private readonly tables: Tables;
+  private readonly wake: WakeSignals;
+  private closed = false;
+
+  private constructor(
+    private readonly db: Database.Database,
+    location: SqliteLocation,
+    private readonly options: CompiledSqliteOptions,
+  ) {
+    this.tables = prepareTables(db, options);
+    const channel = location.kind === 'file' ? location.path : undefined;
+    this.wake = new WakeSignals((queue, now) => this.nextDueAt(queue, now), channel);
+  }
+
+  /**
+   * Opens (creating if needed) and migrates a database. Accepts `sqlite:./x.db`,
+   * `sqlite:/abs/x.db`, `sqlite:///abs/x.db`, a bare path, or `sqlite::memory:` (a private
+   * in-memory database). Missing parent directories are created.
+   *
+   * @throws InvalidInputError for a malformed location or options.
+   * @throws SchemaTooNewError when a newer durox migrated the file with a breaking change.
+   */
+  static async open(pathOrUrl: string, options?: SqliteProviderOptions): Promise<SqliteProvider> {
+    const compiled = compileSqliteOptions(options);
+    return SqliteProvider.openAt(parseSqliteLocation(pathOrUrl), compiled);
+  }
+
+  /** Opens a private in-memory database (gone when closed). */
+  static async inMemory(options?: SqliteProviderOptions): Promise<SqliteProvider> {
+    return SqliteProvider.openAt({ kind: 'memory' }, compileSqliteOptions(options));
+  }
+
+  private static async openAt(
+    location: SqliteLocation,
+    options: CompiledSqliteOptions,
+  ): Promise<SqliteProvider> {
+    let db: Database.Database;
+    try {
+      db = openDatabase(location);
+    } catch (err) {
+      throw toProviderError('open', err);
+    }
+    try {
+      const retry = <T>(operation: string, attempt: () => T): Promise<T> =>
+        withBusyRetry(operation, options.busyTimeoutMs, attempt);
+      await retry('open', () => configureConnection(db, location, options));
+      await migrate(db, migrations, retry);
+      const provider = new SqliteProvider(db, location, options);
+      provider.wake.rearm('orchestrator');
+      provider.wake.rearm('worker');
+      return provider;
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+  }
+
+  /** Runs one synchronous operation under the busy retry, failing clearly once closed. */
+  private run<T>(operation: string, attempt: () => T): Promise<T> {
+    return withBusyRetry(operation, this.options.busyTimeoutMs, () => {
+      if (this.closed) throw new ProviderError(operation, 'the SQLite provider is closed', false);
+      return attempt();
+    });
+  }
+
+  private nextDueAt(queue: QueueKind, now: number): number | null {
+    if (this.closed) return null;
+    return queue === 'orchestrator'
+      ? this.tables.orchestratorQueue.nextDueAt(now)
+      : this.tables.workerQueue.nextDueAt(now);
+  }
+
+  /** Wakes waiters on `queue` now, or arms the timer for `visibleAt`. */
+  private signalQueue(queue: QueueKind, visibleAt: number): void {
+    if (visibleAt <= Date.now()) this.wake.notify(queue);
+    else this.wake.scheduleAt(queue, visibleAt);
+  }
+
+  // ---- orchestrator queue -------------------------------------------------------------------
+
+  /** {@inheritDoc Provider.fetchOrchestrationItem} */
+  fetchOrchestrationItem(lockTimeoutMs: number): Promise<OrchestrationItem | null> {
+    return this.run('fetchOrchestrationItem', () => this.tables.fetcher.fetch(lockTimeoutMs));
+  }
+
+  /** {@inheritDoc Provider.ackOrchestrationItem} */
+  async ackOrchestrationItem(lockToken: string, ack: OrchestrationAck): Promise<void> {
+    const effects = await this.run('ackOrchestrationItem', () => this.tables.ack.ack(lockToken, ack));
+    this.signalAck(effects);
+  }
+
+  private signalAck(effects: AckEffects): void {
+    if (effects.orchestratorReady) this.wake.notify('orchestrator');
+    if (effects.orchestratorDueAt !== null) this.wake.scheduleAt('orchestrator', effects.orchestratorDueAt);
+    if (effects.workerReady) this.wake.notify('worker');
+    for (const instanceId of effects.touchedInstances) this.wake.notifyInstance(instanceId);
+  }
+
+  /** {@inheritDoc Provider.abandonOrchestrationItem} */
+  async abandonOrchestrationItem(lockToken: string, delayMs?: number, ignoreAttempt = false): Promise<void> {
+    const visibleAt = await this.run('abandonOrchestrationItem', () =>
+      this.tables.orchestratorQueue.abandon(lockToken, delayMs, ignoreAttempt),
+    );
+    this.signalQueue('orchestrator', visibleAt);
+  }
+
+  /** {@inheritDoc Provider.renewOrchestrationItemLock} */
+  renewOrchestrationItemLock(lockToken: string, extendMs: number): Promise<void> {
+    return this.run('renewOrchestrationItemLock', () =>
+      this.tables.orchestratorQueue.renew(lockToken, extendMs),
+    );
+  }
+
+  /** {@inheritDoc Provider.enqueueOrchestratorWork} */
+  async enqueueOrchestratorWork(item: OrchestratorWorkItem, delayMs?: number): Promise<void> {
+    const visibleAt = await this.run('enqueueOrchestratorWork', () => {
+      const at = Date.now() + (delayMs !== undefined && delayMs > 0 ? delayMs : 0);
+      this.tables.orchestratorQueue.enqueue(item, at);
+      return at;
+    });
+    this.signalQueue('orchestrator', visibleAt);
+    this.wake.notifyInstance(item.instance);
+  }
+
+  // ---- worker queue -------------------------------------------------------------------------
+
+  /** {@inheritDoc Provider.fetchWorkItem} */
+  async fetchWorkItem(lockTimeoutMs: number, options: FetchWorkItemOptions): Promise<WorkItemLease | null> {
+    if (options.tagFilter.mode === 'none') return null;
+    return this.run('fetchWorkItem', () => this.tables.workerQueue.fetch(lockTimeoutMs, options));
+  }
+
+  /** {@inheritDoc Provider.ackWorkItem} */
+  async ackWorkItem(lockToken: string, completion: OrchestratorWorkItem | null): Promise<void> {
+    await this.run('ackWorkItem', () => this.tables.workerQueue.ack(lockToken, completion));
+    if (completion === null) return;
+    this.wake.notify('orchestrator');
+    this.wake.notifyInstance(completion.instance);
+  }
+
+  /** {@inheritDoc Provider.renewWorkItemLock} */
+  renewWorkItemLock(lockToken: string, extendMs: number): Promise<void> {
+    return this.run('renewWorkItemLock', () => this.tables.workerQueue.renew(lockToken, extendMs));
+  }
+
+  /** {@inheritDoc Provider.abandonWorkItem} */
+  async abandonWorkItem(lockToken: string, delayMs?: number, ignoreAttempt = false): Promise<void> {
+    const visibleAt = await this.run('abandonWorkItem', () =>
+      this.tables.workerQueue.abandon(lockToken, delayMs, ignoreAttempt),
+    );
+    this.signalQueue('worker', visibleAt);
+  }
+
+  /** {@inheritDoc Provider.enqueueWorkerWork} */
+  async enqueueWorkerWork(item: ActivityExecuteItem): Promise<void> {
+    await this.run('enqueueWorkerWork', () => this.tables.workerQueue.enqueue(item));
+    this.wake.notify('worker');
+  }
+
+  /** {@inheritDoc Provider.renewSessionLocks} */
+  renewSessionLocks(ownerIds: string[], extendMs: number, idleTimeoutMs: number): Promise<number> {
+    return this.run('renewSessionLocks', () => this.tables.sessions.renew(ownerIds, extendMs, idleTimeoutMs));
+  }
+
+  /** {@inheritDoc Provider.cleanupOrphanedSessions} */
+  cleanupOrphanedSessions(): Promise<number> {
+    return this.run('cleanupOrphanedSessions', () => this.tables.sessions.cleanupOrphaned());
+  }
+
+  // ---- reads --------------------------------------------------------------------------------
+
+  /** {@inheritDoc Provider.readHistory} */
+  readHistory(instanceId: string, executionId?: number): Promise<HistoryEvent[]> {
+    return this.run('readHistory', () => this.tables.reads.readHistory(instanceId, executionId));
+  }
+
+  /** {@inheritDoc Provider.getInstanceInfo} */
+  getInstanceInfo(instanceId: string): Promise<InstanceInfo | null> {
+    return this.run('getInstanceInfo', () => this.tables.reads.getInstanceInfo(instanceId));
+  }
+
+  /** {@inheritDoc Provider.getKvValue} */
+  getKvValue(instanceId: string, key: string): Promise<string | null> {
+    return this.run('getKvValue', () => this.tables.kv.get(instanceId, key));
+  }
+
+  /** {@inheritDoc Provider.getKvAllValues} */
+  getKvAllValues(instanceId: string): Promise<Record<string, string>> {
+    return this.run('getKvAllValues', () => this.tables.kv.getAll(instanceId));
+  }
+
+  // ---- wake-ups -----------------------------------------------------------------------------
+
+  /** {@inheritDoc Provider.waitForWork} */
+  async waitForWork(queue: QueueKind, timeoutMs: number, signal?: AbortSignal): Promise<void> {
+    this.assertOpen('waitForWork');
+    return this.wake.waitForWork(queue, timeoutMs, signal);
+  }
+
+  /** {@inheritDoc Provider.waitForInstanceChange} */
+  async waitForInstanceChange(instanceId: string, timeoutMs: number, signal?: AbortSignal): Promise<void> {
+    this.assertOpen('waitForInstanceChange');
+    return this.wake.waitForInstanceChange(instanceId, timeoutMs, signal);
+  }
+
+  private assertOpen(operation: string): void {
+    if (this.closed) throw new ProviderError(operation, 'the SQLite provider is closed', false);
+  }
+
+  /** Closes the database and clears timers; releases pending waiters. Idempotent. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.wake.close();
+    this.db.close();
+  }
+}
