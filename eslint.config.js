@@ -3,7 +3,7 @@ import tseslint from 'typescript-eslint';
 import importX from 'eslint-plugin-import-x';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '**/generated/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '**/generated/**', 'vitest.config.ts'] },
   ...tseslint.configs.recommended,
   {
     files: ['**/*.ts'],
@@ -31,7 +31,16 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['**/providers/sqlite/**', '**/providers/postgres/**', '**/toygres/**', '**/commands/**', '**/tui/**'], message: 'The engine depends on the provider interface only.' },
+            {
+              group: [
+                '**/providers/sqlite/**',
+                '**/providers/postgres/**',
+                '**/toygres/**',
+                '**/commands/**',
+                '**/tui/**',
+              ],
+              message: 'The engine depends on the provider interface only.',
+            },
           ],
         },
       ],
@@ -47,7 +56,10 @@ export default tseslint.config(
         {
           patterns: [
             { group: ['node:*'], message: 'The replay core may not use Node built-ins.' },
-            { group: ['**/providers/**', '**/runtime/**', '**/toygres/**', '**/commands/**', '**/tui/**'], message: 'The replay core may not import providers, the runtime or anything above it.' },
+            {
+              group: ['**/providers/**', '**/runtime/**', '**/toygres/**', '**/commands/**', '**/tui/**'],
+              message: 'The replay core may not import providers, the runtime or anything above it.',
+            },
           ],
         },
       ],

@@ -21,7 +21,10 @@ runtime.registerActivity('Ship', async (ctx, order) => `shipped to ${order.addre
 
 runtime.registerOrchestration('ProcessOrder', function* (ctx, order) {
   const reserved = yield ctx.scheduleActivity('ReserveStock', order);
-  const charged = yield ctx.scheduleActivityWithRetry('ChargeCard', order, { maxAttempts: 3, backoff: 'fixed' });
+  const charged = yield ctx.scheduleActivityWithRetry('ChargeCard', order, {
+    maxAttempts: 3,
+    backoff: 'fixed',
+  });
   ctx.setCustomStatus('waiting for warehouse approval');
   // Queue messages wait until dequeued, so an approval sent early is never lost.
   const approval = yield ctx.race(ctx.dequeueEvent('approvals'), ctx.scheduleTimer(30_000));
@@ -34,7 +37,12 @@ runtime.registerOrchestration('ProcessOrder', function* (ctx, order) {
 await runtime.start();
 const client = new Client(provider);
 const id = `order-${Date.now()}`;
-await client.startOrchestration(id, 'ProcessOrder', { sku: 'durox-mug', qty: 2, amount: 24, address: 'Main St 1' });
+await client.startOrchestration(id, 'ProcessOrder', {
+  sku: 'durox-mug',
+  qty: 2,
+  amount: 24,
+  address: 'Main St 1',
+});
 console.log(`started ${id} (store: ${dbPath})`);
 await client.enqueueEvent(id, 'approvals', { by: 'warehouse' });
 
@@ -44,7 +52,8 @@ console.log(JSON.stringify(status.output, null, 2));
 console.log('\nhistory:');
 for (const e of await provider.readHistory(id)) {
   const src = e.source_event_id ? ` <- ${e.source_event_id}` : '';
-  const what = e.type === 'ActivityScheduled' ? ` ${e.name}` : e.type === 'QueueEventDelivered' ? ` ${e.name}` : '';
+  const what =
+    e.type === 'ActivityScheduled' ? ` ${e.name}` : e.type === 'QueueEventDelivered' ? ` ${e.name}` : '';
   console.log(`  ${String(e.event_id).padStart(3)} ${e.type}${what}${src}`);
 }
 await runtime.shutdown(1000);

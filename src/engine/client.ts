@@ -112,7 +112,11 @@ export class Client {
 
   /** Requests cancellation; the instance ends Failed ("canceled: reason"). No-op when terminal or unknown. */
   async cancelInstance(instanceId: string, reason = 'cancelled by client'): Promise<void> {
-    await this.provider.enqueueOrchestratorWork({ type: 'CancelInstance', instance: String(instanceId), reason });
+    await this.provider.enqueueOrchestratorWork({
+      type: 'CancelInstance',
+      instance: String(instanceId),
+      reason,
+    });
   }
 
   /** Current status; `NotFound` before the first turn has run. */
@@ -191,7 +195,9 @@ export class Client {
       if (value !== null) return value;
       const remaining = deadline - Date.now();
       if (remaining <= 0) {
-        throw new TimeoutError(`Timed out waiting for value '${key}' on instance '${instanceId}'`, { instanceId });
+        throw new TimeoutError(`Timed out waiting for value '${key}' on instance '${instanceId}'`, {
+          instanceId,
+        });
       }
       await this.waitForChange(instanceId, Math.min(delay, remaining));
       delay = Math.min(delay * 2, MAX_POLL_MS);

@@ -45,16 +45,19 @@ export interface PoisonErrorDetails {
   max_attempts: number;
   message_type:
     | { kind: 'Orchestration'; instance: string; execution_id: number }
-    | { kind: 'Activity'; instance: string; execution_id: number; activity_name: string; activity_id: number };
+    | {
+        kind: 'Activity';
+        instance: string;
+        execution_id: number;
+        activity_name: string;
+        activity_id: number;
+      };
   message: string;
 }
 
 /** A serialisable failure, as stored in history and reported by the client. */
 export type ErrorDetails =
-  | ApplicationErrorDetails
-  | InfrastructureErrorDetails
-  | ConfigurationErrorDetails
-  | PoisonErrorDetails;
+  ApplicationErrorDetails | InfrastructureErrorDetails | ConfigurationErrorDetails | PoisonErrorDetails;
 
 const MAX_STACK_LINES = 12;
 
@@ -83,12 +86,18 @@ export function toApplicationFailure(
   kind: ApplicationErrorDetails['kind'],
   depth = 0,
 ): ApplicationErrorDetails {
-  const details: ApplicationErrorDetails = { category: 'application', kind, message: messageOf(value), retryable: false };
+  const details: ApplicationErrorDetails = {
+    category: 'application',
+    kind,
+    message: messageOf(value),
+    retryable: false,
+  };
   if (value instanceof Error) {
     details.type = value.constructor?.name ?? value.name;
     const stack = trimStack(value.stack);
     if (stack) details.stack = stack;
-    if (value.cause !== undefined && depth < 5) details.cause = toApplicationFailure(value.cause, kind, depth + 1);
+    if (value.cause !== undefined && depth < 5)
+      details.cause = toApplicationFailure(value.cause, kind, depth + 1);
   }
   return details;
 }

@@ -43,7 +43,8 @@ export function createLogger(options: LoggerOptions = {}): Logger {
         .filter(([, v]) => v !== undefined)
         .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
         .join(' ');
-      const prefix = format === 'pretty' ? `${time} ${level.toUpperCase().padEnd(5)}` : `${level.toUpperCase()}`;
+      const prefix =
+        format === 'pretty' ? `${time} ${level.toUpperCase().padEnd(5)}` : `${level.toUpperCase()}`;
       write(`${prefix} durox: ${message}${pairs ? ` ${pairs}` : ''}`);
     },
   };

@@ -42,7 +42,8 @@ export class OrchestrationRegistry {
 
   register(name: string, version: string, handler: OrchestrationHandler): void {
     checkName('orchestration', name);
-    if (typeof handler !== 'function') throw new InvalidInputError(`orchestration "${name}" must be a function*`);
+    if (typeof handler !== 'function')
+      throw new InvalidInputError(`orchestration "${name}" must be a function*`);
     if (typeof version !== 'string' || version.length === 0) {
       throw new InvalidInputError(`orchestration "${name}": version must be a non-empty string`);
     }

@@ -20,7 +20,11 @@ describe('worker processes on one SQLite file', () => {
     provider = await SqliteProvider.open(dbPath);
     const client = new Client(provider);
 
-    const first = await startWorker(dbPath, { STEP_SLEEP_MS: '60000', MARKER_DIR: markers, WORKER_LOCK_MS: '1500' });
+    const first = await startWorker(dbPath, {
+      STEP_SLEEP_MS: '60000',
+      MARKER_DIR: markers,
+      WORKER_LOCK_MS: '1500',
+    });
     await client.startOrchestration('crash-1', 'ThreeSteps');
     // Wait until the first activity is running inside the first worker, then kill it hard.
     await eventually(() => readdirSync(markers).some((f) => f.startsWith('crash-1-1-')), 15_000);
@@ -33,7 +37,9 @@ describe('worker processes on one SQLite file', () => {
     const history = await provider.readHistory('crash-1');
     const step1 = history.filter((e) => e.type === 'ActivityScheduled' && e.input === '1');
     expect(step1).toHaveLength(1);
-    const completions = history.filter((e) => e.type === 'ActivityCompleted' && e.source_event_id === step1[0]!.event_id);
+    const completions = history.filter(
+      (e) => e.type === 'ActivityCompleted' && e.source_event_id === step1[0]!.event_id,
+    );
     expect(completions).toHaveLength(1);
     expect(history.filter((e) => e.type === 'ActivityScheduled')).toHaveLength(3);
     expect(history.filter((e) => e.type === 'ActivityCompleted')).toHaveLength(3);
@@ -46,7 +52,10 @@ describe('worker processes on one SQLite file', () => {
     const dbPath = join(dir, 'durox.db');
     provider = await SqliteProvider.open(dbPath);
     const client = new Client(provider);
-    const workers = await Promise.all([startWorker(dbPath, { STEP_SLEEP_MS: '2' }), startWorker(dbPath, { STEP_SLEEP_MS: '2' })]);
+    const workers = await Promise.all([
+      startWorker(dbPath, { STEP_SLEEP_MS: '2' }),
+      startWorker(dbPath, { STEP_SLEEP_MS: '2' }),
+    ]);
     const ids = Array.from({ length: 200 }, (_, i) => `multi-${i}`);
     await Promise.all(ids.map((id) => client.startOrchestration(id, 'ThreeSteps')));
 

@@ -54,7 +54,12 @@ export interface ActivityOptions {
   tag?: string;
 }
 
-function activityTask<T>(name: string, input: unknown, options: ActivityOptions = {}, typed = false): ActivityTask<T> {
+function activityTask<T>(
+  name: string,
+  input: unknown,
+  options: ActivityOptions = {},
+  typed = false,
+): ActivityTask<T> {
   const task: ActivityTask<T> = {
     type: 'activity',
     name: String(name),
@@ -64,7 +69,8 @@ function activityTask<T>(name: string, input: unknown, options: ActivityOptions 
       return task;
     },
   };
-  if (options.sessionId !== undefined && options.sessionId !== null) task.sessionId = String(options.sessionId);
+  if (options.sessionId !== undefined && options.sessionId !== null)
+    task.sessionId = String(options.sessionId);
   if (options.tag !== undefined && options.tag !== null) task.tag = String(options.tag);
   if (typed) task._typed = true;
   return task;
@@ -171,7 +177,11 @@ export class OrchestrationContext {
    * Schedules an activity with retries. Backoff delays are durable timers; a per-attempt
    * `timeoutMs` that expires fails the call at once (no further attempts).
    */
-  scheduleActivityWithRetry<T = any>(name: string, input: unknown, retry: RetryPolicyInput): ActivityWithRetryTask<T> {
+  scheduleActivityWithRetry<T = any>(
+    name: string,
+    input: unknown,
+    retry: RetryPolicyInput,
+  ): ActivityWithRetryTask<T> {
     return retryTask<T>(name, input, retry, undefined, false);
   }
 
@@ -244,7 +254,11 @@ export class OrchestrationContext {
   }
 
   /** Runs a child orchestration with exactly `instanceId`. */
-  scheduleSubOrchestrationWithId<T = any>(name: string, instanceId: string, input?: unknown): SubOrchestrationTask<T> {
+  scheduleSubOrchestrationWithId<T = any>(
+    name: string,
+    instanceId: string,
+    input?: unknown,
+  ): SubOrchestrationTask<T> {
     return subOrchestrationTask<T>(name, input, { instanceId });
   }
 
@@ -276,7 +290,12 @@ export class OrchestrationContext {
 
   /** Starts an independent orchestration (no parent link); yields `null` at once. */
   startOrchestration(name: string, instanceId: string, input?: unknown): StartOrchestrationTask {
-    return { type: 'orchestration', name: String(name), instanceId: String(instanceId), input: encodePayload(input) };
+    return {
+      type: 'orchestration',
+      name: String(name),
+      instanceId: String(instanceId),
+      input: encodePayload(input),
+    };
   }
 
   startOrchestrationTyped(name: string, instanceId: string, input?: unknown): StartOrchestrationTask {

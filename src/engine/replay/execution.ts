@@ -123,7 +123,9 @@ function removeFrom<T>(list: T[] | undefined, item: T): void {
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return typeof value === 'object' && value !== null && typeof (value as PromiseLike<unknown>).then === 'function';
+  return (
+    typeof value === 'object' && value !== null && typeof (value as PromiseLike<unknown>).then === 'function'
+  );
 }
 
 /**
@@ -140,7 +142,11 @@ function ignoreRejection(value: PromiseLike<unknown>): void {
 
 function describeValue(value: unknown): string {
   if (value === undefined) return 'undefined';
-  if (typeof value === 'object' && value !== null && typeof (value as PromiseLike<unknown>).then === 'function') {
+  if (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as PromiseLike<unknown>).then === 'function'
+  ) {
     return 'a Promise';
   }
   try {
@@ -305,7 +311,8 @@ export class ExecutionState implements ContextHost {
     this.delta = [];
     try {
       if (input.start) {
-        if (this.eventCount !== 0) throw new IllegalStateError('start given for an execution that has history');
+        if (this.eventCount !== 0)
+          throw new IllegalStateError('start given for an execution that has history');
         this.beginExecution(input.start);
       } else if (!this.failure) {
         if (this.started === null) {
@@ -344,7 +351,8 @@ export class ExecutionState implements ContextHost {
   openActivityIds(): number[] {
     const ids: number[] = [];
     for (const [id, rec] of this.schedules) {
-      if (rec.kind === 'activity' && !rec.completed && !rec.leaf.cancelled && rec.leaf.kind === 'activity') ids.push(id);
+      if (rec.kind === 'activity' && !rec.completed && !rec.leaf.cancelled && rec.leaf.kind === 'activity')
+        ids.push(id);
     }
     return ids;
   }
@@ -353,7 +361,8 @@ export class ExecutionState implements ContextHost {
 
   private applyRecorded(event: HistoryEvent): void {
     if (event.type === 'OrchestrationStarted') {
-      if (this.started !== null) throw this.nondeterminism(`duplicate OrchestrationStarted at event ${event.event_id}`);
+      if (this.started !== null)
+        throw this.nondeterminism(`duplicate OrchestrationStarted at event ${event.event_id}`);
       this.started = event;
       this.customStatus = event.initial_custom_status ?? null;
       this.startRoot();
@@ -397,7 +406,9 @@ export class ExecutionState implements ContextHost {
         this.halted = true;
         return;
       }
-      throw this.nondeterminism(`history schedule but no emitted action: event ${event.event_id} ${describe(event)}`);
+      throw this.nondeterminism(
+        `history schedule but no emitted action: event ${event.event_id} ${describe(event)}`,
+      );
     }
     const source = action.cancelOf?.eventId;
     if (!matches(action.body, event) || (action.cancelOf !== undefined && event.source_event_id !== source)) {
@@ -432,7 +443,9 @@ export class ExecutionState implements ContextHost {
         throw this.nondeterminism(`no matching schedule for ${what} id=${m.id}`);
       }
       if (rec.kind !== kind) {
-        throw this.nondeterminism(`completion kind mismatch for id=${m.id}, expected '${rec.kind}', got '${kind}'`);
+        throw this.nondeterminism(
+          `completion kind mismatch for id=${m.id}, expected '${rec.kind}', got '${kind}'`,
+        );
       }
       if (rec.completed) return; // duplicate delivery
       return this.complete(rec, this.append(this.completionBody(m), m.id));
@@ -527,7 +540,8 @@ export class ExecutionState implements ContextHost {
       case 'timer':
       case 'subOrchestration': {
         this.schedules.set(event.event_id, { kind: leaf.kind, leaf, completed: false });
-        if (event.type === 'SubOrchestrationScheduled') this.childInstances.set(event.event_id, event.instance);
+        if (event.type === 'SubOrchestrationScheduled')
+          this.childInstances.set(event.event_id, event.instance);
         if (!leaf.cancelled && leaf.kind !== 'timer') this.openLeaves.add(leaf);
         return;
       }
@@ -537,7 +551,10 @@ export class ExecutionState implements ContextHost {
         if (this.live) {
           const name = (event as EventKinds['ActivityScheduled']).name;
           const value = name === SYSCALL_UTC_NOW ? this.now : this.newGuid();
-          this.complete(rec, this.append({ type: 'ActivityCompleted', result: encodePayload(value) }, event.event_id));
+          this.complete(
+            rec,
+            this.append({ type: 'ActivityCompleted', result: encodePayload(value) }, event.event_id),
+          );
         }
         return;
       }
@@ -781,12 +798,18 @@ export class ExecutionState implements ContextHost {
     const yielded: unknown = step.value;
     if (isTask(yielded) && yielded.type === 'continueAsNew') {
       if (co.isRoot) {
-        this.continueAsNew = { input: yielded.input, ...(yielded.version ? { version: yielded.version } : {}) };
+        this.continueAsNew = {
+          input: yielded.input,
+          ...(yielded.version ? { version: yielded.version } : {}),
+        };
         co.done = true;
         this.halted = true;
         return;
       }
-      co.awaiting = this.immediate(co, new Error('continueAsNew must be yielded by the orchestration itself'));
+      co.awaiting = this.immediate(
+        co,
+        new Error('continueAsNew must be yielded by the orchestration itself'),
+      );
       return;
     }
     let node: Node;
@@ -838,7 +861,10 @@ export class ExecutionState implements ContextHost {
       case 'activityWithRetry':
         return this.startCoroutine(retryActivity(this.ctx, task), parent, typed);
       case 'timer':
-        return this.leaf('timer', parent, typed, { type: 'TimerCreated', fire_at_ms: this.now + task.delayMs });
+        return this.leaf('timer', parent, typed, {
+          type: 'TimerCreated',
+          fire_at_ms: this.now + task.delayMs,
+        });
       case 'waitEvent':
         return this.leaf('waitEvent', parent, typed, { type: 'ExternalSubscribed', name: task.name });
       case 'dequeueEvent':
@@ -860,9 +886,17 @@ export class ExecutionState implements ContextHost {
           ...(task.version === undefined ? {} : { version: task.version }),
         });
       case 'newGuid':
-        return this.leaf('syscall', parent, typed, { type: 'ActivityScheduled', name: SYSCALL_NEW_GUID, input: '' });
+        return this.leaf('syscall', parent, typed, {
+          type: 'ActivityScheduled',
+          name: SYSCALL_NEW_GUID,
+          input: '',
+        });
       case 'utcNow':
-        return this.leaf('syscall', parent, typed, { type: 'ActivityScheduled', name: SYSCALL_UTC_NOW, input: '' });
+        return this.leaf('syscall', parent, typed, {
+          type: 'ActivityScheduled',
+          name: SYSCALL_UTC_NOW,
+          input: '',
+        });
       case 'getValueFromInstance':
         return this.leaf('activity', parent, typed, {
           type: 'ActivityScheduled',
@@ -870,7 +904,9 @@ export class ExecutionState implements ContextHost {
           input: JSON.stringify({ instance_id: task.instanceId, key: task.key }),
         });
       case 'continueAsNew':
-        throw new TypeError('continueAsNew must be yielded by the orchestration itself, not inside all() or race()');
+        throw new TypeError(
+          'continueAsNew must be yielded by the orchestration itself, not inside all() or race()',
+        );
       case 'join': {
         const join = new JoinNode();
         join.parent = parent;
@@ -880,7 +916,8 @@ export class ExecutionState implements ContextHost {
         return join;
       }
       case 'select': {
-        if (task.tasks.length < 2) throw new TypeError(`race() needs at least 2 tasks, got ${task.tasks.length}`);
+        if (task.tasks.length < 2)
+          throw new TypeError(`race() needs at least 2 tasks, got ${task.tasks.length}`);
         const select = new SelectNode();
         select.parent = parent;
         select.typed = typed;
@@ -921,12 +958,22 @@ export class ExecutionState implements ContextHost {
   private recordFailure(err: unknown, duringReplay: boolean): void {
     if (isDuroxError(err, 'NONDETERMINISM')) {
       this.failure = {
-        details: { category: 'configuration', kind: 'Nondeterminism', resource: this.orchestrationName, message: err.message },
+        details: {
+          category: 'configuration',
+          kind: 'Nondeterminism',
+          resource: this.orchestrationName,
+          message: err.message,
+        },
         duringReplay,
       };
     } else {
       this.failure = {
-        details: { category: 'infrastructure', operation: 'replay', message: errorMessage(err), retryable: false },
+        details: {
+          category: 'infrastructure',
+          operation: 'replay',
+          message: errorMessage(err),
+          retryable: false,
+        },
         duringReplay,
       };
     }
@@ -954,7 +1001,11 @@ export class ExecutionState implements ContextHost {
         dispatch: true,
       };
     } else if (this.continueAsNew) {
-      outcome = { status: 'ContinuedAsNew', ...this.continueAsNew, carryForward: this.undeliveredQueueMessages() };
+      outcome = {
+        status: 'ContinuedAsNew',
+        ...this.continueAsNew,
+        carryForward: this.undeliveredQueueMessages(),
+      };
     } else if (this.rootOutcome) {
       outcome = this.completedOutcome(this.rootOutcome);
     } else {
@@ -971,14 +1022,27 @@ export class ExecutionState implements ContextHost {
         return { status: 'Completed', output: encodePayload(result.value) };
       } catch (err) {
         const error = new TypeError(`orchestration output cannot be stored as JSON: ${errorMessage(err)}`);
-        return { status: 'Failed', details: toApplicationFailure(error, 'OrchestrationFailed'), dispatch: true };
+        return {
+          status: 'Failed',
+          details: toApplicationFailure(error, 'OrchestrationFailed'),
+          dispatch: true,
+        };
       }
     }
-    return { status: 'Failed', details: toApplicationFailure(result.error, 'OrchestrationFailed'), dispatch: true };
+    return {
+      status: 'Failed',
+      details: toApplicationFailure(result.error, 'OrchestrationFailed'),
+      dispatch: true,
+    };
   }
 
   private recordTerminalBreadcrumbs(outcome: ExecutionOutcome): void {
-    const suffix = outcome.status === 'Completed' ? 'completed' : outcome.status === 'Failed' ? 'failed' : 'continued_as_new';
+    const suffix =
+      outcome.status === 'Completed'
+        ? 'completed'
+        : outcome.status === 'Failed'
+          ? 'failed'
+          : 'continued_as_new';
     for (const leaf of [...this.openLeaves]) {
       const reason =
         leaf.kind === 'activity'

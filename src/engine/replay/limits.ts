@@ -35,10 +35,18 @@ export function checkLimits(
     if (event.type === 'KeyValueSet' && bytes(event.value) > MAX_KV_VALUE_BYTES) {
       return violation(`KV value for key "${event.key}" exceeds limit of ${MAX_KV_VALUE_BYTES} bytes`);
     }
-    if (event.type === 'CustomStatusUpdated' && event.status !== null && bytes(event.status) > MAX_CUSTOM_STATUS_BYTES) {
+    if (
+      event.type === 'CustomStatusUpdated' &&
+      event.status !== null &&
+      bytes(event.status) > MAX_CUSTOM_STATUS_BYTES
+    ) {
       return violation(`custom status exceeds limit of ${MAX_CUSTOM_STATUS_BYTES} bytes`);
     }
-    if (event.type === 'ActivityScheduled' && event.tag !== undefined && bytes(event.tag) > MAX_TAG_NAME_BYTES) {
+    if (
+      event.type === 'ActivityScheduled' &&
+      event.tag !== undefined &&
+      bytes(event.tag) > MAX_TAG_NAME_BYTES
+    ) {
       return violation(`activity tag exceeds limit of ${MAX_TAG_NAME_BYTES} bytes`);
     }
   }

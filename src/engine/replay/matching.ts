@@ -70,7 +70,12 @@ export function matches(action: EventBody, event: HistoryEvent): boolean {
   switch (action.type) {
     case 'ActivityScheduled': {
       const e = event as typeof action;
-      return e.name === action.name && e.input === action.input && e.session_id === action.session_id && e.tag === action.tag;
+      return (
+        e.name === action.name &&
+        e.input === action.input &&
+        e.session_id === action.session_id &&
+        e.tag === action.tag
+      );
     }
     case 'ExternalSubscribed':
     case 'QueueSubscribed':

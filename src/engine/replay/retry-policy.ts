@@ -42,7 +42,12 @@ export interface CompiledRetryPolicy {
 }
 
 const DEFAULT_MAX_DELAY_MS = 30_000;
-const DEFAULT_BACKOFF: CompiledBackoff = { kind: 'exponential', baseMs: 100, multiplier: 2, maxMs: DEFAULT_MAX_DELAY_MS };
+const DEFAULT_BACKOFF: CompiledBackoff = {
+  kind: 'exponential',
+  baseMs: 100,
+  multiplier: 2,
+  maxMs: DEFAULT_MAX_DELAY_MS,
+};
 
 function nonNegative(value: unknown, field: string): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
@@ -105,7 +110,9 @@ export function compileRetryPolicy(input: RetryPolicyInput): CompiledRetryPolicy
   }
   const { maxAttempts } = input;
   if (typeof maxAttempts !== 'number' || !Number.isInteger(maxAttempts) || maxAttempts < 1) {
-    throw new TypeError(`retry policy: maxAttempts must be an integer >= 1, got ${JSON.stringify(maxAttempts)}`);
+    throw new TypeError(
+      `retry policy: maxAttempts must be an integer >= 1, got ${JSON.stringify(maxAttempts)}`,
+    );
   }
   const policy: { -readonly [K in keyof CompiledRetryPolicy]: CompiledRetryPolicy[K] } = {
     maxAttempts,

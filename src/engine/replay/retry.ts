@@ -43,27 +43,38 @@ function* attempts(ctx: OrchestrationContext, source: ActivityWithRetryTask, pol
     if (policy.timeoutMs === undefined) {
       last = yield* settle(attemptTask(source));
     } else {
-      const raced = (yield ctx.race(settle(attemptTask(source)), ctx.scheduleTimer(policy.timeoutMs))) as RaceResult<Attempt>;
+      const raced = (yield ctx.race(
+        settle(attemptTask(source)),
+        ctx.scheduleTimer(policy.timeoutMs),
+      )) as RaceResult<Attempt>;
       if (raced.index === 1) return { ok: false, error: new Error(ATTEMPT_TIMEOUT_MESSAGE) } as Attempt;
       last = raced.value;
     }
     if (last.ok || attempt === policy.maxAttempts) return last;
     const delay = delayForAttempt(policy.backoff, attempt);
     const message = last.error instanceof Error ? last.error.message : String(last.error);
-    ctx.traceWarn(`activity ${source.name} attempt ${attempt}/${policy.maxAttempts} failed: ${message}; retrying in ${delay} ms`);
+    ctx.traceWarn(
+      `activity ${source.name} attempt ${attempt}/${policy.maxAttempts} failed: ${message}; retrying in ${delay} ms`,
+    );
     if (delay > 0) yield ctx.scheduleTimer(delay);
   }
   return last;
 }
 
 /** The generator behind `scheduleActivityWithRetry`. */
-export function* retryActivity(ctx: OrchestrationContext, source: ActivityWithRetryTask): Generator<Task, unknown, any> {
+export function* retryActivity(
+  ctx: OrchestrationContext,
+  source: ActivityWithRetryTask,
+): Generator<Task, unknown, any> {
   const policy = compileRetryPolicy(source.retry);
   let outcome: Attempt;
   if (policy.totalTimeoutMs === undefined) {
     outcome = yield* attempts(ctx, source, policy);
   } else {
-    const raced = (yield ctx.race(attempts(ctx, source, policy), ctx.scheduleTimer(policy.totalTimeoutMs))) as RaceResult<Attempt>;
+    const raced = (yield ctx.race(
+      attempts(ctx, source, policy),
+      ctx.scheduleTimer(policy.totalTimeoutMs),
+    )) as RaceResult<Attempt>;
     outcome = raced.index === 1 ? { ok: false, error: new Error(TOTAL_TIMEOUT_MESSAGE) } : raced.value;
   }
   if (outcome.ok) return outcome.value;

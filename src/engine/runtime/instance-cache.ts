@@ -18,7 +18,12 @@ export class InstanceCache {
   constructor(private readonly capacity: number) {}
 
   /** The cached execution if it is exactly at `historyLength` events of `executionId`. */
-  take(instanceId: string, executionId: number, historyLength: number, handler: OrchestrationHandler): ExecutionState | null {
+  take(
+    instanceId: string,
+    executionId: number,
+    historyLength: number,
+    handler: OrchestrationHandler,
+  ): ExecutionState | null {
     const entry = this.entries.get(instanceId);
     if (!entry) {
       this.misses++;

@@ -58,7 +58,11 @@ export class OrchestrationDispatcher {
     const lease = keepLeaseAlive(
       () => provider.renewOrchestrationItemLock(item.lockToken, options.orchestratorLockTimeoutMs),
       renewalIntervalMs(options.orchestratorLockTimeoutMs, ORCHESTRATOR_RENEWAL_BUFFER_MS),
-      (err) => logger.log('warn', 'orchestration lease lost during turn', { instance_id: item.instanceId, error: String(err) }),
+      (err) =>
+        logger.log('warn', 'orchestration lease lost during turn', {
+          instance_id: item.instanceId,
+          error: String(err),
+        }),
     );
     try {
       let plan: TurnPlan;
@@ -66,7 +70,10 @@ export class OrchestrationDispatcher {
         plan = this.planner.plan(item);
       } catch (err) {
         // A bug in durox itself: retry later rather than corrupt the instance.
-        logger.log('error', 'orchestration turn crashed', { instance_id: item.instanceId, error: String(err) });
+        logger.log('error', 'orchestration turn crashed', {
+          instance_id: item.instanceId,
+          error: String(err),
+        });
         this.cache.evict(item.instanceId);
         await this.abandon(item, 1000);
         return;
@@ -99,10 +106,15 @@ export class OrchestrationDispatcher {
       this.cache.evict(item.instanceId);
       metrics.increment('providerErrors');
       if (isDuroxError(err, 'LOCK_LOST')) {
-        logger.log('warn', 'orchestration turn discarded: lease lost before commit', { instance_id: item.instanceId });
+        logger.log('warn', 'orchestration turn discarded: lease lost before commit', {
+          instance_id: item.instanceId,
+        });
         return;
       }
-      logger.log('error', 'committing orchestration turn failed', { instance_id: item.instanceId, error: String(err) });
+      logger.log('error', 'committing orchestration turn failed', {
+        instance_id: item.instanceId,
+        error: String(err),
+      });
       await this.abandon(item, 50);
       return;
     }
@@ -114,8 +126,13 @@ export class OrchestrationDispatcher {
     const { exec, handler, outcome } = plan;
     if (!exec || !handler || !outcome) return;
     if (plan.newInstance) metrics.increment('orchStarts');
-    for (const event of plan.ack.historyDelta) if (event.type === 'SubOrchestrationScheduled') metrics.increment('suborchestrationCalls');
-    const fields = { instance_id: item.instanceId, execution_id: exec.executionId, orchestration_name: exec.orchestrationName };
+    for (const event of plan.ack.historyDelta)
+      if (event.type === 'SubOrchestrationScheduled') metrics.increment('suborchestrationCalls');
+    const fields = {
+      instance_id: item.instanceId,
+      execution_id: exec.executionId,
+      orchestration_name: exec.orchestrationName,
+    };
     switch (outcome.status) {
       case 'Running':
         this.cache.put(item.instanceId, exec, handler);

@@ -6,12 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { ExecutionState } from '../replay/execution.js';
 import type { ExecutionOutcome, OrchestrationHandler, TraceSink } from '../replay/execution.js';
 import { DUROX_VERSION, isTerminal } from '../history.js';
-import type {
-  ContinueAsNewItem,
-  EventKinds,
-  HistoryEvent,
-  StartOrchestrationItem,
-} from '../history.js';
+import type { ContinueAsNewItem, EventKinds, HistoryEvent, StartOrchestrationItem } from '../history.js';
 import type { ErrorDetails } from '../failure.js';
 import type { OrchestrationRegistry } from '../registry.js';
 import type { OrchestrationAck, OrchestrationItem } from '../../providers/provider.js';
@@ -106,7 +101,11 @@ export class TurnPlanner {
   }
 
   private unregistered(item: OrchestrationItem, what: string): TurnPlan {
-    return { kind: 'abandon', delayMs: unregisteredDelayMs(this.options, item.attemptCount), reason: `${what} is not registered` };
+    return {
+      kind: 'abandon',
+      delayMs: unregisteredDelayMs(this.options, item.attemptCount),
+      reason: `${what} is not registered`,
+    };
   }
 
   /** First turn of a new instance or of a continue-as-new execution. */
@@ -120,7 +119,10 @@ export class TurnPlanner {
     const version = start.version ?? this.registry.latestVersion(start.name);
     const handler = version === undefined ? undefined : this.registry.resolve(start.name, version);
     if (version === undefined || handler === undefined) {
-      return this.unregistered(item, `orchestration ${start.name}${start.version ? `@${start.version}` : ''}`);
+      return this.unregistered(
+        item,
+        `orchestration ${start.name}${start.version ? `@${start.version}` : ''}`,
+      );
     }
     const exec = new ExecutionState({
       instanceId: item.instanceId,
@@ -163,7 +165,12 @@ export class TurnPlanner {
   }
 
   private failCorrupted(item: OrchestrationItem, message: string, now: number): TurnPlan {
-    const details: ErrorDetails = { category: 'infrastructure', operation: 'history', message, retryable: false };
+    const details: ErrorDetails = {
+      category: 'infrastructure',
+      operation: 'history',
+      message,
+      retryable: false,
+    };
     return { kind: 'ack', ack: this.failureAck(item, item.history, null, details, now) };
   }
 
@@ -203,11 +210,17 @@ export class TurnPlanner {
     } else {
       started = {
         name: startItem?.orchestration ?? item.orchestrationName,
-        version: startItem?.version ?? item.orchestrationVersion ?? this.registry.latestVersion(item.orchestrationName) ?? '0.0.0',
+        version:
+          startItem?.version ??
+          item.orchestrationVersion ??
+          this.registry.latestVersion(item.orchestrationName) ??
+          '0.0.0',
         input: startItem?.input ?? 'null',
         ...(startItem?.parent_instance === undefined ? {} : { parent_instance: startItem.parent_instance }),
         ...(startItem?.parent_id === undefined ? {} : { parent_id: startItem.parent_id }),
-        ...(startItem?.parent_execution_id === undefined ? {} : { parent_execution_id: startItem.parent_execution_id }),
+        ...(startItem?.parent_execution_id === undefined
+          ? {}
+          : { parent_execution_id: startItem.parent_execution_id }),
       };
       if (history.length === 0) delta.push({ ...envelope(1), type: 'OrchestrationStarted', ...started });
     }

@@ -21,7 +21,11 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 }
 
 /** Runs `fn`, retrying retryable provider errors up to `retries` times (10 ms · 2^n backoff). */
-export async function withRetries<T>(fn: () => Promise<T>, retries = 5, onRetry?: (err: unknown) => void): Promise<T> {
+export async function withRetries<T>(
+  fn: () => Promise<T>,
+  retries = 5,
+  onRetry?: (err: unknown) => void,
+): Promise<T> {
   for (let attempt = 0; ; attempt++) {
     try {
       return await fn();

@@ -8,12 +8,7 @@ import type { TagFilter } from '../../providers/provider.js';
 import { MAX_TAG_NAME_BYTES, MAX_WORKER_TAGS } from '../replay/limits.js';
 
 /** Which activity tags this runtime runs (duroxide-node's shapes). */
-export type TagFilterInput =
-  | 'defaultOnly'
-  | 'any'
-  | 'none'
-  | { tags: string[] }
-  | { defaultAnd: string[] };
+export type TagFilterInput = 'defaultOnly' | 'any' | 'none' | { tags: string[] } | { defaultAnd: string[] };
 
 export interface RuntimeOptions {
   /** Orchestration turns processed concurrently (0 = no orchestrations: a worker-only runtime). Default 4. */

@@ -46,8 +46,10 @@ export class Runtime {
       this.#logger.log('warn', `unknown runtime option "${key}" ignored`);
     }
     this.#cache = new InstanceCache(this.#options.orchestrationCacheSize);
-    this.#activities.registerBuiltin(SYSCALL_GET_KV_VALUE, async (_ctx, input: { instance_id: string; key: string }) =>
-      this.#provider.getKvValue(input.instance_id, input.key),
+    this.#activities.registerBuiltin(
+      SYSCALL_GET_KV_VALUE,
+      async (_ctx, input: { instance_id: string; key: string }) =>
+        this.#provider.getKvValue(input.instance_id, input.key),
     );
   }
 
@@ -90,13 +92,20 @@ export class Runtime {
 
   /** Starts the dispatchers and returns once they run. */
   async start(): Promise<void> {
-    if (this.#stop?.signal.aborted) throw new IllegalStateError('runtime was shut down; create a new Runtime to start again');
+    if (this.#stop?.signal.aborted)
+      throw new IllegalStateError('runtime was shut down; create a new Runtime to start again');
     if (this.#stop) throw new IllegalStateError('runtime already started');
     const stop = new AbortController();
     // Every idle dispatcher loop listens on this signal.
     setMaxListeners(0, stop.signal);
     this.#stop = stop;
-    const deps = { provider: this.#provider, options: this.#options, logger: this.#logger, metrics: this.#metrics, stop: stop.signal };
+    const deps = {
+      provider: this.#provider,
+      options: this.#options,
+      logger: this.#logger,
+      metrics: this.#metrics,
+      stop: stop.signal,
+    };
     const trace: TraceSink = (level, message, exec) =>
       this.#logger.log(level, message, {
         instance_id: exec.instanceId,
@@ -108,7 +117,8 @@ export class Runtime {
     const orchestration = new OrchestrationDispatcher(deps, planner, this.#cache);
     const worker = new WorkerDispatcher(deps, this.#activities, this.#runtimeId, () => this.client());
     this.#worker = worker;
-    for (let i = 0; i < this.#options.orchestrationConcurrency; i++) this.#loops.push(this.#guard(orchestration.run()));
+    for (let i = 0; i < this.#options.orchestrationConcurrency; i++)
+      this.#loops.push(this.#guard(orchestration.run()));
     for (let i = 0; i < this.#options.workerConcurrency; i++) this.#loops.push(this.#guard(worker.run(i)));
     if (this.#options.workerConcurrency > 0 && this.#options.tagFilter.mode !== 'none') {
       this.#loops.push(this.#guard(this.#maintainSessions(worker, stop.signal)));
@@ -161,7 +171,10 @@ export class Runtime {
   /** Keeps this runtime's session leases alive and sweeps orphaned sessions. */
   async #maintainSessions(worker: WorkerDispatcher, signal: AbortSignal): Promise<void> {
     const o = this.#options;
-    const interval = o.sessionLockTimeoutMs >= 15_000 ? Math.max(1000, o.sessionLockTimeoutMs - 5000) : Math.ceil(o.sessionLockTimeoutMs / 2);
+    const interval =
+      o.sessionLockTimeoutMs >= 15_000
+        ? Math.max(1000, o.sessionLockTimeoutMs - 5000)
+        : Math.ceil(o.sessionLockTimeoutMs / 2);
     const owners = [...new Set(Array.from({ length: o.workerConcurrency }, (_, i) => worker.ownerId(i)))];
     let sinceCleanup = 0;
     while (!signal.aborted) {

@@ -9,7 +9,11 @@ import type { ErrorDetails } from '../failure.js';
 import type { KvMutation, OrchestrationAck } from '../../providers/provider.js';
 
 /** Builds the ack of a turn of `exec` that recorded `delta` and ended with `outcome`. */
-export function buildAck(exec: ExecutionState, delta: HistoryEvent[], outcome: ExecutionOutcome): OrchestrationAck {
+export function buildAck(
+  exec: ExecutionState,
+  delta: HistoryEvent[],
+  outcome: ExecutionOutcome,
+): OrchestrationAck {
   const started = exec.startedEvent!;
   const instance = exec.instanceId;
   const executionId = exec.executionId;
@@ -29,7 +33,8 @@ export function buildAck(exec: ExecutionState, delta: HistoryEvent[], outcome: E
   };
   // Syscalls (utcNow, newGuid) complete within the turn that schedules them: no worker needed.
   const completedHere = new Set<number>();
-  for (const event of delta) if (event.type === 'ActivityCompleted') completedHere.add(event.source_event_id!);
+  for (const event of delta)
+    if (event.type === 'ActivityCompleted') completedHere.add(event.source_event_id!);
 
   const kv: KvMutation[] = ack.kvMutations;
   for (const event of delta) {
@@ -53,7 +58,13 @@ export function buildAck(exec: ExecutionState, delta: HistoryEvent[], outcome: E
       case 'TimerCreated':
         if (dispatch) {
           ack.orchestratorItems.push({
-            item: { type: 'TimerFired', instance, execution_id: executionId, id: event.event_id, fire_at_ms: event.fire_at_ms },
+            item: {
+              type: 'TimerFired',
+              instance,
+              execution_id: executionId,
+              id: event.event_id,
+              fire_at_ms: event.fire_at_ms,
+            },
             visibleAtMs: event.fire_at_ms,
           });
         }
@@ -90,12 +101,18 @@ export function buildAck(exec: ExecutionState, delta: HistoryEvent[], outcome: E
         }
         break;
       case 'ActivityCancelRequested':
-        ack.cancelledActivities.push({ instanceId: instance, executionId, activityId: event.source_event_id! });
+        ack.cancelledActivities.push({
+          instanceId: instance,
+          executionId,
+          activityId: event.source_event_id!,
+        });
         break;
       case 'SubOrchestrationCancelRequested': {
         const child = exec.childInstanceOf(event.source_event_id!);
         if (child !== undefined) {
-          ack.orchestratorItems.push({ item: { type: 'CancelInstance', instance: child, reason: event.reason } });
+          ack.orchestratorItems.push({
+            item: { type: 'CancelInstance', instance: child, reason: event.reason },
+          });
         }
         break;
       }
@@ -156,7 +173,9 @@ function applyOutcome(ack: OrchestrationAck, exec: ExecutionState, outcome: Exec
 type Started = NonNullable<ExecutionState['startedEvent']>;
 
 /** The parent link a continue-as-new carries into the next execution. */
-function parentFields(started: Started): Pick<Started, 'parent_instance' | 'parent_id' | 'parent_execution_id'> {
+function parentFields(
+  started: Started,
+): Pick<Started, 'parent_instance' | 'parent_id' | 'parent_execution_id'> {
   const { parent_instance, parent_id, parent_execution_id } = started;
   return {
     ...(parent_instance === undefined ? {} : { parent_instance }),

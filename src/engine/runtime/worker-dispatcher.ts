@@ -24,7 +24,10 @@ function encodeResult(value: unknown): { ok: true; value: string } | { ok: false
   try {
     return { ok: true, value: encodePayload(value) };
   } catch (err) {
-    return { ok: false, error: new TypeError(`activity result cannot be stored as JSON: ${(err as Error).message}`) };
+    return {
+      ok: false,
+      error: new TypeError(`activity result cannot be stored as JSON: ${(err as Error).message}`),
+    };
   }
 }
 
@@ -61,7 +64,9 @@ export class WorkerDispatcher {
       try {
         lease = await provider.fetchWorkItem(options.workerLockTimeoutMs, {
           tagFilter: options.tagFilter,
-          ...(this.sessionsInFlight.size < options.maxSessionsPerRuntime ? { session: this.sessionConfig(slot) } : {}),
+          ...(this.sessionsInFlight.size < options.maxSessionsPerRuntime
+            ? { session: this.sessionConfig(slot) }
+            : {}),
         });
         errors = 0;
       } catch (err) {
@@ -116,19 +121,34 @@ export class WorkerDispatcher {
         },
         message: `poison: activity ${item.name}#${item.id} exceeded ${lease.attemptCount} attempts (max ${options.maxAttempts})`,
       };
-      await this.ack(lease, { type: 'ActivityFailed', instance: item.instance, execution_id: item.execution_id, id: item.id, details });
+      await this.ack(lease, {
+        type: 'ActivityFailed',
+        instance: item.instance,
+        execution_id: item.execution_id,
+        id: item.id,
+        details,
+      });
       return;
     }
     const handler = this.activities.resolve(item.name);
     if (!handler) {
       const delay = unregisteredDelayMs(options, lease.attemptCount);
-      logger.log('warn', `activity ${item.name} is not registered; retrying later`, { instance_id: item.instance, retry_in_ms: delay });
+      logger.log('warn', `activity ${item.name} is not registered; retrying later`, {
+        instance_id: item.instance,
+        retry_in_ms: delay,
+      });
       await provider.abandonWorkItem(lease.lockToken, delay, false).catch(() => undefined);
       return;
     }
     const session = item.session_id;
-    if (session !== undefined) this.sessionsInFlight.set(session, (this.sessionsInFlight.get(session) ?? 0) + 1);
-    const ctx = new ActivityContext(item, `work-${slot}-${options.workerNodeId ?? this.runtimeId}`, logger, this.client);
+    if (session !== undefined)
+      this.sessionsInFlight.set(session, (this.sessionsInFlight.get(session) ?? 0) + 1);
+    const ctx = new ActivityContext(
+      item,
+      `work-${slot}-${options.workerNodeId ?? this.runtimeId}`,
+      logger,
+      this.client,
+    );
     const entry: Running = { ctx, lease, released: false };
     this.running.add(entry);
     const renewal = keepLeaseAlive(
@@ -151,8 +171,16 @@ export class WorkerDispatcher {
         await this.ack(lease, { type: 'ActivityCompleted', ...base, result: result.value });
       } else {
         metrics.increment('activityAppErrors');
-        logger.log('warn', 'activity failed', { instance_id: item.instance, activity_name: item.name, error: String(result.error) });
-        await this.ack(lease, { type: 'ActivityFailed', ...base, details: toApplicationFailure(result.error, 'ActivityFailed') });
+        logger.log('warn', 'activity failed', {
+          instance_id: item.instance,
+          activity_name: item.name,
+          error: String(result.error),
+        });
+        await this.ack(lease, {
+          type: 'ActivityFailed',
+          ...base,
+          details: toApplicationFailure(result.error, 'ActivityFailed'),
+        });
       }
     } finally {
       renewal.stop();
@@ -181,7 +209,11 @@ export class WorkerDispatcher {
     const abandoned = new Promise<{ ok: false; error: unknown }>((resolve) => {
       const onCancel = (): void => {
         timer = setTimeout(
-          () => resolve({ ok: false, error: new Error('activity did not stop within the cancellation grace period') }),
+          () =>
+            resolve({
+              ok: false,
+              error: new Error('activity did not stop within the cancellation grace period'),
+            }),
           this.deps.options.activityCancellationGracePeriodMs,
         );
         timer.unref();
@@ -199,7 +231,11 @@ export class WorkerDispatcher {
   private async ack(lease: WorkItemLease, completion: OrchestratorWorkItem | null): Promise<void> {
     const { provider, logger, metrics } = this.deps;
     try {
-      await withRetries(() => provider.ackWorkItem(lease.lockToken, completion), 5, () => metrics.increment('providerErrors'));
+      await withRetries(
+        () => provider.ackWorkItem(lease.lockToken, completion),
+        5,
+        () => metrics.increment('providerErrors'),
+      );
     } catch (err) {
       if (isDuroxError(err, 'LOCK_LOST')) {
         logger.log('debug', 'activity result discarded: its item was withdrawn or its lease expired', {

@@ -261,11 +261,7 @@ describe('nondeterminism: completions', () => {
   it.each([
     ['activity', completeActivity(999, 'x'), 'no matching schedule for completion id=999'],
     ['timer', fireTimer(999), 'no matching schedule for timer id=999'],
-    [
-      'sub-orchestration',
-      completeSubOrch(999, 'x'),
-      'no matching schedule for sub-orchestration id=999',
-    ],
+    ['sub-orchestration', completeSubOrch(999, 'x'), 'no matching schedule for sub-orchestration id=999'],
   ])(
     'an incoming %s completion with an unknown id: "no matching schedule" (scenario 41)',
     (_label, message, expected) => {

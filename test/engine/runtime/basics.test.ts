@@ -42,7 +42,9 @@ describe('runtime basics (file SQLite)', () => {
     const status = await h.client.waitForOrchestration('c1', 10_000);
     expect(status).toMatchObject({ status: 'Completed', output: 'refunded: card declined' });
     const failed = (await h.history('c1')).find((e) => e.type === 'ActivityFailed');
-    expect(failed).toMatchObject({ details: { category: 'application', kind: 'ActivityFailed', message: 'card declined' } });
+    expect(failed).toMatchObject({
+      details: { category: 'application', kind: 'ActivityFailed', message: 'card declined' },
+    });
   });
 
   it('reports an unhandled orchestration error as Failed with the message', async () => {
@@ -55,7 +57,11 @@ describe('runtime basics (file SQLite)', () => {
     const status = await h.client.waitForOrchestration('b1', 10_000);
     expect(status.status).toBe('Failed');
     expect(status.error).toBe('oops');
-    expect(status.failureDetails).toMatchObject({ category: 'application', kind: 'OrchestrationFailed', type: 'Error' });
+    expect(status.failureDetails).toMatchObject({
+      category: 'application',
+      kind: 'OrchestrationFailed',
+      type: 'Error',
+    });
     expect(await h.kinds('b1')).toEqual(['OrchestrationStarted', 'OrchestrationFailed']);
   });
 
@@ -68,11 +74,17 @@ describe('runtime basics (file SQLite)', () => {
       return 'ok';
     });
     h.runtime.registerOrchestration('Retry', function* (ctx) {
-      return yield ctx.scheduleActivityWithRetry('Flaky', null, { maxAttempts: 3, backoff: { kind: 'fixed', delayMs: 20 } });
+      return yield ctx.scheduleActivityWithRetry('Flaky', null, {
+        maxAttempts: 3,
+        backoff: { kind: 'fixed', delayMs: 20 },
+      });
     });
     await h.runtime.start();
     await h.client.startOrchestration('r1', 'Retry');
-    expect(await h.client.waitForOrchestration('r1', 10_000)).toMatchObject({ status: 'Completed', output: 'ok' });
+    expect(await h.client.waitForOrchestration('r1', 10_000)).toMatchObject({
+      status: 'Completed',
+      output: 'ok',
+    });
     const kinds = await h.kinds('r1');
     expect(kinds.filter((k) => k === 'ActivityScheduled')).toHaveLength(3);
     expect(kinds.filter((k) => k === 'TimerCreated')).toHaveLength(2);
@@ -122,7 +134,12 @@ describe('runtime basics (file SQLite)', () => {
     expect(await h.client.waitForOrchestration('explicit-child', 5_000)).toMatchObject({ output: 4 });
     expect(await h.client.waitForOrchestration('detached-child', 5_000)).toMatchObject({ output: 6 });
     const childStart = (await h.history('P::sub::2'))[0];
-    expect(childStart).toMatchObject({ type: 'OrchestrationStarted', parent_instance: 'P', parent_id: 2, parent_execution_id: 1 });
+    expect(childStart).toMatchObject({
+      type: 'OrchestrationStarted',
+      parent_instance: 'P',
+      parent_id: 2,
+      parent_execution_id: 1,
+    });
     const detachedStart = (await h.history('detached-child'))[0];
     expect(detachedStart).not.toHaveProperty('parent_instance');
   });
@@ -151,10 +168,16 @@ describe('runtime basics (file SQLite)', () => {
     });
     await h.runtime.start();
     await h.client.startOrchestration('can', 'Counter', 0);
-    expect(await h.client.waitForOrchestration('can', 10_000)).toMatchObject({ output: 'done at 2 in execution 3' });
+    expect(await h.client.waitForOrchestration('can', 10_000)).toMatchObject({
+      output: 'done at 2 in execution 3',
+    });
     for (const exec of [1, 2]) {
       const history = await h.history('can', exec);
-      expect(history[0]).toMatchObject({ event_id: 1, type: 'OrchestrationStarted', input: String(exec - 1) });
+      expect(history[0]).toMatchObject({
+        event_id: 1,
+        type: 'OrchestrationStarted',
+        input: String(exec - 1),
+      });
       expect(history.at(-1)?.type).toBe('OrchestrationContinuedAsNew');
     }
     expect((await h.history('can', 3)).at(-1)?.type).toBe('OrchestrationCompleted');

@@ -30,7 +30,10 @@ describe('durability across restarts and duplicate deliveries', () => {
     register(second);
     await second.start();
     await h.client.raiseEvent('r', 'Resume');
-    expect(await h.client.waitForOrchestration('r', 10_000)).toMatchObject({ status: 'Completed', output: '1234' });
+    expect(await h.client.waitForOrchestration('r', 10_000)).toMatchObject({
+      status: 'Completed',
+      output: '1234',
+    });
     const scheduled = (await h.history('r')).filter((e) => e.type === 'ActivityScheduled');
     expect(scheduled.map((e) => (e as { input: string }).input)).toEqual(['"1"', '"2"', '"3"', '"4"']);
     expect(runs).toEqual(['1', '2', '3', '4']);
@@ -76,9 +79,27 @@ describe('durability across restarts and duplicate deliveries', () => {
     const history = await h.history('d');
     const timer = history.find((e) => e.type === 'TimerCreated')!;
     const activity = history.find((e) => e.type === 'ActivityScheduled')!;
-    await h.provider.enqueueOrchestratorWork({ type: 'TimerFired', instance: 'd', execution_id: 1, id: timer.event_id, fire_at_ms: 0 });
-    await h.provider.enqueueOrchestratorWork({ type: 'ActivityCompleted', instance: 'd', execution_id: 1, id: activity.event_id, result: '"dup"' });
-    await h.provider.enqueueOrchestratorWork({ type: 'ActivityCompleted', instance: 'd', execution_id: 1, id: activity.event_id, result: '"dup2"' });
+    await h.provider.enqueueOrchestratorWork({
+      type: 'TimerFired',
+      instance: 'd',
+      execution_id: 1,
+      id: timer.event_id,
+      fire_at_ms: 0,
+    });
+    await h.provider.enqueueOrchestratorWork({
+      type: 'ActivityCompleted',
+      instance: 'd',
+      execution_id: 1,
+      id: activity.event_id,
+      result: '"dup"',
+    });
+    await h.provider.enqueueOrchestratorWork({
+      type: 'ActivityCompleted',
+      instance: 'd',
+      execution_id: 1,
+      id: activity.event_id,
+      result: '"dup2"',
+    });
     const status = await h.client.waitForOrchestration('d', 10_000);
     release();
     expect(status).toMatchObject({ status: 'Completed', output: 'dup' });
@@ -106,7 +127,10 @@ describe('durability across restarts and duplicate deliveries', () => {
   });
 
   it('retries an unregistered orchestration with backoff and then poisons it', async () => {
-    const h = await createHarness({ maxAttempts: 3, unregisteredBackoff: { baseDelayMs: 10, maxDelayMs: 20 } });
+    const h = await createHarness({
+      maxAttempts: 3,
+      unregisteredBackoff: { baseDelayMs: 10, maxDelayMs: 20 },
+    });
     await h.runtime.start();
     await h.client.startOrchestration('ghost', 'NotRegistered');
     const status = await h.client.waitForOrchestration('ghost', 10_000);

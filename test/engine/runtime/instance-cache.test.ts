@@ -25,7 +25,11 @@ function normalise(history: HistoryEvent[]): unknown[] {
     const { timestamp_ms: _t, ...rest } = e as HistoryEvent & Record<string, unknown>;
     if ('fire_at_ms' in rest) rest.fire_at_ms = 0;
     if ('last_updated_at_ms' in rest) rest.last_updated_at_ms = 0;
-    if (rest.type === 'ActivityCompleted' && typeof rest.result === 'string' && /^"[0-9a-f-]{36}"$/.test(rest.result)) {
+    if (
+      rest.type === 'ActivityCompleted' &&
+      typeof rest.result === 'string' &&
+      /^"[0-9a-f-]{36}"$/.test(rest.result)
+    ) {
       rest.result = '"<guid>"';
     }
     return rest;

@@ -13,11 +13,15 @@ describe('versioning', () => {
     });
     await h.runtime.start();
     await h.client.startOrchestration('latest', 'Work', 5);
-    expect(await h.client.waitForOrchestration('latest', 10_000)).toMatchObject({ output: 'v2 n=5 version=2.0.0' });
+    expect(await h.client.waitForOrchestration('latest', 10_000)).toMatchObject({
+      output: 'v2 n=5 version=2.0.0',
+    });
     expect((await h.history('latest'))[0]).toMatchObject({ version: '2.0.0' });
 
     await h.client.startOrchestrationVersioned('pinned', 'Work', 0, '1.0.0');
-    expect(await h.client.waitForOrchestration('pinned', 10_000)).toMatchObject({ output: 'v2 n=1 version=2.0.0' });
+    expect(await h.client.waitForOrchestration('pinned', 10_000)).toMatchObject({
+      output: 'v2 n=1 version=2.0.0',
+    });
     expect((await h.history('pinned', 1))[0]).toMatchObject({ version: '1.0.0' });
     expect((await h.history('pinned', 2))[0]).toMatchObject({ version: '2.0.0' });
   });
