@@ -56,6 +56,12 @@ export class HistoryCache {
     }
   }
 
+  /** Forgets everything (a transaction this cache may have read from did not commit). */
+  clear(): void {
+    this.entries.clear();
+    this.cachedEvents = 0;
+  }
+
   /** Forgets an instance (its history changed other than by appending). */
   invalidate(instanceId: string): void {
     const entry = this.entries.get(instanceId);

@@ -62,11 +62,12 @@ const TERMINAL_STATUSES: ReadonlySet<string> = new Set(['Completed', 'Failed', '
 
 /** What an ack put on the queues, for in-process wake-ups after commit. */
 export interface AckEffects {
-  /** Orchestrator work is visible now (new items or messages that waited for the lease). */
-  orchestratorReady: boolean;
+  /** Orchestrator items visible now (new items, or 1 for messages that waited for the lease). */
+  orchestratorReady: number;
   /** Earliest future visible time among the new orchestrator items, if any. */
   orchestratorDueAt: number | null;
-  workerReady: boolean;
+  /** Activity items enqueued. */
+  workerReady: number;
   /** The acked instance and every instance that received an orchestrator item. */
   touchedInstances: Set<string>;
 }
@@ -151,7 +152,7 @@ export class OrchestrationAckWriter {
     const effects = this.enqueueWork(instanceId, ack, now);
     this.deleteTagged.run(instanceId, token);
     this.deleteLease.run(instanceId);
-    if (this.hasVisible.get(instanceId, now) !== undefined) effects.orchestratorReady = true;
+    if (this.hasVisible.get(instanceId, now) !== undefined) effects.orchestratorReady += 1;
     return effects;
   }
 
@@ -186,9 +187,9 @@ export class OrchestrationAckWriter {
   /** Inserts worker items, then withdraws cancelled activities, then orchestrator items. */
   private enqueueWork(instanceId: string, ack: OrchestrationAck, now: number): AckEffects {
     const effects: AckEffects = {
-      orchestratorReady: false,
+      orchestratorReady: 0,
       orchestratorDueAt: null,
-      workerReady: ack.workerItems.length > 0,
+      workerReady: ack.workerItems.length,
       touchedInstances: new Set([instanceId]),
     };
     for (const item of ack.workerItems) this.workerQueue.insert(item, now);
@@ -199,7 +200,7 @@ export class OrchestrationAckWriter {
       const visibleAt = visibleAtMs ?? now;
       this.orchestratorQueue.insert(item, visibleAt, now);
       effects.touchedInstances.add(item.instance);
-      if (visibleAt <= now) effects.orchestratorReady = true;
+      if (visibleAt <= now) effects.orchestratorReady += 1;
       else if (effects.orchestratorDueAt === null || visibleAt < effects.orchestratorDueAt) {
         effects.orchestratorDueAt = visibleAt;
       }

@@ -102,6 +102,11 @@ export class OrchestrationFetcher {
     this.fetchTx = db.transaction((lockTimeoutMs: number) => this.fetchRaw(lockTimeoutMs));
   }
 
+  /** Drops cached histories (after a batch that may have been read uncommitted rolled back). */
+  clearCache(): void {
+    this.historyCache.clear();
+  }
+
   /** Locks the next eligible instance and returns its batch, or null. One IMMEDIATE transaction. */
   fetch(lockTimeoutMs: number): OrchestrationItem | null {
     // Idle polls stop at this read: WAL readers take no lock, so an empty queue never waits

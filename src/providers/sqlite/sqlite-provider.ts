@@ -16,6 +16,8 @@ import type {
   WorkItemLease,
 } from '../provider.js';
 import { toProviderError, withBusyRetry } from './busy-retry.js';
+import { startCheckpointer, type Checkpointer } from './checkpointer.js';
+import { GroupCommitter } from './group-commit.js';
 import { configureConnection, openDatabase, parseSqliteLocation, type SqliteLocation } from './connection.js';
 import { migrations } from './generated/migrations.js';
 import { HistoryCache } from './history-cache.js';
@@ -68,6 +70,8 @@ export class SqliteProvider implements Provider {
   readonly name = 'sqlite';
   private readonly tables: Tables;
   private readonly wake: WakeSignals;
+  private checkpointer: Checkpointer | null = null;
+  private readonly committer: GroupCommitter;
   private closed = false;
 
   private constructor(
@@ -76,6 +80,7 @@ export class SqliteProvider implements Provider {
     private readonly options: CompiledSqliteOptions,
   ) {
     this.tables = prepareTables(db, options);
+    this.committer = new GroupCommitter(db, options.busyTimeoutMs, () => this.tables.fetcher.clearCache());
     const channel = location.kind === 'file' ? location.path : undefined;
     this.wake = new WakeSignals((queue, now) => this.nextDueAt(queue, now), channel);
   }
@@ -114,6 +119,14 @@ export class SqliteProvider implements Provider {
       await retry('open', () => configureConnection(db, location, options));
       await migrate(db, migrations, retry);
       const provider = new SqliteProvider(db, location, options);
+      if (location.kind === 'file') {
+        provider.checkpointer = startCheckpointer(
+          location.path,
+          options.durability === 'full' ? 'FULL' : 'NORMAL',
+        );
+        // With the checkpoint thread running, the Node thread never checkpoints inline.
+        if (provider.checkpointer) db.pragma('wal_autocheckpoint = 0');
+      }
       provider.wake.rearm('orchestrator');
       provider.wake.rearm('worker');
       return provider;
@@ -125,7 +138,9 @@ export class SqliteProvider implements Provider {
 
   /** Runs one synchronous operation under the busy retry, failing clearly once closed. */
   private run<T>(operation: string, attempt: () => T): Promise<T> {
-    return withBusyRetry(operation, this.options.busyTimeoutMs, () => {
+    if (this.closed)
+      return Promise.reject(new ProviderError(operation, 'the SQLite provider is closed', false));
+    return this.committer.run(operation, () => {
       if (this.closed) throw new ProviderError(operation, 'the SQLite provider is closed', false);
       return attempt();
     });
@@ -140,7 +155,7 @@ export class SqliteProvider implements Provider {
 
   /** Wakes waiters on `queue` now, or arms the timer for `visibleAt`. */
   private signalQueue(queue: QueueKind, visibleAt: number): void {
-    if (visibleAt <= Date.now()) this.wake.notify(queue);
+    if (visibleAt <= Date.now()) this.wake.notify(queue, 1);
     else this.wake.scheduleAt(queue, visibleAt);
   }
 
@@ -158,9 +173,9 @@ export class SqliteProvider implements Provider {
   }
 
   private signalAck(effects: AckEffects): void {
-    if (effects.orchestratorReady) this.wake.notify('orchestrator');
+    if (effects.orchestratorReady > 0) this.wake.notify('orchestrator', effects.orchestratorReady);
     if (effects.orchestratorDueAt !== null) this.wake.scheduleAt('orchestrator', effects.orchestratorDueAt);
-    if (effects.workerReady) this.wake.notify('worker');
+    if (effects.workerReady > 0) this.wake.notify('worker', effects.workerReady);
     for (const instanceId of effects.touchedInstances) this.wake.notifyInstance(instanceId);
   }
 
@@ -202,7 +217,7 @@ export class SqliteProvider implements Provider {
   async ackWorkItem(lockToken: string, completion: OrchestratorWorkItem | null): Promise<void> {
     await this.run('ackWorkItem', () => this.tables.workerQueue.ack(lockToken, completion));
     if (completion === null) return;
-    this.wake.notify('orchestrator');
+    this.wake.notify('orchestrator', 1);
     this.wake.notifyInstance(completion.instance);
   }
 
@@ -222,7 +237,7 @@ export class SqliteProvider implements Provider {
   /** {@inheritDoc Provider.enqueueWorkerWork} */
   async enqueueWorkerWork(item: ActivityExecuteItem): Promise<void> {
     await this.run('enqueueWorkerWork', () => this.tables.workerQueue.enqueue(item));
-    this.wake.notify('worker');
+    this.wake.notify('worker', 1);
   }
 
   /** {@inheritDoc Provider.renewSessionLocks} */
@@ -280,6 +295,7 @@ export class SqliteProvider implements Provider {
     if (this.closed) return;
     this.closed = true;
     this.wake.close();
+    await this.checkpointer?.stop();
     this.db.close();
   }
 }

@@ -59,9 +59,16 @@ export class WakeSignals {
     return (this.channel === undefined ? undefined : channels.get(this.channel)) ?? [this];
   }
 
-  /** Work may be available on `queue` now. */
-  notify(queue: QueueKind): void {
-    for (const peer of this.peers()) peer.notifyLocal(queue);
+  /**
+   * `count` new items may be available on `queue` now: wakes that many idle waiters (across the
+   * providers sharing the file), so one enqueue does not send every idle dispatcher to the store.
+   */
+  notify(queue: QueueKind, count = Number.POSITIVE_INFINITY): void {
+    let remaining = count;
+    for (const peer of this.peers()) {
+      if (remaining <= 0) return;
+      remaining -= peer.notifyLocal(queue, remaining);
+    }
   }
 
   /** The instance may have changed. */
@@ -74,13 +81,20 @@ export class WakeSignals {
     for (const peer of this.peers()) peer.scheduleLocal(queue, atMs);
   }
 
-  private notifyLocal(queue: QueueKind): void {
+  /** Wakes up to `count` waiters (oldest first); returns how many were woken. */
+  private notifyLocal(queue: QueueKind, count = Number.POSITIVE_INFINITY): number {
     const signal = this.queues[queue];
     if (signal.waiters.size === 0) {
       signal.pending = true;
-      return;
+      return 0;
     }
-    for (const wake of [...signal.waiters]) wake();
+    let woken = 0;
+    for (const wake of [...signal.waiters]) {
+      if (woken >= count) break;
+      wake();
+      woken++;
+    }
+    return woken;
   }
 
   private notifyInstanceLocal(instanceId: string): void {

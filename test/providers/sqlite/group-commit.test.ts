@@ -1,0 +1,64 @@
+import { statSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { isDuroxError } from '../../../src/engine/errors.js';
+import {
+  activityItem,
+  errorOf,
+  openProvider,
+  rawConnection,
+  sleep,
+  startAck,
+  startItem,
+  tempDbPath,
+} from './helpers.js';
+
+describe('group commit', () => {
+  it('commits operations issued together, and a failing one rolls back alone', async () => {
+    const path = tempDbPath();
+    const provider = await openProvider(path);
+    await provider.enqueueOrchestratorWork(startItem('a'));
+    await provider.enqueueOrchestratorWork(startItem('b'));
+    const a = (await provider.fetchOrchestrationItem(5000))!;
+    const b = (await provider.fetchOrchestrationItem(5000))!;
+    // Same tick: a good ack, an ack with a bogus token, an enqueue and a worker item.
+    const results = await Promise.allSettled([
+      provider.ackOrchestrationItem(a.lockToken, startAck('a')),
+      provider.ackOrchestrationItem(`${b.lockToken}-bogus`, startAck('b')),
+      provider.enqueueOrchestratorWork(startItem('c')),
+      provider.enqueueWorkerWork(activityItem('a', 2)),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+    expect(isDuroxError((results[1] as PromiseRejectedResult).reason, 'LOCK_LOST')).toBe(true);
+    // What committed is visible to another connection; the failed ack wrote nothing.
+    const raw = rawConnection(path);
+    const instances = raw.prepare('SELECT instance_id FROM instances ORDER BY instance_id').pluck().all();
+    expect(instances).toEqual(['a']);
+    expect(raw.prepare('SELECT count(*) FROM worker_queue').pluck().get()).toBe(1);
+    // b's lease is untouched by the failed ack and can still be acked.
+    await provider.ackOrchestrationItem(b.lockToken, startAck('b'));
+    expect(await provider.getInstanceInfo('b')).not.toBeNull();
+  });
+
+  it('rejects operations issued after close', async () => {
+    const provider = await openProvider();
+    await provider.close();
+    expect(isDuroxError(await errorOf(provider.enqueueOrchestratorWork(startItem('x'))), 'PROVIDER')).toBe(
+      true,
+    );
+  });
+});
+
+describe('background checkpoints', () => {
+  it('copies WAL frames into the database file from a worker thread', async () => {
+    const path = tempDbPath();
+    const provider = await openProvider(path);
+    await sleep(300);
+    const before = statSync(path).size;
+    // Far fewer frames than the inline autocheckpoint threshold: only the thread can copy them.
+    for (let i = 0; i < 300; i++) await provider.enqueueOrchestratorWork(startItem(`instance-${i}`));
+    const deadline = Date.now() + 5000;
+    while (statSync(path).size <= before && Date.now() < deadline) await sleep(50);
+    expect(statSync(path).size).toBeGreaterThan(before);
+    expect(rawConnection(path).prepare('SELECT count(*) FROM orchestrator_queue').pluck().get()).toBe(300);
+  });
+});
