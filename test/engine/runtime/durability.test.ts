@@ -147,3 +147,47 @@ describe('durability across restarts and duplicate deliveries', () => {
     expect(Date.now() - t0).toBeLessThan(1_000);
   });
 });
+
+describe('transient store errors', () => {
+  it('retries retryable provider failures of fetches and acks without failing the orchestration', async () => {
+    const { ProviderError, Runtime, Client } = await import('../../../src/index.js');
+    const h = await createHarness();
+    let failures = 0;
+    // Every third fetch or ack fails once with a retryable error, as a dropped connection would.
+    const flaky = new Proxy(h.provider, {
+      get(target, prop, receiver) {
+        const value = Reflect.get(target, prop, receiver) as unknown;
+        if (typeof value !== 'function') return value;
+        const name = String(prop);
+        const flakyOp = /^(fetch|ack)(Orchestration|Work)Item$/.test(name);
+        return (...args: unknown[]) => {
+          if (flakyOp && Math.random() < 0.3) {
+            failures++;
+            return Promise.reject(new ProviderError(name, 'connection reset', true));
+          }
+          return (value as (...a: unknown[]) => unknown).apply(target, args);
+        };
+      },
+    });
+    const runtime = new Runtime(flaky, { dispatcherPollIntervalMs: 20, logLevel: 'off' });
+    runtime.registerActivity('Add', async (_ctx, n: number) => n + 1);
+    runtime.registerOrchestration('Chain', function* (ctx) {
+      let n = 0;
+      for (let i = 0; i < 10; i++) n = yield ctx.scheduleActivity('Add', n);
+      return n;
+    });
+    await runtime.start();
+    try {
+      const client = new Client(h.provider);
+      await client.startOrchestration('flaky', 'Chain');
+      expect(await client.waitForOrchestration('flaky', 20_000)).toMatchObject({
+        status: 'Completed',
+        output: 10,
+      });
+      expect(failures).toBeGreaterThan(0);
+      expect(runtime.metricsSnapshot().providerErrors).toBeGreaterThan(0);
+    } finally {
+      await runtime.shutdown(500);
+    }
+  });
+});
