@@ -142,6 +142,85 @@ export interface ExecutionInfo {
   eventCount: number;
 }
 
+/** Filter and page for listing instances (management, CLI, TUI). */
+export interface InstanceQuery {
+  /** Status of the current execution. */
+  status?: ExecutionStatus;
+  orchestrationName?: string;
+  /** Case-sensitive substring of the instance id. */
+  idContains?: string;
+  /** Only instances without a parent. */
+  rootsOnly?: boolean;
+  /** Sort key; default `createdAt`. */
+  orderBy?: 'createdAt' | 'updatedAt' | 'instanceId';
+  /** Default true (newest first). */
+  descending?: boolean;
+  /** Page size; default unlimited. */
+  limit?: number;
+  offset?: number;
+}
+
+/** Store-wide counts. */
+export interface SystemMetrics {
+  totalInstances: number;
+  totalExecutions: number;
+  runningInstances: number;
+  completedInstances: number;
+  failedInstances: number;
+  totalEvents: number;
+}
+
+/** Messages waiting, unlocked. `timerQueue` counts orchestrator messages not yet visible (timers, delays). */
+export interface QueueDepths {
+  orchestratorQueue: number;
+  workerQueue: number;
+  timerQueue: number;
+}
+
+/** What a delete removed. */
+export interface DeleteInstanceResult {
+  instancesDeleted: number;
+  executionsDeleted: number;
+  eventsDeleted: number;
+  queueMessagesDeleted: number;
+}
+
+/** Which terminal root instances a bulk delete takes (filters are ANDed). */
+export interface InstanceFilter {
+  instanceIds?: string[];
+  /** Only instances whose current execution completed before this time (epoch ms). */
+  completedBefore?: number;
+  /** At most this many root instances (default 1000). */
+  limit?: number;
+}
+
+/** Which executions a prune removes (never the current one, never a running one). */
+export interface PruneOptions {
+  /** Keep this many most recent executions (including the current one); 0 or 1 = only the current. */
+  keepLast?: number;
+  /** Only executions that completed before this time (epoch ms). */
+  completedBefore?: number;
+}
+
+/** What a prune removed. */
+export interface PruneResult {
+  instancesProcessed: number;
+  executionsDeleted: number;
+  eventsDeleted: number;
+}
+
+/** Size figures of one instance. */
+export interface InstanceStats {
+  /** Events of the current execution. */
+  historyEventCount: number;
+  /** Bytes of stored event JSON of the current execution. */
+  historySizeBytes: number;
+  /** Queue messages carried into the current execution by continue-as-new. */
+  queuePendingCount: number;
+  kvUserKeyCount: number;
+  kvTotalValueBytes: number;
+}
+
 /** Which queue a dispatcher waits on. */
 export type QueueKind = 'orchestrator' | 'worker';
 
@@ -155,8 +234,10 @@ export interface Provider {
   /**
    * Locks the instance of the oldest visible message that no live lease covers, tags all its
    * visible messages with a new lock token (attempt count +1) and returns them with the
-   * current execution's history. Returns `null` when there is no eligible work.
-   * Queue-message-only batches for instances that do not exist are deleted (orphans).
+   * current execution's history. Returns `null` when there is no eligible work. Messages for
+   * instances that do not exist are returned like any other (the engine drops orphans with an
+   * ack that carries no metadata). The returned events are shared with provider caches and
+   * must be treated as read-only.
    */
   fetchOrchestrationItem(lockTimeoutMs: number): Promise<OrchestrationItem | null>;
 
@@ -216,6 +297,47 @@ export interface Provider {
 
   /** Live KV map. */
   getKvAllValues(instanceId: string): Promise<Record<string, string>>;
+
+  // ---- management ---------------------------------------------------------------------------
+
+  /** Instances matching `query`, with their current execution. */
+  listInstances(query?: InstanceQuery): Promise<InstanceInfo[]>;
+
+  /** How many instances match `query` (ignores `limit`/`offset`). */
+  countInstances(query?: InstanceQuery): Promise<number>;
+
+  /** Execution ids of an instance, ascending (empty when unknown). */
+  listExecutions(instanceId: string): Promise<number[]>;
+
+  /** One execution, or `null` when unknown. */
+  getExecutionInfo(instanceId: string, executionId: number): Promise<ExecutionInfo | null>;
+
+  /** Direct children (sub-orchestrations) of an instance, in creation order. */
+  listChildren(instanceId: string): Promise<string[]>;
+
+  /**
+   * Deletes the instances (history, executions, queued messages, locks, KV) in one
+   * transaction. Rejects with `InstanceStillRunningError` when one is running and `force` is
+   * false, and with `InvalidInputError` when a child of a listed instance is not listed (a
+   * child spawned meanwhile). The ids may be reused afterwards.
+   */
+  deleteInstances(instanceIds: string[], force: boolean): Promise<DeleteInstanceResult>;
+
+  /** Deletes terminal root instances matching `filter`, each with all its descendants. */
+  deleteInstanceBulk(filter: InstanceFilter): Promise<DeleteInstanceResult>;
+
+  /** Deletes old executions of one instance; rejects with `NotFoundError` for an unknown instance. */
+  pruneExecutions(instanceId: string, options: PruneOptions): Promise<PruneResult>;
+
+  /** `pruneExecutions` for every instance matching `filter` (any status, running included). */
+  pruneExecutionsBulk(filter: InstanceFilter, options: PruneOptions): Promise<PruneResult>;
+
+  getSystemMetrics(): Promise<SystemMetrics>;
+
+  getQueueDepths(): Promise<QueueDepths>;
+
+  /** Size figures of an instance, or `null` when unknown. */
+  getInstanceStats(instanceId: string): Promise<InstanceStats | null>;
 
   // ---- wake-ups -----------------------------------------------------------------------------
 
