@@ -37,9 +37,24 @@ export {
   ProviderError,
   SchemaTooNewError,
   IllegalStateError,
+  OrchestrationFailedError,
 } from './engine/errors.js';
 export type { DuroxErrorCode } from './engine/errors.js';
 export type { ErrorDetails } from './engine/failure.js';
 export type { HistoryEvent, EventKind } from './engine/history.js';
-export type { Provider } from './providers/provider.js';
+export type {
+  Provider,
+  InstanceInfo,
+  InstanceQuery,
+  InstanceFilter,
+  InstanceStats,
+  ExecutionInfo,
+  ExecutionStatus,
+  DeleteInstanceResult,
+  PruneOptions,
+  PruneResult,
+  SystemMetrics,
+  QueueDepths,
+} from './providers/provider.js';
+export type { InstanceInfoView, ExecutionInfoView, HistoryEventView, InstanceTree } from './engine/management.js';
 export { SqliteProvider } from './providers/sqlite/sqlite-provider.js';

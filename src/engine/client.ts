@@ -2,11 +2,26 @@
  * Client: starts orchestrations, raises events, reads status. It talks only to the provider,
  * so it works in any process that can reach the store, with or without a runtime.
  */
-import { TimeoutError } from './errors.js';
+import { NondeterminismError, OrchestrationFailedError, PoisonError, TimeoutError } from './errors.js';
+import type { DuroxError } from './errors.js';
 import { displayMessage, parseErrorDetails } from './failure.js';
 import type { ErrorDetails } from './failure.js';
 import { decodePayload, encodePayload } from './history.js';
-import type { Provider } from '../providers/provider.js';
+import * as management from './management.js';
+import type { ExecutionInfoView, HistoryEventView, InstanceInfoView, InstanceTree } from './management.js';
+import type {
+  DeleteInstanceResult,
+  ExecutionStatus,
+  InstanceFilter,
+  InstanceInfo,
+  InstanceQuery,
+  InstanceStats,
+  Provider,
+  PruneOptions,
+  PruneResult,
+  QueueDepths,
+  SystemMetrics,
+} from '../providers/provider.js';
 
 /** Status as clients see it (duroxide-node's shape). */
 export interface OrchestrationStatus {
@@ -31,6 +46,18 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
       resolve();
     });
   });
+}
+
+/** The typed error a Failed status becomes; the message is the status's `error` text. */
+function failureError(instanceId: string, status: OrchestrationStatus): DuroxError {
+  const message = status.error ?? 'orchestration failed';
+  const details = status.failureDetails;
+  if (details?.category === 'poison')
+    return Object.assign(new PoisonError(message, { instanceId }), { details });
+  if (details?.category === 'configuration' && details.kind === 'Nondeterminism') {
+    return Object.assign(new NondeterminismError(message, { instanceId }), { details });
+  }
+  return new OrchestrationFailedError(message, details, { instanceId });
 }
 
 export class Client {
@@ -153,7 +180,7 @@ export class Client {
   /** Waits and returns the output; throws the failure as an Error. */
   async waitForOrchestrationTyped<T = any>(instanceId: string, timeoutMs = 30_000): Promise<T> {
     const status = await this.waitForOrchestration(instanceId, timeoutMs);
-    if (status.status === 'Failed') throw new Error(status.error);
+    if (status.status === 'Failed') throw failureError(instanceId, status);
     return status.output as T;
   }
 
@@ -202,6 +229,90 @@ export class Client {
       await this.waitForChange(instanceId, Math.min(delay, remaining));
       delay = Math.min(delay * 2, MAX_POLL_MS);
     }
+  }
+
+  // ---- management ---------------------------------------------------------------------------
+
+  /** Every instance id, newest first. */
+  async listAllInstances(): Promise<string[]> {
+    return (await this.provider.listInstances()).map((i) => i.instanceId);
+  }
+
+  /** Ids of instances whose current execution has `status`, newest first. */
+  async listInstancesByStatus(status: ExecutionStatus): Promise<string[]> {
+    return (await this.provider.listInstances({ status })).map((i) => i.instanceId);
+  }
+
+  /** A filtered, sorted page of instances with their current execution (a durox addition). */
+  listInstances(query: InstanceQuery = {}): Promise<InstanceInfo[]> {
+    return this.provider.listInstances(query);
+  }
+
+  /** How many instances match `query` (a durox addition). */
+  countInstances(query: InstanceQuery = {}): Promise<number> {
+    return this.provider.countInstances(query);
+  }
+
+  /** Instance details; rejects with `NotFoundError` for an unknown id. */
+  getInstanceInfo(instanceId: string): Promise<InstanceInfoView> {
+    return management.getInstanceInfo(this.provider, String(instanceId));
+  }
+
+  /** One execution's details; rejects with `NotFoundError` when unknown. */
+  getExecutionInfo(instanceId: string, executionId: number): Promise<ExecutionInfoView> {
+    return management.getExecutionInfo(this.provider, String(instanceId), executionId);
+  }
+
+  /** Execution ids of an instance, ascending. */
+  listExecutions(instanceId: string): Promise<number[]> {
+    return this.provider.listExecutions(String(instanceId));
+  }
+
+  /** The events of one execution, oldest first. */
+  async readExecutionHistory(instanceId: string, executionId: number): Promise<HistoryEventView[]> {
+    return (await this.provider.readHistory(String(instanceId), executionId)).map(management.toEventView);
+  }
+
+  /** The instance and all its sub-orchestrations (recursively). */
+  getInstanceTree(instanceId: string): Promise<InstanceTree> {
+    return management.getInstanceTree(this.provider, String(instanceId));
+  }
+
+  /**
+   * Deletes a root instance and its sub-orchestrations. Rejects with `NotFoundError`,
+   * `CannotDeleteSubOrchestrationError` (delete the root), or `InstanceStillRunningError`
+   * (pass `force`). The id can be started again afterwards.
+   */
+  deleteInstance(instanceId: string, force = false): Promise<DeleteInstanceResult> {
+    return management.deleteInstance(this.provider, String(instanceId), force);
+  }
+
+  /** Deletes terminal root instances matching `filter` (default limit 1000), with their children. */
+  deleteInstanceBulk(filter: InstanceFilter = {}): Promise<DeleteInstanceResult> {
+    return this.provider.deleteInstanceBulk(filter);
+  }
+
+  /** Deletes old executions of an instance; the current one is always kept. */
+  pruneExecutions(instanceId: string, options: PruneOptions = {}): Promise<PruneResult> {
+    return this.provider.pruneExecutions(String(instanceId), options);
+  }
+
+  /** Prunes executions of every instance matching `filter`, running ones included. */
+  pruneExecutionsBulk(filter: InstanceFilter = {}, options: PruneOptions = {}): Promise<PruneResult> {
+    return this.provider.pruneExecutionsBulk(filter, options);
+  }
+
+  getSystemMetrics(): Promise<SystemMetrics> {
+    return this.provider.getSystemMetrics();
+  }
+
+  getQueueDepths(): Promise<QueueDepths> {
+    return this.provider.getQueueDepths();
+  }
+
+  /** Size figures of an instance, or `null` when unknown. */
+  getOrchestrationStats(instanceId: string): Promise<InstanceStats | null> {
+    return this.provider.getInstanceStats(String(instanceId));
   }
 
   /** Shared wait loop: wakes on provider change signals, falls back to polling with backoff. */

@@ -136,6 +136,20 @@ export class IllegalStateError extends DuroxError {
   }
 }
 
+/**
+ * An orchestration ended Failed (thrown by `waitForOrchestrationTyped`); `details` holds the
+ * stored failure. Poisoned instances throw `PoisonError` and nondeterministic ones
+ * `NondeterminismError` instead, with the same `details`.
+ */
+export class OrchestrationFailedError extends DuroxError {
+  readonly details: unknown;
+
+  constructor(message: string, details: unknown, fields: DuroxErrorFields = {}) {
+    super('ORCHESTRATION_FAILED', message, fields);
+    this.details = details;
+  }
+}
+
 /** True for provider errors that may succeed when tried again. */
 export function isRetryable(err: unknown): boolean {
   return isDuroxError(err, 'PROVIDER') && (err as ProviderError).retryable;

@@ -198,6 +198,10 @@ export class ExecutionState implements ContextHost {
   private halted = false;
   /** Set once the terminal event has been recorded. */
   private ended = false;
+  /** Where replay found the code disagreeing with history (set with a nondeterminism failure). */
+  divergence: { eventId: number; recorded: string; actual: string } | null = null;
+  /** Set when the code finished while history still had actions to match (tolerated). */
+  finishedBefore: { eventId: number; recorded: string } | null = null;
 
   constructor(init: ExecutionInit) {
     this.instanceId = init.instanceId;
@@ -289,8 +293,12 @@ export class ExecutionState implements ContextHost {
           instanceId: this.instanceId,
         });
       }
-      for (const event of history) {
-        if (this.halted) break;
+      for (const [index, event] of history.entries()) {
+        if (this.halted) {
+          if (this.matchAfterFinish(event)) continue;
+          this.noteFinishedBefore(history.slice(index));
+          break;
+        }
         this.now = event.timestamp_ms;
         this.eventCount = event.event_id;
         this.applyRecorded(event);
@@ -337,6 +345,24 @@ export class ExecutionState implements ContextHost {
     return { delta: this.delta, outcome };
   }
 
+  /** What the code itself did so far: still waiting, returned, threw or continued as new. */
+  get codeOutcome():
+    | { kind: 'waiting' }
+    | { kind: 'returned'; value: unknown }
+    | { kind: 'threw'; error: unknown }
+    | { kind: 'continuedAsNew'; input: string } {
+    if (this.continueAsNew) return { kind: 'continuedAsNew', input: this.continueAsNew.input };
+    if (!this.rootOutcome) return { kind: 'waiting' };
+    return this.rootOutcome.ok
+      ? { kind: 'returned', value: this.rootOutcome.value }
+      : { kind: 'threw', error: this.rootOutcome.error };
+  }
+
+  /** Nondeterminism or other failure recorded during replay, if any. */
+  get replayFailure(): ErrorDetails | null {
+    return this.failure?.details ?? null;
+  }
+
   /** The instance id of the sub-orchestration scheduled at `eventId`. */
   childInstanceOf(eventId: number): string | undefined {
     return this.childInstances.get(eventId);
@@ -373,11 +399,21 @@ export class ExecutionState implements ContextHost {
     if (completionKind !== undefined) {
       const rec = this.schedules.get(event.source_event_id ?? -1);
       if (!rec || rec.completed) {
+        this.divergence = {
+          eventId: event.event_id,
+          recorded: describe(event),
+          actual: 'no open schedule for it',
+        };
         throw this.nondeterminism(
           `completion without open schedule: event ${event.event_id} ${event.type} (source ${event.source_event_id})`,
         );
       }
       if (rec.kind !== completionKind) {
+        this.divergence = {
+          eventId: event.event_id,
+          recorded: describe(event),
+          actual: `a ${rec.kind} at ${event.source_event_id}`,
+        };
         throw this.nondeterminism(
           `completion kind mismatch: event ${event.event_id} ${event.type} completes a ${rec.kind} (source ${event.source_event_id})`,
         );
@@ -398,20 +434,53 @@ export class ExecutionState implements ContextHost {
     }
   }
 
+  /**
+   * After the code finished, actions it emitted on the way out (status, KV, breadcrumbs) are
+   * still matched against history, so a live turn does not record them a second time.
+   */
+  private matchAfterFinish(event: HistoryEvent): boolean {
+    if (!this.root.done || this.failure || this.cancelReason !== null || this.pending.length === 0)
+      return false;
+    if (ACTION_KINDS.has(event.type)) {
+      this.eventCount = event.event_id;
+      this.matchRecorded(event);
+    }
+    return true;
+  }
+
+  /** The code finished while history still holds actions: tolerated, but worth reporting. */
+  private noteFinishedBefore(rest: readonly HistoryEvent[]): void {
+    if (this.failure || this.cancelReason !== null || !this.root.done) return;
+    const next = rest.find((e) => ACTION_KINDS.has(e.type));
+    if (next && this.pending.length === 0)
+      this.finishedBefore = { eventId: next.event_id, recorded: describe(next) };
+  }
+
   private matchRecorded(event: HistoryEvent): void {
     const action = this.pending.shift();
     if (action === undefined) {
       if (this.root.done) {
         // The code finished earlier than history: tolerated, the rest is not validated.
+        this.finishedBefore = { eventId: event.event_id, recorded: describe(event) };
         this.halted = true;
         return;
       }
+      this.divergence = {
+        eventId: event.event_id,
+        recorded: describe(event),
+        actual: 'nothing (the code is waiting)',
+      };
       throw this.nondeterminism(
         `history schedule but no emitted action: event ${event.event_id} ${describe(event)}`,
       );
     }
     const source = action.cancelOf?.eventId;
     if (!matches(action.body, event) || (action.cancelOf !== undefined && event.source_event_id !== source)) {
+      this.divergence = {
+        eventId: event.event_id,
+        recorded: describe(event),
+        actual: describe(action.body, source),
+      };
       throw this.nondeterminism(
         `schedule mismatch: action=${describe(action.body, source)} vs event=${describe(event)} (event_id ${event.event_id})`,
       );
@@ -472,15 +541,17 @@ export class ExecutionState implements ContextHost {
   /**
    * Continue-as-new ends the code but not the instance, and the runtime acks the whole batch: a
    * queue message later in the batch is recorded so it carries forward, and a cancel request is
-   * recorded so it takes precedence. Everything else after the halt is dropped.
+   * recorded so it takes precedence (also over a value the code returned in this batch, as
+   * duroxide stages the whole batch before the code runs). Everything else after the halt is
+   * dropped.
    */
   private applyAfterContinueAsNew(message: OrchestratorWorkItem): void {
-    if (this.continueAsNew === null || this.failure !== null || this.cancelReason !== null) return;
+    if (this.failure !== null || this.cancelReason !== null) return;
+    if (message.type === 'CancelInstance') return this.applyMessage(message);
+    if (this.continueAsNew === null) return;
     if (message.type === 'QueueMessage') {
       this.append({ type: 'QueueEventDelivered', name: message.name, data: message.data });
       this.queue(message.name).buffer.push({ data: message.data, seq: this.queueSeq++ });
-    } else if (message.type === 'CancelInstance') {
-      this.applyMessage(message);
     }
   }
 

@@ -1,0 +1,171 @@
+/**
+ * Management views over a provider: instance and execution info in duroxide-node's shapes,
+ * history as readable events, instance trees and the delete rules that span several provider
+ * calls. The Client exposes these as methods.
+ */
+import { CannotDeleteSubOrchestrationError, NotFoundError } from './errors.js';
+import { displayMessage, parseErrorDetails } from './failure.js';
+import type { ErrorDetails } from './failure.js';
+import { decodePayload } from './history.js';
+import type { HistoryEvent } from './history.js';
+import type { DeleteInstanceResult, ExecutionStatus, Provider } from '../providers/provider.js';
+
+/** An instance as `client.getInstanceInfo` reports it. */
+export interface InstanceInfoView {
+  instanceId: string;
+  orchestrationName: string;
+  orchestrationVersion: string | null;
+  currentExecutionId: number;
+  /** Status of the current execution. */
+  status: ExecutionStatus;
+  /** Decoded output (Completed), error message (Failed) or next input (ContinuedAsNew). */
+  output?: unknown;
+  failureDetails?: ErrorDetails;
+  createdAt: number;
+  updatedAt: number;
+  parentInstanceId?: string;
+  customStatus?: string;
+  customStatusVersion: number;
+}
+
+/** One execution as `client.getExecutionInfo` reports it. */
+export interface ExecutionInfoView {
+  executionId: number;
+  status: ExecutionStatus;
+  output?: unknown;
+  failureDetails?: ErrorDetails;
+  startedAt: number;
+  completedAt?: number;
+  eventCount: number;
+}
+
+/** A history event as `client.readExecutionHistory` reports it (duroxide-node's shape). */
+export interface HistoryEventView {
+  eventId: number;
+  /** The event kind, e.g. `ActivityScheduled`. */
+  kind: string;
+  sourceEventId?: number;
+  timestampMs: number;
+  /** Kind-specific fields as JSON text (a completion's result is its JSON output). */
+  data?: string;
+}
+
+/** Root and every descendant of an instance. */
+export interface InstanceTree {
+  rootId: string;
+  allIds: string[];
+  size: number;
+}
+
+/** Output column → decoded output plus failure details, by execution status. */
+export function decodeOutput(
+  status: ExecutionStatus,
+  output: string | null,
+): { output?: unknown; failureDetails?: ErrorDetails } {
+  if (output === null) return {};
+  if (status === 'Failed') {
+    const details = parseErrorDetails(output);
+    return { output: displayMessage(details), failureDetails: details };
+  }
+  return { output: decodePayload(output) };
+}
+
+export async function getInstanceInfo(provider: Provider, instanceId: string): Promise<InstanceInfoView> {
+  const info = await provider.getInstanceInfo(instanceId);
+  if (!info) throw new NotFoundError(`instance '${instanceId}' not found`, { instanceId });
+  return {
+    instanceId: info.instanceId,
+    orchestrationName: info.orchestrationName,
+    orchestrationVersion: info.orchestrationVersion,
+    currentExecutionId: info.currentExecutionId,
+    status: info.status,
+    ...decodeOutput(info.status, info.output),
+    createdAt: info.createdAt,
+    updatedAt: info.updatedAt,
+    ...(info.parentInstanceId === null ? {} : { parentInstanceId: info.parentInstanceId }),
+    ...(info.customStatus === null ? {} : { customStatus: info.customStatus }),
+    customStatusVersion: info.customStatusVersion,
+  };
+}
+
+export async function getExecutionInfo(
+  provider: Provider,
+  instanceId: string,
+  executionId: number,
+): Promise<ExecutionInfoView> {
+  const info = await provider.getExecutionInfo(instanceId, executionId);
+  if (!info) {
+    throw new NotFoundError(`execution ${executionId} of instance '${instanceId}' not found`, {
+      instanceId,
+      executionId,
+    });
+  }
+  return {
+    executionId: info.executionId,
+    status: info.status,
+    ...decodeOutput(info.status, info.output),
+    startedAt: info.startedAt,
+    ...(info.completedAt === null ? {} : { completedAt: info.completedAt }),
+    eventCount: info.eventCount,
+  };
+}
+
+const ENVELOPE = new Set([
+  'event_id',
+  'source_event_id',
+  'instance_id',
+  'execution_id',
+  'timestamp_ms',
+  'durox_version',
+  'type',
+]);
+
+function camel(key: string): string {
+  return key.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+}
+
+/** The readable form of a history event. */
+export function toEventView(event: HistoryEvent): HistoryEventView {
+  const view: HistoryEventView = {
+    eventId: event.event_id,
+    kind: event.type,
+    timestampMs: event.timestamp_ms,
+  };
+  if (event.source_event_id !== undefined) view.sourceEventId = event.source_event_id;
+  if (event.type === 'ActivityCompleted' || event.type === 'SubOrchestrationCompleted') {
+    view.data = event.result;
+    return view;
+  }
+  const fields = Object.entries(event).filter(([key]) => !ENVELOPE.has(key));
+  if (fields.length > 0)
+    view.data = JSON.stringify(Object.fromEntries(fields.map(([k, v]) => [camel(k), v])));
+  return view;
+}
+
+/** The instance and all its descendants, breadth first. */
+export async function getInstanceTree(provider: Provider, instanceId: string): Promise<InstanceTree> {
+  const allIds = [instanceId];
+  for (let i = 0; i < allIds.length; i++) allIds.push(...(await provider.listChildren(allIds[i]!)));
+  return { rootId: instanceId, allIds, size: allIds.length };
+}
+
+/**
+ * Deletes a root instance with all its descendants, atomically. Sub-orchestrations are deleted
+ * through their root; a running tree needs `force`.
+ */
+export async function deleteInstance(
+  provider: Provider,
+  instanceId: string,
+  force: boolean,
+): Promise<DeleteInstanceResult> {
+  const info = await provider.getInstanceInfo(instanceId);
+  if (!info) throw new NotFoundError(`instance '${instanceId}' not found`, { instanceId });
+  if (info.parentInstanceId !== null) {
+    throw new CannotDeleteSubOrchestrationError(
+      `instance '${instanceId}' is a sub-orchestration of '${info.parentInstanceId}'; delete the root instead`,
+      { instanceId },
+    );
+  }
+  const tree = await getInstanceTree(provider, instanceId);
+  return provider.deleteInstances(tree.allIds, force);
+}
