@@ -111,7 +111,13 @@ export function buildAck(
         const child = exec.childInstanceOf(event.source_event_id!);
         if (child !== undefined) {
           ack.orchestratorItems.push({
-            item: { type: 'CancelInstance', instance: child, reason: event.reason },
+            // A race loser's child is told why in words; terminal reasons pass through as they are.
+            item: {
+              type: 'CancelInstance',
+              instance: child,
+              reason:
+                event.reason === 'dropped_future' ? 'parent dropped sub-orchestration future' : event.reason,
+            },
           });
         }
         break;

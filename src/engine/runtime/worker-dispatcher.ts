@@ -141,6 +141,15 @@ export class WorkerDispatcher {
       return;
     }
     const session = item.session_id;
+    if (
+      session !== undefined &&
+      !this.sessionsInFlight.has(session) &&
+      this.sessionsInFlight.size >= options.maxSessionsPerRuntime
+    ) {
+      // Another slot took a new session while this fetch ran: over the cap, so give it back.
+      await provider.abandonWorkItem(lease.lockToken, 100, true).catch(() => undefined);
+      return;
+    }
     if (session !== undefined)
       this.sessionsInFlight.set(session, (this.sessionsInFlight.get(session) ?? 0) + 1);
     const ctx = new ActivityContext(
