@@ -5,7 +5,7 @@
 import { isDuroxError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
-import type { OrchestrationItem, Provider } from '../../providers/provider.js';
+import type { OrchestrationItem, Provider, ScheduledActivityId } from '../../providers/provider.js';
 import type { InstanceCache } from './instance-cache.js';
 import type { TurnPlan, TurnPlanner } from './orchestration-turn.js';
 import { fetchErrorDelayMs, keepLeaseAlive, sleep, withRetries } from './provider-calls.js';
@@ -27,6 +27,8 @@ export class OrchestrationDispatcher {
     private readonly deps: DispatcherDeps,
     private readonly planner: TurnPlanner,
     private readonly cache: InstanceCache,
+    /** Told about activities a committed turn withdrew, so local ones stop at once. */
+    private readonly onWithdrawn: (ids: readonly ScheduledActivityId[]) => void = () => undefined,
   ) {}
 
   /** One dispatcher loop; returns when the runtime stops. */
@@ -118,6 +120,7 @@ export class OrchestrationDispatcher {
       await this.abandon(item, 50);
       return;
     }
+    this.onWithdrawn(plan.ack.cancelledActivities);
     this.record(item, plan);
   }
 

@@ -114,8 +114,10 @@ export class Runtime {
         orchestration_version: exec.orchestrationVersion,
       });
     const planner = new TurnPlanner(this.#orchestrations, this.#cache, this.#options, trace);
-    const orchestration = new OrchestrationDispatcher(deps, planner, this.#cache);
     const worker = new WorkerDispatcher(deps, this.#activities, this.#runtimeId, () => this.client());
+    const orchestration = new OrchestrationDispatcher(deps, planner, this.#cache, (ids) =>
+      worker.cancelWithdrawn(ids),
+    );
     this.#worker = worker;
     for (let i = 0; i < this.#options.orchestrationConcurrency; i++)
       this.#loops.push(this.#guard(orchestration.run()));

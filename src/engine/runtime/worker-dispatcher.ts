@@ -11,7 +11,7 @@ import { decodePayload, encodePayload } from '../history.js';
 import type { OrchestratorWorkItem } from '../history.js';
 import type { ActivityRegistry } from '../registry.js';
 import type { Client } from '../client.js';
-import type { SessionFetchConfig, WorkItemLease } from '../../providers/provider.js';
+import type { ScheduledActivityId, SessionFetchConfig, WorkItemLease } from '../../providers/provider.js';
 import { ActivityContext } from './activity-context.js';
 import type { DispatcherDeps } from './orchestration-dispatcher.js';
 import { fetchErrorDelayMs, keepLeaseAlive, sleep, withRetries } from './provider-calls.js';
@@ -81,6 +81,20 @@ export class WorkerDispatcher {
       }
       metrics.increment('workerDispatcherItemsFetched');
       await this.execute(lease, slot);
+    }
+  }
+
+  /**
+   * Cancels activities running in this process whose items a turn just withdrew (race losers,
+   * ended orchestrations), without waiting for their next lease renewal to notice.
+   */
+  cancelWithdrawn(ids: readonly ScheduledActivityId[]): void {
+    if (ids.length === 0 || this.running.size === 0) return;
+    const keys = new Set(ids.map((id) => `${id.instanceId}\u0000${id.executionId}\u0000${id.activityId}`));
+    for (const entry of this.running) {
+      const { instance, execution_id: executionId, id } = entry.lease.item;
+      if (keys.has(`${instance}\u0000${executionId}\u0000${id}`))
+        entry.ctx.cancel('activity withdrawn by its orchestration');
     }
   }
 

@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { createHarness, eventually } from '../../helpers/runtime-harness.js';
+
+describe('in-process activity cancellation', () => {
+  it('tells a local activity it lost a race at once, without waiting for its lease renewal', async () => {
+    // A 30 s lease is renewed every 25 s: only the in-process notice can be this fast.
+    const h = await createHarness({ workerLockTimeoutMs: 30_000 });
+    let observedAfterMs = -1;
+    h.runtime.registerActivity('Slow', async (ctx) => {
+      const started = Date.now();
+      while (!ctx.isCancelled() && Date.now() - started < 20_000) await new Promise((r) => setTimeout(r, 10));
+      observedAfterMs = Date.now() - started;
+      return 'slow';
+    });
+    h.runtime.registerOrchestration('Race', function* (ctx) {
+      const winner = yield ctx.race(ctx.scheduleActivity('Slow'), ctx.scheduleTimer(200));
+      return winner.index;
+    });
+    await h.runtime.start();
+    await h.client.startOrchestration('race', 'Race');
+    expect(await h.client.waitForOrchestration('race', 10_000)).toMatchObject({ output: 1 });
+    await eventually(() => observedAfterMs >= 0, 5_000);
+    expect(observedAfterMs).toBeLessThan(3_000);
+    expect((await h.kinds('race')).filter((k) => k === 'ActivityCompleted')).toHaveLength(0);
+  });
+});
