@@ -18,15 +18,24 @@ const SELECT_LATEST_HISTORY = `
 const SELECT_EXECUTION_HISTORY = `
   SELECT event_data FROM history WHERE instance_id = ? AND execution_id = ? ORDER BY event_id`;
 
+/**
+ * Columns of an instance joined with its current execution (`FROM instances AS i` +
+ * {@link JOIN_CURRENT_EXECUTION}), as {@link toInstanceInfo} maps them.
+ */
+export const INSTANCE_INFO_COLUMNS = `
+  i.instance_id, i.orchestration_name, i.orchestration_version, i.current_execution_id,
+  i.created_at, i.updated_at, i.parent_instance_id, i.custom_status, i.custom_status_version,
+  e.status, e.output`;
+
+export const JOIN_CURRENT_EXECUTION = `
+  LEFT JOIN executions AS e ON e.instance_id = i.instance_id AND e.execution_id = i.current_execution_id`;
+
 const SELECT_INSTANCE_INFO = `
-  SELECT i.instance_id, i.orchestration_name, i.orchestration_version, i.current_execution_id,
-         i.created_at, i.updated_at, i.parent_instance_id, i.custom_status, i.custom_status_version,
-         e.status, e.output
-  FROM instances AS i
-  LEFT JOIN executions AS e ON e.instance_id = i.instance_id AND e.execution_id = i.current_execution_id
+  SELECT ${INSTANCE_INFO_COLUMNS} FROM instances AS i ${JOIN_CURRENT_EXECUTION}
   WHERE i.instance_id = ?`;
 
-interface InstanceInfoRow {
+/** A row of {@link INSTANCE_INFO_COLUMNS}. */
+export interface InstanceInfoRow {
   instance_id: string;
   orchestration_name: string;
   orchestration_version: string | null;
@@ -97,19 +106,23 @@ export class InstanceReads {
   /** Instance row joined with its current execution, or null. */
   getInstanceInfo(instanceId: string): InstanceInfo | null {
     const row = this.selectInstanceInfo.get(instanceId);
-    if (row === undefined) return null;
-    return {
-      instanceId: row.instance_id,
-      orchestrationName: row.orchestration_name,
-      orchestrationVersion: row.orchestration_version,
-      currentExecutionId: row.current_execution_id,
-      status: row.status ?? 'Running',
-      output: row.output,
-      createdAt: row.created_at,
-      updatedAt: row.updated_at,
-      parentInstanceId: row.parent_instance_id,
-      customStatus: row.custom_status,
-      customStatusVersion: row.custom_status_version,
-    };
+    return row === undefined ? null : toInstanceInfo(row);
   }
+}
+
+/** Maps a row of {@link INSTANCE_INFO_COLUMNS}. */
+export function toInstanceInfo(row: InstanceInfoRow): InstanceInfo {
+  return {
+    instanceId: row.instance_id,
+    orchestrationName: row.orchestration_name,
+    orchestrationVersion: row.orchestration_version,
+    currentExecutionId: row.current_execution_id,
+    status: row.status ?? 'Running',
+    output: row.output,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    parentInstanceId: row.parent_instance_id,
+    customStatus: row.custom_status,
+    customStatusVersion: row.custom_status_version,
+  };
 }

@@ -20,42 +20,16 @@ import { startCheckpointer, type Checkpointer } from './checkpointer.js';
 import { GroupCommitter } from './group-commit.js';
 import { configureConnection, openDatabase, parseSqliteLocation, type SqliteLocation } from './connection.js';
 import { migrations } from './generated/migrations.js';
-import { HistoryCache } from './history-cache.js';
-import { KvTables } from './kv.js';
 import { migrate } from './migrate.js';
-import { OrchestrationAckWriter, type AckEffects } from './orchestration-ack.js';
-import { OrchestrationFetcher } from './orchestration-fetch.js';
-import { OrchestratorQueue } from './orchestrator-queue.js';
-import { InstanceReads } from './reads.js';
-import { SessionTable } from './sessions.js';
+import type { AckEffects } from './orchestration-ack.js';
 import {
   compileSqliteOptions,
   type CompiledSqliteOptions,
   type SqliteProviderOptions,
 } from './sqlite-options.js';
+import { SqliteAdminOperations, type AdminTables } from './sqlite-admin.js';
+import { prepareTables, type Tables } from './tables.js';
 import { WakeSignals } from './wakeups.js';
-import { WorkerQueue } from './worker-queue.js';
-
-/** The statement groups of one open connection. */
-interface Tables {
-  fetcher: OrchestrationFetcher;
-  orchestratorQueue: OrchestratorQueue;
-  ack: OrchestrationAckWriter;
-  workerQueue: WorkerQueue;
-  sessions: SessionTable;
-  kv: KvTables;
-  reads: InstanceReads;
-}
-
-function prepareTables(db: Database.Database, options: CompiledSqliteOptions): Tables {
-  const kv = new KvTables(db);
-  const sessions = new SessionTable(db);
-  const fetcher = new OrchestrationFetcher(db, kv, new HistoryCache(options.historyCacheEvents));
-  const orchestratorQueue = new OrchestratorQueue(db);
-  const workerQueue = new WorkerQueue(db, sessions, orchestratorQueue);
-  const ack = new OrchestrationAckWriter(db, kv, orchestratorQueue, workerQueue);
-  return { fetcher, orchestratorQueue, ack, workerQueue, sessions, kv, reads: new InstanceReads(db) };
-}
 
 /**
  * A durox store in a SQLite file (or in memory).
@@ -65,7 +39,7 @@ function prepareTables(db: Database.Database, options: CompiledSqliteOptions): T
  * // … hand it to a Runtime and a Client …
  * await provider.close();
  */
-export class SqliteProvider implements Provider {
+export class SqliteProvider extends SqliteAdminOperations implements Provider {
   /** Short name for logs and metrics. */
   readonly name = 'sqlite';
   private readonly tables: Tables;
@@ -79,6 +53,7 @@ export class SqliteProvider implements Provider {
     location: SqliteLocation,
     private readonly options: CompiledSqliteOptions,
   ) {
+    super();
     this.tables = prepareTables(db, options);
     this.committer = new GroupCommitter(db, options.busyTimeoutMs, () => this.tables.fetcher.clearCache());
     const channel = location.kind === 'file' ? location.path : undefined;
@@ -137,13 +112,22 @@ export class SqliteProvider implements Provider {
   }
 
   /** Runs one synchronous operation under the busy retry, failing clearly once closed. */
-  private run<T>(operation: string, attempt: () => T): Promise<T> {
+  protected override run<T>(operation: string, attempt: () => T): Promise<T> {
     if (this.closed)
       return Promise.reject(new ProviderError(operation, 'the SQLite provider is closed', false));
     return this.committer.run(operation, () => {
       if (this.closed) throw new ProviderError(operation, 'the SQLite provider is closed', false);
       return attempt();
     });
+  }
+
+  protected override get admin(): AdminTables {
+    return this.tables.admin;
+  }
+
+  /** Deleted instances changed: wake their waiters (they will find them gone). */
+  protected override instancesDeleted(instanceIds: readonly string[]): void {
+    for (const instanceId of instanceIds) this.wake.notifyInstance(instanceId);
   }
 
   private nextDueAt(queue: QueueKind, now: number): number | null {

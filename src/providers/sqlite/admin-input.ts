@@ -1,0 +1,45 @@
+/**
+ * Argument checks shared by the management operations. They run inside the provider operation,
+ * so a bad argument rejects the returned promise with `InvalidInputError`.
+ */
+import { InvalidInputError } from '../../engine/errors.js';
+import type { ExecutionStatus } from '../provider.js';
+
+const STATUSES: ReadonlySet<string> = new Set(['Running', 'Completed', 'Failed', 'ContinuedAsNew']);
+
+/** A non-negative integer, or `fallback` when absent. */
+export function countArg(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isSafeInteger(value) || value < 0) {
+    throw new InvalidInputError(`${name} must be a non-negative integer (got ${String(value)})`);
+  }
+  return value;
+}
+
+/** An epoch-ms time, or undefined when absent. */
+export function timeArg(name: string, value: number | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || !Number.isFinite(value)) {
+    throw new InvalidInputError(
+      `${name} must be a finite number of epoch milliseconds (got ${String(value)})`,
+    );
+  }
+  return value;
+}
+
+/** An execution status, or undefined when absent. */
+export function statusArg(value: ExecutionStatus | undefined): ExecutionStatus | undefined {
+  if (value === undefined || STATUSES.has(value)) return value;
+  throw new InvalidInputError(
+    `status must be one of Running, Completed, Failed, ContinuedAsNew (got ${String(value)})`,
+  );
+}
+
+/** A list of instance ids without duplicates, or undefined when absent. */
+export function idsArg(name: string, value: readonly string[] | undefined): string[] | undefined {
+  if (value === undefined) return undefined;
+  if (!Array.isArray(value) || value.some((id) => typeof id !== 'string')) {
+    throw new InvalidInputError(`${name} must be an array of instance ids`);
+  }
+  return [...new Set(value)];
+}
