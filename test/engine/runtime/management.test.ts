@@ -149,4 +149,24 @@ describe('management through the Client (scenarios 59–61)', () => {
     expect((err as Error).message).toBe('nope');
     expect((err as { details: unknown }).details).toMatchObject({ category: 'application' });
   });
+
+  it('keeps KV across continue-as-new and pruning, and removes it with the instance (53)', async () => {
+    const h = await createHarness();
+    h.runtime.registerOrchestration('Keeper', function* (ctx, n: number) {
+      if (n === 0) ctx.setValue('first', 'kept');
+      ctx.setValue(`k${n}`, String(n));
+      yield ctx.scheduleTimer(1);
+      if (n < 2) return yield ctx.continueAsNew(n + 1);
+      return ctx.getValue('first');
+    });
+    await h.runtime.start();
+    await h.client.startOrchestration('kv', 'Keeper', 0);
+    expect(await h.client.waitForOrchestration('kv', 10_000)).toMatchObject({ output: 'kept' });
+    await h.client.pruneExecutions('kv');
+    expect(await h.client.listExecutions('kv')).toEqual([3]);
+    expect(await h.client.getKvAllValues('kv')).toEqual({ first: 'kept', k0: '0', k1: '1', k2: '2' });
+    await h.client.deleteInstance('kv');
+    expect(await h.client.getKvAllValues('kv')).toEqual({});
+    expect(await h.client.getValue('kv', 'first')).toBeNull();
+  });
 });
