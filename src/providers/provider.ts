@@ -188,7 +188,11 @@ export interface DeleteInstanceResult {
 /** Which terminal root instances a bulk delete takes (filters are ANDed). */
 export interface InstanceFilter {
   instanceIds?: string[];
-  /** Only instances whose current execution completed before this time (epoch ms). */
+  /**
+   * Epoch ms. For bulk delete: only instances whose current execution completed before it.
+   * For bulk prune: only executions that completed before it (in any instance, running
+   * ones included), like `PruneOptions.completedBefore`.
+   */
   completedBefore?: number;
   /** At most this many root instances (default 1000). */
   limit?: number;
