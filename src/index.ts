@@ -16,6 +16,8 @@ export type { OrchestrationHandler } from './engine/replay/execution.js';
 export type { MetricsSnapshot } from './engine/metrics.js';
 export type { RetryPolicyInput, BackoffInput } from './engine/replay/retry-policy.js';
 export type { Task, JoinResult, RaceResult } from './engine/replay/tasks.js';
+export { verifyHistory } from './engine/replay/verify.js';
+export type { ReplayVerification, Divergence } from './engine/replay/verify.js';
 export {
   MAX_CUSTOM_STATUS_BYTES,
   MAX_KV_KEYS,

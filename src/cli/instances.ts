@@ -1,0 +1,66 @@
+/**
+ * Instance checks and views shared by the orchestration commands.
+ */
+import type { Client } from '../engine/client.js';
+import type { InstanceInfoView } from '../engine/management.js';
+import type { ExecutionStatus } from '../providers/provider.js';
+import { CliError } from './errors.js';
+import { colorStatus, stdoutColors } from './output.js';
+
+/**
+ * Throws NOT_FOUND for an unknown instance and INSTANCE_ENDED (exit 1) for a terminal one: a
+ * message for an ended instance would never be delivered.
+ */
+export async function requireRunning(client: Client, instanceId: string, action: string): Promise<void> {
+  const info = await client.provider.getInstanceInfo(instanceId);
+  if (!info) throw new CliError('NOT_FOUND', `instance '${instanceId}' not found`);
+  if (info.status === 'Completed' || info.status === 'Failed') {
+    throw new CliError(
+      'INSTANCE_ENDED',
+      `cannot ${action} instance '${instanceId}': it already ended ${info.status}`,
+    );
+  }
+}
+
+/** One node of `orchestration tree`. */
+export interface TreeNode {
+  instanceId: string;
+  orchestrationName: string;
+  orchestrationVersion: string | null;
+  status: ExecutionStatus;
+  children: TreeNode[];
+}
+
+/** The instance and its descendants, depth first in creation order. */
+export async function readTree(client: Client, root: InstanceInfoView): Promise<TreeNode> {
+  const node: TreeNode = {
+    instanceId: root.instanceId,
+    orchestrationName: root.orchestrationName,
+    orchestrationVersion: root.orchestrationVersion,
+    status: root.status,
+    children: [],
+  };
+  for (const childId of await client.provider.listChildren(root.instanceId)) {
+    const child = await client.provider.getInstanceInfo(childId);
+    if (!child) continue; // deleted meanwhile
+    node.children.push(await readTree(client, await client.getInstanceInfo(childId)));
+  }
+  return node;
+}
+
+/** Prints the tree with box-drawing branches. */
+export function printTree(root: TreeNode): void {
+  const c = stdoutColors();
+  const label = (n: TreeNode): string =>
+    `${c.bold(n.instanceId)} ${c.dim(`${n.orchestrationName} ${n.orchestrationVersion ?? ''}`.trim())} ${colorStatus(c, n.status)}`;
+  const lines = [label(root)];
+  const walk = (node: TreeNode, prefix: string): void => {
+    node.children.forEach((child, i) => {
+      const last = i === node.children.length - 1;
+      lines.push(`${prefix}${last ? '└─ ' : '├─ '}${label(child)}`);
+      walk(child, `${prefix}${last ? '   ' : '│  '}`);
+    });
+  };
+  walk(root, '');
+  process.stdout.write(`${lines.join('\n')}\n`);
+}

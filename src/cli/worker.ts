@@ -1,0 +1,237 @@
+/**
+ * `durox worker run`: hosts the user's orchestrations and activities until SIGINT/SIGTERM, then
+ * drains (in-flight activities finish within the drain timeout or are given back to the store
+ * for another worker). Shows a one-line live status on a terminal, log lines otherwise.
+ */
+import { z } from 'zod';
+import type { MetricsSnapshot } from '../engine/metrics.js';
+import { Runtime } from '../engine/runtime/runtime.js';
+import type { RuntimeOptions } from '../engine/runtime/runtime-options.js';
+import type { Provider, QueueDepths } from '../providers/provider.js';
+import { formatDuration } from './durations.js';
+import { CliError, messageOf } from './errors.js';
+import { validate } from './input.js';
+import { instrumentProvider, ProviderInstruments } from './instrumented-provider.js';
+import { startMetricsServer } from './metrics-server.js';
+import { stderrColors } from './output.js';
+import { describeOrchestrations, loadModules } from './user-module.js';
+
+/** Worker flags after parsing (durations in ms). */
+export interface WorkerFlags {
+  module: string[];
+  'orchestration-concurrency': number;
+  'worker-concurrency': number;
+  tags?: string | undefined;
+  'tag-mode'?: string | undefined;
+  'worker-node-id'?: string | undefined;
+  'worker-lock-timeout': number;
+  'orchestrator-lock-timeout': number;
+  'drain-timeout': number;
+  'max-attempts': number;
+  'poll-interval': number;
+  'metrics-port'?: number | undefined;
+  'log-level': string;
+  'status-interval': number;
+}
+
+type TagMode = 'default-only' | 'default-and' | 'only' | 'any' | 'none';
+
+const tagsSchema = z
+  .string()
+  .transform((s) => s.split(',').map((t) => t.trim()))
+  .pipe(
+    z
+      .array(z.string().min(1, 'empty tag name').max(256, 'tag names are at most 256 bytes'))
+      .min(1)
+      .max(5, 'at most 5 tags')
+      .refine((tags) => new Set(tags).size === tags.length, 'tags must be distinct'),
+  );
+
+/** Maps the tag flags to the runtime's `workerTagFilter`. */
+export function tagFilter(
+  tags: string | undefined,
+  mode: string | undefined,
+): RuntimeOptions['workerTagFilter'] {
+  const list = tags === undefined ? undefined : validate(tagsSchema, tags, '--tags');
+  const chosen = (mode ?? (list ? 'default-and' : 'default-only')) as TagMode;
+  const needsTags = chosen === 'default-and' || chosen === 'only';
+  if (needsTags && !list) throw new CliError('USAGE', `--tag-mode ${chosen} needs --tags`);
+  if (!needsTags && list) throw new CliError('USAGE', `--tag-mode ${chosen} takes no --tags`);
+  switch (chosen) {
+    case 'default-and':
+      return { defaultAnd: list! };
+    case 'only':
+      return { tags: list! };
+    case 'any':
+      return 'any';
+    case 'none':
+      return 'none';
+    default:
+      return 'defaultOnly';
+  }
+}
+
+/** The runtime options the flags ask for. */
+export function runtimeOptions(flags: WorkerFlags): RuntimeOptions {
+  return {
+    orchestrationConcurrency: flags['orchestration-concurrency'],
+    workerConcurrency: flags['worker-concurrency'],
+    workerLockTimeoutMs: flags['worker-lock-timeout'],
+    orchestratorLockTimeoutMs: flags['orchestrator-lock-timeout'],
+    maxAttempts: flags['max-attempts'],
+    dispatcherPollIntervalMs: Math.max(1, flags['poll-interval']),
+    logLevel: flags['log-level'] as RuntimeOptions['logLevel'],
+    workerTagFilter: tagFilter(flags.tags, flags['tag-mode']),
+    ...(flags['worker-node-id'] === undefined ? {} : { workerNodeId: flags['worker-node-id'] }),
+  };
+}
+
+/** `--json` document of `worker run` (printed when the worker stops). */
+export interface WorkerRunResult {
+  stoppedBy: 'SIGINT' | 'SIGTERM';
+  uptimeMs: number;
+  /** How long the drain took. */
+  drainMs: number;
+  /** Activities still running when the drain timeout ran out, given back to the store. */
+  activitiesReleased: number;
+  orchestrations: string[];
+  activities: string[];
+  metricsPort: number | null;
+  metrics: MetricsSnapshot;
+}
+
+export interface WorkerIo {
+  /** Live one-line status (terminal) instead of periodic log lines. */
+  live: boolean;
+  /** Print notes (off with --json... except the start line, which always goes to stderr). */
+  log: (line: string) => void;
+}
+
+function statusText(m: MetricsSnapshot, rate: number, depths: QueueDepths | null, upMs: number): string {
+  const done = m.orchCompletions + m.orchFailures;
+  const activities = m.activitySuccess + m.activityAppErrors + m.activityInfraErrors + m.activityConfigErrors;
+  const queues = depths
+    ? ` · queues orch ${depths.orchestratorQueue} work ${depths.workerQueue} timers ${depths.timerQueue}`
+    : '';
+  return `${done} orchestrations done${m.orchFailures ? ` (${m.orchFailures} failed)` : ''} · ${activities} activities · ${rate.toFixed(1)} activities/s${queues} · up ${formatDuration(upMs)}`;
+}
+
+/** Runs a worker until a signal; resolves after the drain. */
+export async function runWorker(
+  openStore: () => Promise<Provider>,
+  storeLabel: string,
+  flags: WorkerFlags,
+  io: WorkerIo,
+): Promise<WorkerRunResult> {
+  // Flags and modules are checked before the store is opened (a bad module writes nothing).
+  const options = runtimeOptions(flags);
+  const instruments = new ProviderInstruments();
+  let opened: Provider | null = null;
+  const storeNow = (): Provider => {
+    if (!opened) throw new CliError('MODULE', 'a module used the store while it was being loaded');
+    return opened;
+  };
+  const runtime = new Runtime(instrumentProvider(storeNow, instruments), options);
+  const registrations = await loadModules(flags.module, runtime);
+  const orchestrations = describeOrchestrations(registrations);
+  const activities = [...registrations.activities.keys()];
+  if (orchestrations.length === 0 && activities.length === 0) {
+    throw new CliError('MODULE', 'the modules register no orchestration and no activity');
+  }
+  const store = await openStore();
+  opened = store;
+
+  let metricsServer: Awaited<ReturnType<typeof startMetricsServer>> | null = null;
+  if (flags['metrics-port'] !== undefined) {
+    try {
+      metricsServer = await startMetricsServer(flags['metrics-port'], {
+        snapshot: () => runtime.metricsSnapshot(),
+        instruments,
+        provider: store,
+      });
+    } catch (err) {
+      throw new CliError('USAGE', `--metrics-port ${flags['metrics-port']}: ${messageOf(err)}`);
+    }
+  }
+
+  const c = stderrColors();
+  const started = Date.now();
+  let signalled: 'SIGINT' | 'SIGTERM' | null = null;
+  const stopped = new Promise<'SIGINT' | 'SIGTERM'>((resolve) => {
+    const onSignal = (signal: 'SIGINT' | 'SIGTERM'): void => {
+      if (signalled) {
+        process.stderr.write(`\n${signal} again: exiting without draining\n`);
+        process.exit(signal === 'SIGINT' ? 130 : 143);
+      }
+      signalled = signal;
+      resolve(signal);
+    };
+    process.on('SIGINT', () => onSignal('SIGINT'));
+    process.on('SIGTERM', () => onSignal('SIGTERM'));
+  });
+
+  await runtime.start();
+  process.stderr.write(
+    `durox worker started (pid ${process.pid}) on ${storeLabel}: ${orchestrations.length} orchestration(s) [${orchestrations.join(', ')}], ${activities.length} activit${activities.length === 1 ? 'y' : 'ies'}${metricsServer ? `; metrics on http://127.0.0.1:${metricsServer.port}/metrics` : ''}\n`,
+  );
+
+  // Status: a redrawn line on a terminal, a log line per interval otherwise (when anything changed).
+  const samples: { at: number; activities: number }[] = [];
+  let depths: QueueDepths | null = null;
+  let lastLogged = '';
+  let ticks = 0;
+  const tick = (): void => {
+    const m = runtime.metricsSnapshot();
+    const now = Date.now();
+    const total = m.activitySuccess + m.activityAppErrors + m.activityInfraErrors + m.activityConfigErrors;
+    samples.push({ at: now, activities: total });
+    while (samples.length > 2 && now - samples[0]!.at > 5000) samples.shift();
+    const first = samples[0]!;
+    const rate = now > first.at ? ((total - first.activities) * 1000) / (now - first.at) : 0;
+    if (io.live) {
+      if (ticks++ % 2 === 0) {
+        store.getQueueDepths().then(
+          (d) => (depths = d),
+          () => undefined,
+        );
+      }
+      process.stderr.write(
+        `\r\u001b[2K${c.green('●')} ${c.bold('durox worker')} · ${statusText(m, rate, depths, now - started)}`,
+      );
+    } else {
+      const text = statusText(m, rate, null, now - started);
+      const key = text.replace(/ · up .*$/, '');
+      if (key !== lastLogged) io.log(`durox worker: ${text}`);
+      lastLogged = key;
+    }
+  };
+  const interval = io.live ? 1000 : flags['status-interval'];
+  const timer = interval > 0 ? setInterval(tick, interval) : null;
+
+  const signal = await stopped;
+  if (timer) clearInterval(timer);
+  if (io.live) process.stderr.write('\r\u001b[2K');
+  const inFlight = instruments.running.size;
+  process.stderr.write(
+    `${signal}: stopping; draining ${inFlight} activit${inFlight === 1 ? 'y' : 'ies'} in flight (up to ${formatDuration(flags['drain-timeout'])})\n`,
+  );
+  const drainStart = Date.now();
+  const abandonedBefore = instruments.abandoned;
+  await runtime.shutdown(flags['drain-timeout']);
+  const drainMs = Date.now() - drainStart;
+  const released = instruments.abandoned - abandonedBefore;
+  await metricsServer?.close();
+  process.stderr.write(
+    `durox worker stopped after ${formatDuration(drainMs)}${released ? `; ${released} activit${released === 1 ? 'y' : 'ies'} given back for another worker` : ''}\n`,
+  );
+  return {
+    stoppedBy: signal,
+    uptimeMs: Date.now() - started,
+    drainMs,
+    activitiesReleased: released,
+    orchestrations,
+    activities,
+    metricsPort: metricsServer?.port ?? null,
+    metrics: runtime.metricsSnapshot(),
+  };
+}

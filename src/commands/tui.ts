@@ -1,0 +1,53 @@
+import { Flags } from '@oclif/core';
+import { z } from 'zod';
+import { BaseCommand } from '../cli/base-command.js';
+import { usageError } from '../cli/errors.js';
+
+const refreshMs = z.coerce.number().int().min(100).max(60_000);
+
+export default class Tui extends BaseCommand<typeof Tui> {
+  static override summary = 'Watch and operate a store in a full-screen terminal UI';
+  static override description =
+    'Overview (counts by status, queues, throughput), instances (status filter, id search, sort, paging), instance detail (history timeline, KV values, executions, sub-orchestration tree) and actions with confirmation (cancel, raise an event, delete, prune executions). Press ? for the keys and q to quit. Needs a terminal: scripts use the --json commands (exit code 2 without one).';
+  static override examples = [
+    '<%= config.bin %> tui',
+    '<%= config.bin %> tui --store sqlite:./app.db --refresh 500',
+    '<%= config.bin %> tui --store postgres://user:pass@localhost/app --schema durox',
+  ];
+  static override enableJsonFlag = false;
+  static override flags = {
+    refresh: Flags.custom<number>({
+      description: 'How often the screens re-read the store, in milliseconds (100 to 60000)',
+      default: 1000,
+      helpValue: '<ms>',
+      parse: async (input) => {
+        const parsed = refreshMs.safeParse(input);
+        if (!parsed.success) {
+          throw usageError(
+            `--refresh must be a whole number of milliseconds from 100 to 60000 (got "${input}")`,
+          );
+        }
+        return parsed.data;
+      },
+    })(),
+  };
+
+  async run(): Promise<void> {
+    // Loaded here so that other commands never load React and Ink.
+    const { canRunTui, runTui } = await import('../tui/run.js');
+    if (!canRunTui()) {
+      throw usageError(
+        'durox tui needs an interactive terminal (stdin and stdout must be a TTY)',
+        'in scripts use the --json commands: durox orchestration list --json, durox orchestration status <id> --json, durox metrics --json',
+      );
+    }
+    const client = await this.client();
+    const { toygresSourceFor } = await import('../tui/toygres.js');
+    await runTui({
+      client,
+      storeLabel: this.storeLabel(),
+      refreshMs: this.flags.refresh,
+      toygres: toygresSourceFor(client),
+    });
+  }
+}

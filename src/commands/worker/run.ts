@@ -1,0 +1,94 @@
+import { Flags } from '@oclif/core';
+import { BaseCommand } from '../../cli/base-command.js';
+import { durationFlag, moduleFlag } from '../../cli/flags.js';
+import { runWorker } from '../../cli/worker.js';
+import type { WorkerRunResult } from '../../cli/worker.js';
+
+export default class WorkerRun extends BaseCommand<typeof WorkerRun> {
+  static override summary = 'Run a worker for the orchestrations and activities of your modules';
+  static override description = `Runs until SIGINT or SIGTERM, then drains: activities in flight may finish within --drain-timeout; those still running then are given back to the store, and another worker (or this one after a restart) runs them. A second signal exits at once.
+
+Start as many workers as you like on one store: they share the work. On a terminal a live status line shows orchestrations done and activities per second; otherwise a log line is written to stderr every --status-interval when something changed. With --json the summary is printed when the worker stops.`;
+  static override examples = [
+    '<%= config.bin %> worker run --module ./dist/workflows.js',
+    '<%= config.bin %> worker run -m ./src/workflows.ts --worker-concurrency 32 --metrics-port 9464',
+    '<%= config.bin %> worker run -m ./gpu-activities.js --tags gpu --tag-mode only --orchestration-concurrency 0',
+    'DUROX_STORE=postgres://durox:secret@db/durox <%= config.bin %> worker run -m ./app.js --worker-node-id node-a',
+  ];
+  static override flags = {
+    module: moduleFlag,
+    'orchestration-concurrency': Flags.integer({
+      description: 'Orchestration turns processed at once (0: run activities only)',
+      default: 4,
+      min: 0,
+      max: 1024,
+    }),
+    'worker-concurrency': Flags.integer({
+      description: 'Activities run at once (0: run orchestrations only)',
+      default: 8,
+      min: 0,
+      max: 4096,
+    }),
+    tags: Flags.string({
+      description: 'Activity tags this worker runs, comma separated (1 to 5), e.g. gpu,cpu',
+      helpValue: '<tags>',
+    }),
+    'tag-mode': Flags.string({
+      description:
+        'Which activities to run: default-only (untagged; the default without --tags), default-and (untagged and --tags; the default with --tags), only (only --tags), any, none',
+      options: ['default-only', 'default-and', 'only', 'any', 'none'],
+    }),
+    'worker-node-id': Flags.string({
+      description: 'Stable worker identity: activity sessions survive restarts of this worker',
+      helpValue: '<id>',
+    }),
+    'worker-lock-timeout': durationFlag({
+      description: 'Activity lease, renewed while the activity runs',
+      default: 30_000,
+      defaultHelp: async () => '30s',
+    }),
+    'orchestrator-lock-timeout': durationFlag({
+      description: 'Orchestration turn lease',
+      default: 5_000,
+      defaultHelp: async () => '5s',
+    }),
+    'drain-timeout': durationFlag({
+      description: 'On SIGINT/SIGTERM, how long in-flight work may finish before it is given back',
+      default: 10_000,
+      defaultHelp: async () => '10s',
+    }),
+    'max-attempts': Flags.integer({
+      description: 'Deliveries of one message before it is poisoned',
+      default: 10,
+      min: 1,
+    }),
+    'poll-interval': durationFlag({
+      description: 'Longest idle wait between polls of the store',
+      default: 100,
+      defaultHelp: async () => '100ms',
+    }),
+    'metrics-port': Flags.integer({
+      description: 'Serve Prometheus metrics on http://127.0.0.1:<port>/metrics (0: any free port)',
+      min: 0,
+      max: 65_535,
+    }),
+    'log-level': Flags.string({
+      description: 'Runtime log level (logs go to stderr; DUROX_LOG overrides)',
+      options: ['error', 'warn', 'info', 'debug', 'off'],
+      default: 'warn',
+    }),
+    'status-interval': durationFlag({
+      description: 'Without a terminal: how often to log a status line (0: never)',
+      default: 30_000,
+      defaultHelp: async () => '30s',
+    }),
+  };
+
+  async run(): Promise<WorkerRunResult> {
+    this.storeSelection(); // a bad --store is a usage error before anything else
+    return runWorker(() => this.provider(), this.storeLabel(), this.flags, {
+      live: this.interactive(),
+      log: (line) => process.stderr.write(`${line}\n`),
+    });
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * Store-wide counts on every refresh (the header shows them on every screen) and the samples
+ * the overview turns into throughput.
+ */
+import { useRef } from 'react';
+import type { QueueDepths, SystemMetrics } from '../../providers/provider.js';
+import type { InstanceInfo } from '../../providers/provider.js';
+import type { TuiClient } from '../client.js';
+import { addSample, sampleOf } from '../throughput.js';
+import type { MetricsSample } from '../throughput.js';
+import { usePoll } from './use-poll.js';
+import type { Polled } from './use-poll.js';
+
+/** Samples older than this are dropped (the chart shows the last five minutes). */
+export const SAMPLE_WINDOW_MS = 5 * 60_000;
+
+export interface MetricsData {
+  readonly metrics: SystemMetrics;
+  readonly samples: readonly MetricsSample[];
+  readonly at: number;
+}
+
+export function useMetrics(
+  client: TuiClient,
+  refreshMs: number,
+  refreshToken: number,
+  now: () => number,
+): Polled<MetricsData> {
+  const samples = useRef<MetricsSample[]>([]);
+  return usePoll(
+    async () => {
+      const metrics = await client.getSystemMetrics();
+      const at = now();
+      samples.current = addSample(samples.current, sampleOf(metrics, at), SAMPLE_WINDOW_MS);
+      return { metrics, samples: samples.current, at };
+    },
+    [client, refreshToken],
+    { intervalMs: refreshMs },
+  );
+}
+
+export interface OverviewData {
+  readonly queues: QueueDepths;
+  /** The latest failed instances (one small page). */
+  readonly failures: readonly InstanceInfo[];
+}
+
+export const OVERVIEW_FAILURES = 5;
+
+/** Queue depths and the latest failures, while the overview is shown. */
+export function useOverview(
+  client: TuiClient,
+  refreshMs: number,
+  refreshToken: number,
+  enabled: boolean,
+): Polled<OverviewData> {
+  return usePoll(
+    async () => {
+      const [queues, failures] = await Promise.all([
+        client.getQueueDepths(),
+        client.listInstances({
+          status: 'Failed',
+          orderBy: 'updatedAt',
+          descending: true,
+          limit: OVERVIEW_FAILURES,
+        }),
+      ]);
+      return { queues, failures };
+    },
+    [client, refreshToken],
+    { intervalMs: refreshMs, enabled },
+  );
+}

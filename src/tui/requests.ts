@@ -1,0 +1,48 @@
+/**
+ * Requests the TUI's actions make (cancel, raise an event, delete, prune) and the validation of
+ * the raise-event form, before anything is written.
+ */
+import { z } from 'zod';
+
+export type ActionRequest =
+  | { readonly kind: 'cancel'; readonly instanceId: string }
+  | { readonly kind: 'raise'; readonly instanceId: string; readonly name: string; readonly data: unknown }
+  | { readonly kind: 'delete'; readonly instanceId: string; readonly force: boolean }
+  | { readonly kind: 'prune'; readonly instanceId: string };
+
+// Control characters make names unprintable.
+const PRINTABLE = /^[^\u0000-\u001f\u007f]+$/;
+
+const raiseForm = z.object({
+  name: z
+    .string()
+    .trim()
+    .min(1, 'event name must not be empty')
+    .max(256, 'event name must be at most 256 characters')
+    .regex(PRINTABLE, 'event name must not contain control characters'),
+  payload: z
+    .string()
+    .trim()
+    .transform((text, ctx) => {
+      if (text === '') return undefined;
+      try {
+        return JSON.parse(text) as unknown;
+      } catch (err) {
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          message: `payload is not valid JSON (${err instanceof Error ? err.message : String(err)})`,
+        });
+        return z.NEVER;
+      }
+    }),
+});
+
+/** Validates the raise-event form: a name, and a JSON payload (empty = no data). */
+export function parseRaiseForm(
+  name: string,
+  payload: string,
+): { ok: true; name: string; data: unknown } | { ok: false; error: string } {
+  const parsed = raiseForm.safeParse({ name, payload });
+  if (!parsed.success) return { ok: false, error: parsed.error.issues[0]!.message };
+  return { ok: true, name: parsed.data.name, data: parsed.data.payload };
+}

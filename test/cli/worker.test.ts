@@ -1,0 +1,122 @@
+/**
+ * `durox worker run`: graceful SIGTERM mid-activity (the activity is given back and completed by
+ * another worker, recorded exactly once), Prometheus metrics, and flags/modules rejected before
+ * the store is touched.
+ */
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { durox, eventually, startWorker, tempDir, TEST_MODULE } from './helpers.js';
+
+const dir = tempDir();
+
+describe('worker run', () => {
+  it('survives SIGTERM mid-activity: the activity is given back and completed once by another worker', async () => {
+    const store = `sqlite:${join(dir, 'sigterm.db')}`;
+    const markers = join(dir, 'markers');
+    const env = { DUROX_TEST_MARKER_DIR: markers };
+    const first = await startWorker(
+      ['-m', TEST_MODULE, '--store', store, '--drain-timeout', '200ms', '--json'],
+      {
+        env,
+      },
+    );
+    const started = await durox([
+      'orch',
+      'start',
+      'Slow',
+      '--id',
+      'slow-1',
+      '--input',
+      '{"ms":3000}',
+      '--store',
+      store,
+    ]);
+    expect(started.code).toBe(0);
+    const firstPid = String(first.child.pid);
+    await eventually(() => existsSync(markers) && readdirSync(markers).includes(`slow-1-${firstPid}`));
+
+    const code = await first.stop('SIGTERM');
+    expect(code).toBe(0);
+    expect(first.stderr()).toMatch(/SIGTERM: stopping; draining 1 activity in flight/);
+    expect(first.stderr()).toMatch(/1 activity given back for another worker/);
+    const summary = JSON.parse(first.stdout());
+    expect(summary).toMatchObject({ stoppedBy: 'SIGTERM', activitiesReleased: 1, metricsPort: null });
+    expect(summary.orchestrations).toContain('Slow@1.0.0');
+
+    const second = await startWorker(['-m', TEST_MODULE, '--store', store, '--metrics-port', '0'], { env });
+    const done = await durox(['orch', 'wait', 'slow-1', '--timeout', '20s', '--json', '--store', store]);
+    expect(done.code, done.stderr).toBe(0);
+    expect(done.json().output.first).toEqual({ pid: second.child.pid });
+    expect(readdirSync(markers).sort()).toEqual([`slow-1-${firstPid}`, `slow-1-${second.child.pid}`].sort());
+
+    const history = (await durox(['history', 'dump', 'slow-1', '--store', store])).json();
+    const events = history.executions[0].events as {
+      type: string;
+      name?: string;
+      event_id: number;
+      source_event_id?: number;
+    }[];
+    const scheduled = events.filter((e) => e.type === 'ActivityScheduled' && e.name === 'SlowStep');
+    expect(scheduled).toHaveLength(1);
+    expect(
+      events.filter((e) => e.type === 'ActivityCompleted' && e.source_event_id === scheduled[0]!.event_id),
+    ).toHaveLength(1);
+
+    // Metrics of the second worker.
+    const port = /127\.0\.0\.1:(\d+)\/metrics/.exec(second.stderr())![1];
+    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    expect(text).toMatch(/^# TYPE duroxide_orchestration_starts_total counter$/m);
+    expect(text).toMatch(/^duroxide_orchestration_completions_total 1$/m);
+    expect(text).toMatch(
+      /^duroxide_activity_executions_total\{activity_name="SlowStep",outcome="success",tag="default"\} 1$/m,
+    );
+    expect(text).toMatch(
+      /^duroxide_activity_duration_seconds_bucket\{activity_name="SlowStep",outcome="success",tag="default",le="\+Inf"\} 1$/m,
+    );
+    expect(text).toMatch(
+      /^duroxide_provider_operation_duration_seconds_count\{operation="ack_orchestration_item",status="success"\} \d+$/m,
+    );
+    expect(text).toMatch(/^duroxide_orchestrator_queue_depth 0$/m);
+    expect(text).toMatch(/^duroxide_worker_queue_depth 0$/m);
+    expect((await fetch(`http://127.0.0.1:${port}/nope`)).status).toBe(404);
+    expect(await second.stop('SIGINT')).toBe(0);
+  });
+
+  it('rejects bad flags and modules before touching the store', async () => {
+    const db = join(dir, 'never.db');
+    const throws = join(dir, 'throws.mjs');
+    const asyncOrchestration = join(dir, 'async.mjs');
+    const empty = join(dir, 'empty.mjs');
+    writeFileSync(throws, "throw new Error('kaboom');\n");
+    writeFileSync(asyncOrchestration, 'export const orchestrations = { Bad: async () => 1 };\n');
+    writeFileSync(empty, 'export const something = 1;\n');
+    const store = `sqlite:${db}`;
+    const results = await Promise.all([
+      durox(['worker', 'run', '-m', throws, '--store', store]),
+      durox(['worker', 'run', '-m', asyncOrchestration, '--store', store]),
+      durox(['worker', 'run', '-m', empty, '--store', store]),
+      durox(['worker', 'run', '-m', join(dir, 'missing.js'), '--store', store]),
+      durox(['worker', 'run', '-m', TEST_MODULE, '--tag-mode', 'only', '--store', store]),
+      durox(['worker', 'run', '-m', TEST_MODULE, '--tags', 'gpu,gpu', '--store', store]),
+      durox(['worker', 'run', '-m', TEST_MODULE, '--tags', 'gpu', '--tag-mode', 'any', '--store', store]),
+      durox(['worker', 'run', '-m', TEST_MODULE, '--drain-timeout', 'later', '--store', store]),
+      durox(['worker', 'run', '--store', store]),
+    ]);
+    const firstLines = results.map((r) => r.stderr.split('\n')[0]);
+    for (const r of results) {
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stdout).toBe('');
+    }
+    expect(firstLines[0]).toBe(`error: module ${throws}: failed to load: kaboom`);
+    expect(firstLines[1]).toContain('orchestration "Bad" is an async function');
+    expect(firstLines[2]).toContain('exports neither register(runtime) nor { orchestrations, activities }');
+    expect(firstLines[3]).toContain('missing.js not found');
+    expect(firstLines[4]).toBe('error: --tag-mode only needs --tags');
+    expect(firstLines[5]).toContain('tags must be distinct');
+    expect(firstLines[6]).toBe('error: --tag-mode any takes no --tags');
+    expect(firstLines[7]).toContain('--drain-timeout "later" is not a duration');
+    expect(firstLines[8]).toContain('Missing required flag module');
+    expect(existsSync(db)).toBe(false);
+  });
+});
