@@ -60,3 +60,8 @@ export type {
 } from './providers/provider.js';
 export type { InstanceInfoView, ExecutionInfoView, HistoryEventView, InstanceTree } from './engine/management.js';
 export { SqliteProvider } from './providers/sqlite/sqlite-provider.js';
+export type { SqliteProviderOptions } from './providers/sqlite/sqlite-options.js';
+export { PostgresProvider } from './providers/postgres/postgres-provider.js';
+export type { PostgresProviderOptions } from './providers/postgres/postgres-options.js';
+export { runProviderValidation, VALIDATION_CASES } from './providers/validation/index.js';
+export type { ProviderFactory, ValidationCase, ValidationCategory } from './providers/validation/index.js';

@@ -105,6 +105,16 @@ export interface WorkerIo {
   live: boolean;
   /** Print notes (off with --json... except the start line, which always goes to stderr). */
   log: (line: string) => void;
+  /** Built-in registrations besides the modules (e.g. toygres). */
+  extensions?: WorkerExtension[];
+}
+
+/** Something the worker hosts besides the user's modules (e.g. toygres). */
+export interface WorkerExtension {
+  /** Registers on the runtime (the store is not open yet); returns what it registered. */
+  register(runtime: Runtime): { orchestrations: string[]; activities: string[] };
+  /** After the drain. */
+  stop?(): Promise<void>;
 }
 
 function statusText(m: MetricsSnapshot, rate: number, depths: QueueDepths | null, upMs: number): string {
@@ -135,6 +145,11 @@ export async function runWorker(
   const registrations = await loadModules(flags.module, runtime);
   const orchestrations = describeOrchestrations(registrations);
   const activities = [...registrations.activities.keys()];
+  for (const extension of io.extensions ?? []) {
+    const added = extension.register(runtime);
+    orchestrations.push(...added.orchestrations);
+    activities.push(...added.activities);
+  }
   if (orchestrations.length === 0 && activities.length === 0) {
     throw new CliError('MODULE', 'the modules register no orchestration and no activity');
   }
@@ -218,6 +233,7 @@ export async function runWorker(
   const drainStart = Date.now();
   const abandonedBefore = instruments.abandoned;
   await runtime.shutdown(flags['drain-timeout']);
+  for (const extension of io.extensions ?? []) await extension.stop?.().catch(() => undefined);
   const drainMs = Date.now() - drainStart;
   const released = instruments.abandoned - abandonedBefore;
   await metricsServer?.close();

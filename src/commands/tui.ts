@@ -1,3 +1,7 @@
+import { ORCHESTRATIONS } from '../toygres/names.js';
+import { openMetadataStore } from '../toygres/metadata/open.js';
+import type { MetadataStore } from '../toygres/metadata/store.js';
+import { toygresDataSource } from '../toygres/tui-source.js';
 import { Flags } from '@oclif/core';
 import { z } from 'zod';
 import { BaseCommand } from '../cli/base-command.js';
@@ -42,12 +46,25 @@ export default class Tui extends BaseCommand<typeof Tui> {
       );
     }
     const client = await this.client();
-    const { toygresSourceFor } = await import('../tui/toygres.js');
-    await runTui({
-      client,
-      storeLabel: this.storeLabel(),
-      refreshMs: this.flags.refresh,
-      toygres: toygresSourceFor(client),
-    });
+    const { noToygres } = await import('../tui/toygres.js');
+    // Toygres keeps its own tables next to the engine's; open them only when toygres is in use
+    // here (it has started create orchestrations), so looking at a store never creates them.
+    const usesToygres = (await client.countInstances({ orchestrationName: ORCHESTRATIONS.createInstance })) > 0;
+    const metadata = usesToygres ? await this.openToygresMetadata() : null;
+    try {
+      await runTui({
+        client,
+        storeLabel: this.storeLabel(),
+        refreshMs: this.flags.refresh,
+        toygres: metadata ? toygresDataSource(metadata) : noToygres,
+      });
+    } finally {
+      await metadata?.close();
+    }
+  }
+
+  private async openToygresMetadata(): Promise<MetadataStore> {
+    const selection = this.storeSelection();
+    return openMetadataStore(selection.url, selection.schema === undefined ? {} : { schema: selection.schema });
   }
 }

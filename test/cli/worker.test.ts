@@ -101,7 +101,7 @@ describe('worker run', () => {
       durox(['worker', 'run', '-m', TEST_MODULE, '--tags', 'gpu,gpu', '--store', store]),
       durox(['worker', 'run', '-m', TEST_MODULE, '--tags', 'gpu', '--tag-mode', 'any', '--store', store]),
       durox(['worker', 'run', '-m', TEST_MODULE, '--drain-timeout', 'later', '--store', store]),
-      durox(['worker', 'run', '--store', store]),
+      durox(['worker', 'run', '--no-toygres', '--store', store]),
     ]);
     const firstLines = results.map((r) => r.stderr.split('\n')[0]);
     for (const r of results) {
@@ -116,7 +116,7 @@ describe('worker run', () => {
     expect(firstLines[5]).toContain('tags must be distinct');
     expect(firstLines[6]).toBe('error: --tag-mode any takes no --tags');
     expect(firstLines[7]).toContain('--drain-timeout "later" is not a duration');
-    expect(firstLines[8]).toContain('Missing required flag module');
+    expect(firstLines[8]).toContain('--module is required with --no-toygres');
     expect(existsSync(db)).toBe(false);
   });
 });

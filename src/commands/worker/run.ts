@@ -1,22 +1,38 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../../cli/base-command.js';
+import { usageError } from '../../cli/errors.js';
 import { durationFlag, moduleFlag } from '../../cli/flags.js';
 import { runWorker } from '../../cli/worker.js';
+import { toygresWorkerExtension } from '../../toygres/cli/worker-extension.js';
 import type { WorkerRunResult } from '../../cli/worker.js';
 
 export default class WorkerRun extends BaseCommand<typeof WorkerRun> {
   static override summary = 'Run a worker for the orchestrations and activities of your modules';
   static override description = `Runs until SIGINT or SIGTERM, then drains: activities in flight may finish within --drain-timeout; those still running then are given back to the store, and another worker (or this one after a restart) runs them. A second signal exits at once.
 
-Start as many workers as you like on one store: they share the work. On a terminal a live status line shows orchestrations done and activities per second; otherwise a log line is written to stderr every --status-interval when something changed. With --json the summary is printed when the worker stops.`;
+Start as many workers as you like on one store: they share the work. On a terminal a live status line shows orchestrations done and activities per second; otherwise a log line is written to stderr every --status-interval when something changed. With --json the summary is printed when the worker stops.
+
+toygres (managed PostgreSQL instances, \`durox instance …\`) runs in every worker unless --no-toygres; without --module a worker runs toygres only.`;
   static override examples = [
     '<%= config.bin %> worker run --module ./dist/workflows.js',
     '<%= config.bin %> worker run -m ./src/workflows.ts --worker-concurrency 32 --metrics-port 9464',
     '<%= config.bin %> worker run -m ./gpu-activities.js --tags gpu --tag-mode only --orchestration-concurrency 0',
     'DUROX_STORE=postgres://durox:secret@db/durox <%= config.bin %> worker run -m ./app.js --worker-node-id node-a',
+    '<%= config.bin %> worker run',
   ];
   static override flags = {
-    module: moduleFlag,
+    // Optional here: without --module a worker runs toygres only.
+    module: Flags.string({
+      char: 'm',
+      description: moduleFlag.description!,
+      multiple: true,
+      helpValue: '<file>',
+    }),
+    toygres: Flags.boolean({
+      description: 'Also run toygres (`durox instance …`); --no-toygres to leave it out',
+      default: true,
+      allowNo: true,
+    }),
     'orchestration-concurrency': Flags.integer({
       description: 'Orchestration turns processed at once (0: run activities only)',
       default: 4,
@@ -85,10 +101,19 @@ Start as many workers as you like on one store: they share the work. On a termin
   };
 
   async run(): Promise<WorkerRunResult> {
-    this.storeSelection(); // a bad --store is a usage error before anything else
-    return runWorker(() => this.provider(), this.storeLabel(), this.flags, {
-      live: this.interactive(),
-      log: (line) => process.stderr.write(`${line}\n`),
-    });
+    const selection = this.storeSelection(); // a bad --store is a usage error before anything else
+    const modules = this.flags.module ?? [];
+    if (!this.flags.toygres && modules.length === 0)
+      throw usageError('--module is required with --no-toygres');
+    return runWorker(
+      () => this.provider(),
+      this.storeLabel(),
+      { ...this.flags, module: modules },
+      {
+        live: this.interactive(),
+        log: (line) => process.stderr.write(`${line}\n`),
+        ...(this.flags.toygres ? { extensions: [toygresWorkerExtension(selection)] } : {}),
+      },
+    );
   }
 }

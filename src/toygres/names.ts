@@ -1,0 +1,56 @@
+/**
+ * Names of toygres orchestrations, activities and events, its instance-id conventions and the
+ * versions registered. Orchestration code is immutable once released: a change is a new version
+ * registered next to the old one (see docs/toygres.md).
+ */
+
+/** Orchestration names. */
+export const ORCHESTRATIONS = {
+  createInstance: 'toygres::create-instance',
+  deleteInstance: 'toygres::delete-instance',
+  cleanupInstance: 'toygres::cleanup-instance',
+  instanceActor: 'toygres::instance-actor',
+  systemPruner: 'toygres::system-pruner',
+} as const;
+
+/** The version each orchestration is registered under (all of them: 1.0.0 so far). */
+export const ORCHESTRATION_VERSIONS: Readonly<Record<keyof typeof ORCHESTRATIONS, readonly string[]>> = {
+  createInstance: ['1.0.0'],
+  deleteInstance: ['1.0.0'],
+  cleanupInstance: ['1.0.0'],
+  instanceActor: ['1.0.0'],
+  systemPruner: ['1.0.0'],
+};
+
+/** Activity names. */
+export const ACTIVITIES = {
+  reserveInstance: 'toygres::reserve-instance',
+  deploy: 'toygres::deploy',
+  checkReadiness: 'toygres::check-readiness',
+  getEndpoint: 'toygres::get-endpoint',
+  testConnection: 'toygres::test-connection',
+  markRunning: 'toygres::mark-running',
+  markFailed: 'toygres::mark-failed',
+  destroy: 'toygres::destroy',
+  finishCleanup: 'toygres::finish-cleanup',
+  beginDelete: 'toygres::begin-delete',
+  signalActor: 'toygres::signal-actor',
+  finishDelete: 'toygres::finish-delete',
+  recordEvent: 'toygres::record-event',
+  healthCheck: 'toygres::health-check',
+  systemPrune: 'toygres::system-prune',
+} as const;
+
+/** The event (and event queue) that tells an instance actor its instance is being deleted. */
+export const INSTANCE_DELETED_EVENT = 'InstanceDeleted';
+
+/** Instance id of the singleton system pruner. */
+export const SYSTEM_PRUNER_ID = 'toygres-system-pruner';
+
+/** Orchestration instance ids for a toygres instance name. */
+export const instanceIds = {
+  create: (name: string): string => `create-${name}`,
+  delete: (name: string): string => `delete-${name}`,
+  actor: (name: string): string => `actor-${name}`,
+  cleanup: (name: string): string => `cleanup-${name}`,
+};
