@@ -6,14 +6,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach } from 'vitest';
-import { Client, Runtime, SqliteProvider } from '../../src/index.js';
-import type { RuntimeOptions } from '../../src/index.js';
+import { Client, PostgresProvider, Runtime, SqliteProvider } from '../../src/index.js';
+import { createTestSchema, pgUrl } from './postgres.js';
+import type { Provider, RuntimeOptions } from '../../src/index.js';
 import type { HistoryEvent } from '../../src/engine/history.js';
 
 export interface Harness {
   dir: string;
+  /** The SQLite file (unused when the suite runs on PostgreSQL). */
   dbPath: string;
-  provider: SqliteProvider;
+  provider: Provider;
   client: Client;
   runtime: Runtime;
   /** Opens another runtime on the same file (e.g. after a restart). */
@@ -31,10 +33,19 @@ afterEach(async () => {
 /** Fast-polling defaults so tests do not wait on idle intervals. */
 export const TEST_OPTIONS: RuntimeOptions = { dispatcherPollIntervalMs: 20, logLevel: 'off' };
 
+/** The provider under test: SQLite by default, PostgreSQL when `DUROX_TEST_PROVIDER=postgres`. */
+export const TEST_PROVIDER = process.env.DUROX_TEST_PROVIDER === 'postgres' ? 'postgres' : 'sqlite';
+
+async function openTestProvider(dbPath: string): Promise<Provider> {
+  if (TEST_PROVIDER === 'sqlite') return SqliteProvider.open(dbPath);
+  // A fresh schema per harness; the helper drops it after the test file.
+  return PostgresProvider.connectWithSchema(pgUrl(), createTestSchema());
+}
+
 export async function createHarness(options: RuntimeOptions = {}): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'durox-test-'));
   const dbPath = join(dir, 'durox.db');
-  const provider = await SqliteProvider.open(dbPath);
+  const provider = await openTestProvider(dbPath);
   const runtimes: Runtime[] = [];
   const newRuntime = (opts: RuntimeOptions = {}): Runtime => {
     const rt = new Runtime(provider, { ...TEST_OPTIONS, ...options, ...opts });

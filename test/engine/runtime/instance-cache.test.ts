@@ -38,8 +38,9 @@ function normalise(history: HistoryEvent[]): unknown[] {
 
 describe('instance cache', () => {
   it('gives the same histories and outputs with the cache (hits) and without it (full replays)', async () => {
-    const cached = await createHarness();
-    const uncached = await createHarness({ orchestrationCacheSize: 0 });
+    // One activity at a time, so both stores see completions in the same order.
+    const cached = await createHarness({ workerConcurrency: 1 });
+    const uncached = await createHarness({ orchestrationCacheSize: 0, workerConcurrency: 1 });
     for (const h of [cached, uncached]) {
       register(h);
       await h.runtime.start();
