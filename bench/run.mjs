@@ -17,7 +17,8 @@ import { fileURLToPath } from 'node:url';
 import { DIST } from './lib/durox.mjs';
 import { PROVIDER_NAMES, assertProvider, openProvider } from './lib/providers.mjs';
 import { peakRssMb, round, rssSampler } from './lib/stats.mjs';
-import { WORKLOAD_NAMES, WORKLOADS } from './lib/workloads.mjs';
+import { startBenchPostgres } from './lib/embedded-pg.mjs';
+import { WORKLOAD_NAMES, WORKLOADS, targetFor } from './lib/workloads.mjs';
 
 const HELP = `usage: node bench/run.mjs [options]
 
@@ -148,7 +149,7 @@ async function runChild(args) {
     p99_ms: result.p99_ms,
     total_ms: result.total_ms,
     peak_rss_mb: round(peakRssMb(), 1),
-    target: workload.target,
+    target: targetFor(workload, args.provider),
     meets_target: null,
     ...(sizeMb === undefined ? {} : { store_mb: round(sizeMb, 1) }),
     extra: result.extra,
@@ -162,7 +163,7 @@ async function runChild(args) {
     },
     at: new Date().toISOString(),
   };
-  if (judged) line.meets_target = judge(workload.target, line);
+  if (judged) line.meets_target = judge(line.target, line);
   process.stdout.write(`${JSON.stringify(line)}\n`);
 }
 
@@ -237,6 +238,12 @@ async function main() {
   }
   if (args.out) await mkdir(dirname(resolve(args.out)), { recursive: true });
   const lines = [];
+  // One PostgreSQL server for the whole run; every workload gets its own schema on it.
+  const pg = args.provider === 'postgres' ? await startBenchPostgres() : null;
+  if (pg) {
+    process.env.DUROX_BENCH_PG_URL = pg.url;
+    process.env.DUROX_BENCH_PG_DESCRIPTION = JSON.stringify(pg.description);
+  }
   const runs = args.workloads.flatMap((name) => Array.from({ length: args.repeat }, (_, i) => ({ name, i })));
   for (const { name, i } of runs) {
     const of = args.repeat > 1 ? ` (run ${i + 1}/${args.repeat})` : '';
@@ -247,6 +254,7 @@ async function main() {
     process.stdout.write(text);
     if (args.out) await appendFile(args.out, text);
   }
+  await pg?.stop();
   summarize(lines);
   if (profDir) process.stderr.write(`[bench] CPU profiles in ${profDir}\n`);
   const failed = lines.some((l) => l.error);

@@ -8,7 +8,8 @@
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SqliteProvider } from './durox.mjs';
+import { randomBytes } from 'node:crypto';
+import { PostgresProvider, SqliteProvider } from './durox.mjs';
 
 async function fileSizeMb(path) {
   try {
@@ -40,9 +41,30 @@ const PROVIDERS = {
     },
   },
   postgres: {
-    unsupported: '--provider postgres is not yet supported',
+    /**
+     * A fresh schema on the server the parent started (DUROX_BENCH_PG_URL, set by run.mjs),
+     * dropped afterwards.
+     */
     async open() {
-      throw new Error(this.unsupported);
+      const url = process.env.DUROX_BENCH_PG_URL;
+      if (!url) throw new Error('DUROX_BENCH_PG_URL is not set (run.mjs starts a server)');
+      const schema = `bench_${randomBytes(4).toString('hex')}`;
+      const provider = await PostgresProvider.connectWithSchema(url, schema);
+      return {
+        provider,
+        // The concurrency docs/providers.md recommends for PostgreSQL: turns and activities
+        // waiting on round trips overlap.
+        runtimeDefaults: { orchestrationConcurrency: 16, workerConcurrency: 32 },
+        description: { store: 'postgres', schema, ...JSON.parse(process.env.DUROX_BENCH_PG_DESCRIPTION ?? '{}') },
+        async cleanup() {
+          await provider.close();
+          const { default: pg } = await import('pg');
+          const admin = new pg.Client({ connectionString: url });
+          await admin.connect();
+          await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+          await admin.end();
+        },
+      };
     },
   },
 };
