@@ -58,7 +58,12 @@ export type {
   SystemMetrics,
   QueueDepths,
 } from './providers/provider.js';
-export type { InstanceInfoView, ExecutionInfoView, HistoryEventView, InstanceTree } from './engine/management.js';
+export type {
+  InstanceInfoView,
+  ExecutionInfoView,
+  HistoryEventView,
+  InstanceTree,
+} from './engine/management.js';
 export { SqliteProvider } from './providers/sqlite/sqlite-provider.js';
 export type { SqliteProviderOptions } from './providers/sqlite/sqlite-options.js';
 export { PostgresProvider } from './providers/postgres/postgres-provider.js';

@@ -12,5 +12,7 @@ const root = process.env.DUROX_BENCH_DIST
 /** Where the build under test lives (reported in results when it is not the default). */
 export const DIST = process.env.DUROX_BENCH_DIST ? resolve(process.env.DUROX_BENCH_DIST) : undefined;
 
-export const { Client, Runtime, SqliteProvider, PostgresProvider } = await import(new URL('index.js', root).href);
+export const { Client, Runtime, SqliteProvider, PostgresProvider } = await import(
+  new URL('index.js', root).href
+);
 export const { ExecutionState } = await import(new URL('engine/replay/execution.js', root).href);

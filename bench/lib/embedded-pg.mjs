@@ -41,7 +41,14 @@ export async function startBenchPostgres() {
     persistent: false,
     createPostgresUser: true,
     initdbFlags: ['--encoding=UTF8', '--no-instructions'],
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', `synchronous_commit=${syncCommit}`],
+    postgresFlags: [
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'unix_socket_directories=',
+      '-c',
+      `synchronous_commit=${syncCommit}`,
+    ],
     onLog: () => {},
   });
   await server.initialise();

@@ -55,7 +55,11 @@ const PROVIDERS = {
         // The concurrency docs/providers.md recommends for PostgreSQL: turns and activities
         // waiting on round trips overlap.
         runtimeDefaults: { orchestrationConcurrency: 16, workerConcurrency: 32 },
-        description: { store: 'postgres', schema, ...JSON.parse(process.env.DUROX_BENCH_PG_DESCRIPTION ?? '{}') },
+        description: {
+          store: 'postgres',
+          schema,
+          ...JSON.parse(process.env.DUROX_BENCH_PG_DESCRIPTION ?? '{}'),
+        },
         async cleanup() {
           await provider.close();
           const { default: pg } = await import('pg');

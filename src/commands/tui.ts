@@ -49,7 +49,8 @@ export default class Tui extends BaseCommand<typeof Tui> {
     const { noToygres } = await import('../tui/toygres.js');
     // Toygres keeps its own tables next to the engine's; open them only when toygres is in use
     // here (it has started create orchestrations), so looking at a store never creates them.
-    const usesToygres = (await client.countInstances({ orchestrationName: ORCHESTRATIONS.createInstance })) > 0;
+    const usesToygres =
+      (await client.countInstances({ orchestrationName: ORCHESTRATIONS.createInstance })) > 0;
     const metadata = usesToygres ? await this.openToygresMetadata() : null;
     try {
       await runTui({
@@ -65,6 +66,9 @@ export default class Tui extends BaseCommand<typeof Tui> {
 
   private async openToygresMetadata(): Promise<MetadataStore> {
     const selection = this.storeSelection();
-    return openMetadataStore(selection.url, selection.schema === undefined ? {} : { schema: selection.schema });
+    return openMetadataStore(
+      selection.url,
+      selection.schema === undefined ? {} : { schema: selection.schema },
+    );
   }
 }

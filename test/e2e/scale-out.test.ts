@@ -20,7 +20,8 @@ describe('scale-out: worker processes sharing one PostgreSQL schema', () => {
     const ids = Array.from({ length: 300 }, (_, i) => `scale-${i}`);
     await Promise.all(ids.map((id) => client.startOrchestration(id, 'ThreeSteps')));
     // Kill one worker hard once work is flowing.
-    while ((await client.getSystemMetrics()).completedInstances < 30) await new Promise((r) => setTimeout(r, 20));
+    while ((await client.getSystemMetrics()).completedInstances < 30)
+      await new Promise((r) => setTimeout(r, 20));
     await stopWorker(workers[0]!, 'SIGKILL');
 
     const pids = new Set<number>();
