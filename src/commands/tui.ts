@@ -37,6 +37,9 @@ export default class Tui extends BaseCommand<typeof Tui> {
   };
 
   async run(): Promise<void> {
+    // Ink stops drawing live frames when it thinks it runs in CI (CI=true, CI_* variables); an
+    // interactive terminal is never a CI log, so tell it so before it is loaded.
+    if (process.stdin.isTTY && process.stdout.isTTY) process.env.CI = 'false';
     // Loaded here so that other commands never load React and Ink.
     const { canRunTui, runTui } = await import('../tui/run.js');
     if (!canRunTui()) {
