@@ -58,11 +58,13 @@ const EXIT_HOOK_EVENTS = [
  * server anyway.
  */
 async function importWithoutExitHook(file: string): Promise<EmbeddedPostgresClass> {
-  const before = new Map(EXIT_HOOK_EVENTS.map((event) => [event, new Set(process.listeners(event))]));
+  // Seen as a plain emitter: the events are of mixed kinds (process events and signals).
+  const emitter = process as unknown as NodeJS.EventEmitter;
+  const before = new Map(EXIT_HOOK_EVENTS.map((event) => [event, new Set(emitter.listeners(event))]));
   const loaded = (await import(pathToFileURL(file).href)) as { default: EmbeddedPostgresClass };
   for (const event of EXIT_HOOK_EVENTS) {
-    for (const listener of process.listeners(event)) {
-      if (!before.get(event)!.has(listener)) process.removeListener(event, listener as () => void);
+    for (const listener of emitter.listeners(event)) {
+      if (!before.get(event)!.has(listener)) emitter.removeListener(event, listener as () => void);
     }
   }
   return loaded.default;
