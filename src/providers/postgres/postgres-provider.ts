@@ -475,6 +475,9 @@ export class PostgresProvider implements Provider {
     // A pooled connection that dies while idle (server restart, pg_terminate_backend) is
     // dropped by the pool; without a listener the error would crash the process.
     pool.on('error', () => undefined);
+    // A connection killed while checked out emits 'error' besides failing its query (which the
+    // retry logic handles); without a listener that event would crash the process.
+    pool.on('connect', (client) => client.on('error', () => undefined));
     try {
       const channel = await withRetries('connect', compiled.maxRetries, async () => {
         const client = await pool.connect();
