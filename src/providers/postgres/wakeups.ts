@@ -5,8 +5,7 @@
  * writes (at once) and from NOTIFYs of other processes (see listener.ts).
  */
 import type { QueueKind } from '../provider.js';
-
-type Wake = () => void;
+import { MAX_TIMER_DELAY_MS, waitFor, type Wake } from '../waiters.js';
 
 interface QueueSignal {
   waiters: Set<Wake>;
@@ -22,9 +21,6 @@ interface QueueSignal {
  */
 const INSTANCE_MEMORY_MS = 100;
 const MAX_REMEMBERED_INSTANCES = 10_000;
-
-/** setTimeout fires at once for delays above this; longer waits are re-armed on firing. */
-const MAX_TIMER_DELAY_MS = 2 ** 31 - 1;
 
 /** Called after a queue's timer fired, to look up (asynchronously) the next delayed item. */
 export type RearmHook = (queue: QueueKind) => void;
@@ -169,23 +165,4 @@ export class WakeSignals {
     }
     this.notifyAllInstances();
   }
-}
-
-/**
- * Adds a waiter to `waiters` and resolves when it is woken, after `timeoutMs` or on abort.
- * The timeout timer stays referenced: a caller awaiting it is doing real work (a poll loop).
- */
-function waitFor(waiters: Set<Wake>, timeoutMs: number, signal?: AbortSignal): Promise<void> {
-  if (signal?.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const wake = (): void => {
-      waiters.delete(wake);
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', wake);
-      resolve();
-    };
-    const timer = setTimeout(wake, Math.max(0, Math.min(timeoutMs, MAX_TIMER_DELAY_MS)));
-    waiters.add(wake);
-    signal?.addEventListener('abort', wake, { once: true });
-  });
 }

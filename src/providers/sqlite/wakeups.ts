@@ -5,8 +5,7 @@
  * other processes is found by the callers' poll timeouts.
  */
 import type { QueueKind } from '../provider.js';
-
-type Wake = () => void;
+import { MAX_TIMER_DELAY_MS, waitFor, type Wake } from '../waiters.js';
 
 /** Per-queue state: who is waiting, and whether a notify arrived while nobody was. */
 interface QueueSignal {
@@ -16,9 +15,6 @@ interface QueueSignal {
   /** The one timer armed for the earliest known delayed message, if any. */
   timer?: { at: number; handle: NodeJS.Timeout };
 }
-
-/** setTimeout fires at once for delays above this; longer waits are re-armed on firing. */
-const MAX_TIMER_DELAY_MS = 2 ** 31 - 1;
 
 /**
  * Finds the earliest visible time after `now` of delayed work on `queue` (null if none), so a
@@ -181,23 +177,4 @@ export class WakeSignals {
       for (const wake of [...waiters]) wake();
     }
   }
-}
-
-/**
- * Adds a waiter to `waiters` and resolves when it is woken, after `timeoutMs` or on abort.
- * The timeout timer stays referenced: a caller awaiting it is doing real work (a poll loop).
- */
-function waitFor(waiters: Set<Wake>, timeoutMs: number, signal?: AbortSignal): Promise<void> {
-  if (signal?.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const wake = (): void => {
-      waiters.delete(wake);
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', wake);
-      resolve();
-    };
-    const timer = setTimeout(wake, Math.max(0, Math.min(timeoutMs, MAX_TIMER_DELAY_MS)));
-    waiters.add(wake);
-    signal?.addEventListener('abort', wake, { once: true });
-  });
 }
