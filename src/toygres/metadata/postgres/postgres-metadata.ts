@@ -4,6 +4,7 @@
  * and row locks (`SELECT … FOR UPDATE`) for the read-check-write operations.
  */
 import pg from 'pg';
+import { quoteIdentifier } from '../../../providers/postgres/schema-name.js';
 import { migrations } from './generated/migrations.js';
 import {
   checkTransition,
@@ -29,10 +30,6 @@ import type {
   TransitionPatch,
   TransitionResult,
 } from '../store.js';
-
-function quoteIdentifier(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
-}
 
 export interface PostgresMetadataOptions {
   /** Schema of the engine's tables (default `public`); the toygres tables go next to them. */
