@@ -40,6 +40,7 @@ export {
   SchemaTooNewError,
   IllegalStateError,
   OrchestrationFailedError,
+  MissingDependencyError,
 } from './engine/errors.js';
 export type { DuroxErrorCode } from './engine/errors.js';
 export type { ErrorDetails } from './engine/failure.js';

@@ -59,6 +59,7 @@ const TABLE: Record<string, Mapping> = {
   POISON: { exit: ExitCode.FAILED },
   LOCK_LOST: { exit: ExitCode.FAILED },
   ILLEGAL_STATE: { exit: ExitCode.FAILED },
+  MISSING_DEPENDENCY: { exit: ExitCode.FAILED },
 };
 
 /** What the CLI reports for an error. */

@@ -142,7 +142,7 @@ export async function openStore(selection: StoreSelection): Promise<Provider> {
   } catch (err) {
     if (err instanceof CliError) throw err;
     if (isDuroxError(err, 'INVALID_INPUT')) throw usageError(`store "${shown}": ${messageOf(err)}`);
-    if (isDuroxError(err, 'SCHEMA_TOO_NEW')) throw err;
+    if (isDuroxError(err, 'SCHEMA_TOO_NEW') || isDuroxError(err, 'MISSING_DEPENDENCY')) throw err;
     if (err instanceof TypeError && /invalid url/i.test(err.message)) {
       throw usageError(`store URL "${shown}" is not a valid URL`);
     }

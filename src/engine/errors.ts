@@ -21,7 +21,8 @@ export type DuroxErrorCode =
   | 'PROVIDER'
   | 'SCHEMA_TOO_NEW'
   | 'ILLEGAL_STATE'
-  | 'ORCHESTRATION_FAILED';
+  | 'ORCHESTRATION_FAILED'
+  | 'MISSING_DEPENDENCY';
 
 interface DuroxErrorFields {
   instanceId?: string;
@@ -147,6 +148,20 @@ export class OrchestrationFailedError extends DuroxError {
   constructor(message: string, details: unknown, fields: DuroxErrorFields = {}) {
     super('ORCHESTRATION_FAILED', message, fields);
     this.details = details;
+  }
+}
+
+/**
+ * A package durox needs for the requested feature is not installed or not built (an optional
+ * dependency left out, or a native module whose install script npm skipped).
+ */
+export class MissingDependencyError extends DuroxError {
+  /** The npm package at fault, e.g. `better-sqlite3`. */
+  readonly packageName: string;
+
+  constructor(packageName: string, message: string, cause?: unknown) {
+    super('MISSING_DEPENDENCY', message, { cause });
+    this.packageName = packageName;
   }
 }
 

@@ -4,7 +4,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import { InvalidInputError } from '../../engine/errors.js';
+import { InvalidInputError, MissingDependencyError } from '../../engine/errors.js';
 import { NATIVE_BUSY_TIMEOUT_MS } from './busy-retry.js';
 import type { CompiledSqliteOptions } from './sqlite-options.js';
 
@@ -44,9 +44,29 @@ function stripQuery(rest: string, original: string): string {
 
 /** Opens the database file (creating parent directories) without configuring it yet. */
 export function openDatabase(location: SqliteLocation): Database.Database {
-  if (location.kind === 'memory') return new Database(':memory:', { timeout: NATIVE_BUSY_TIMEOUT_MS });
-  mkdirSync(dirname(location.path), { recursive: true });
-  return new Database(location.path, { timeout: NATIVE_BUSY_TIMEOUT_MS });
+  try {
+    if (location.kind === 'memory') return new Database(':memory:', { timeout: NATIVE_BUSY_TIMEOUT_MS });
+    mkdirSync(dirname(location.path), { recursive: true });
+    return new Database(location.path, { timeout: NATIVE_BUSY_TIMEOUT_MS });
+  } catch (err) {
+    throw explainMissingBinding(err);
+  }
+}
+
+/**
+ * better-sqlite3 loads its native module on the first open. npm 11 skips dependencies' install
+ * scripts unless the installing project allows them, which leaves the module unbuilt: say how to
+ * fix that instead of surfacing the bindings package's search list.
+ */
+function explainMissingBinding(err: unknown): unknown {
+  const message = err instanceof Error ? err.message : String(err);
+  if (!/Could not locate the bindings file|better_sqlite3\.node/.test(message)) return err;
+  return new MissingDependencyError(
+    'better-sqlite3',
+    "SQLite's native module (better-sqlite3) is not built: allow its install script and rebuild it " +
+      '(`npm install-scripts approve better-sqlite3 && npm rebuild better-sqlite3`)',
+    err,
+  );
 }
 
 /**
