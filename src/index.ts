@@ -71,3 +71,5 @@ export { PostgresProvider } from './providers/postgres/postgres-provider.js';
 export type { PostgresProviderOptions } from './providers/postgres/postgres-options.js';
 export { runProviderValidation, VALIDATION_CASES } from './providers/validation/index.js';
 export type { ProviderFactory, ValidationCase, ValidationCategory } from './providers/validation/index.js';
+export { initTracing } from './engine/tracing.js';
+export type { TracingOptions, TracingLevel, TracingFormat } from './engine/tracing.js';

@@ -1,7 +1,11 @@
 /**
  * A small structured logger. Lines go to stderr so stdout stays free for program output.
- * `DUROX_LOG` (error|warn|info|debug|off) overrides the configured level.
+ * `DUROX_LOG` (error|warn|info|debug|off) overrides the configured level. Once `initTracing`
+ * installed a trace file (see tracing.ts), every logger writes there instead, with the file's
+ * level and format.
  */
+import type { TraceTarget } from './trace-format.js';
+import { activeTraceFile } from './tracing.js';
 
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
 export type LogFormat = 'json' | 'pretty' | 'compact';
@@ -9,7 +13,8 @@ export type LogFormat = 'json' | 'pretty' | 'compact';
 const RANK: Record<LogLevel | 'off', number> = { off: 0, error: 1, warn: 2, info: 3, debug: 4 };
 
 export interface Logger {
-  log(level: LogLevel, message: string, fields?: Record<string, unknown>): void;
+  /** `target` says whose record it is (default: the runtime's own). */
+  log(level: LogLevel, message: string, fields?: Record<string, unknown>, target?: TraceTarget): void;
   enabled(level: LogLevel): boolean;
 }
 
@@ -31,8 +36,13 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   const format = options.format ?? 'compact';
   const write = options.write ?? ((line: string) => process.stderr.write(`${line}\n`));
   return {
-    enabled: (level) => RANK[level] <= threshold,
-    log(level, message, fields = {}) {
+    enabled: (level) => activeTraceFile()?.enabled(level) ?? RANK[level] <= threshold,
+    log(level, message, fields = {}, target = 'runtime') {
+      const file = activeTraceFile();
+      if (file !== null) {
+        file.write({ level, target, message, fields });
+        return;
+      }
       if (RANK[level] > threshold) return;
       const time = new Date().toISOString();
       if (format === 'json') {

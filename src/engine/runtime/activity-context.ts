@@ -82,12 +82,17 @@ export class ActivityContext {
   }
 
   #trace(level: LogLevel, message: string): void {
-    this.#logger.log(level, String(message), {
-      instance_id: this.instanceId,
-      execution_id: this.executionId,
-      activity_name: this.activityName,
-      activity_id: this.#activityId,
-      worker_id: this.workerId,
-    });
+    this.#logger.log(
+      level,
+      String(message),
+      {
+        instance_id: this.instanceId,
+        execution_id: this.executionId,
+        activity_name: this.activityName,
+        activity_id: this.#activityId,
+        worker_id: this.workerId,
+      },
+      'activity',
+    );
   }
 }

@@ -107,12 +107,17 @@ export class Runtime {
       stop: stop.signal,
     };
     const trace: TraceSink = (level, message, exec) =>
-      this.#logger.log(level, message, {
-        instance_id: exec.instanceId,
-        execution_id: exec.executionId,
-        orchestration_name: exec.orchestrationName,
-        orchestration_version: exec.orchestrationVersion,
-      });
+      this.#logger.log(
+        level,
+        message,
+        {
+          instance_id: exec.instanceId,
+          execution_id: exec.executionId,
+          orchestration_name: exec.orchestrationName,
+          orchestration_version: exec.orchestrationVersion,
+        },
+        'orchestration',
+      );
     const planner = new TurnPlanner(this.#orchestrations, this.#cache, this.#options, trace);
     const worker = new WorkerDispatcher(deps, this.#activities, this.#runtimeId, () => this.client());
     const orchestration = new OrchestrationDispatcher(deps, planner, this.#cache, (ids) =>

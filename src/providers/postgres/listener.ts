@@ -77,6 +77,11 @@ export class NotificationListener {
       if (lost && !this.closed) throw new Error('the LISTEN connection dropped while starting');
       return;
     }
+    // Every wait on a wake-up holds its own referenced timer, so the LISTEN socket need not
+    // keep the process alive: a script that shut its runtime down may exit without close().
+    // Notifications are still read whenever something else keeps the event loop running.
+    // (pg's Client has unref() since 8.x; its type definitions lack it.)
+    (client as pg.Client & { unref(): void }).unref();
     this.client = client;
   }
 

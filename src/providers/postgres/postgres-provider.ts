@@ -471,6 +471,9 @@ export class PostgresProvider implements Provider {
       types: TYPES,
       max: compiled.poolSize,
       idleTimeoutMillis: compiled.idleTimeoutMs,
+      // Idle pooled connections (and their idle timers) must not keep the process alive: a
+      // script that shut its runtime down exits without close(), as with duroxide-node.
+      allowExitOnIdle: true,
     });
     // A pooled connection that dies while idle (server restart, pg_terminate_backend) is
     // dropped by the pool; without a listener the error would crash the process.
