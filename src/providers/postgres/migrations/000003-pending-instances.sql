@@ -50,8 +50,11 @@ CREATE TRIGGER trg_history_pending_started
   FOR EACH ROW WHEN (NEW.event_id = 1)
   EXECUTE FUNCTION :DUROX_SCHEMA.instance_started_from_pending();
 
--- As in 000002, except that a Pending instance is not "running".
-CREATE OR REPLACE FUNCTION :DUROX_SCHEMA.delete_instances(
+-- As in 000002, except that a Pending instance is not "running". (Dropped and created rather
+-- than replaced: same signature, and nothing depends on it but delete_instance_bulk's call,
+-- which PL/pgSQL resolves at run time.)
+DROP FUNCTION :DUROX_SCHEMA.delete_instances(text[], boolean, text);
+CREATE FUNCTION :DUROX_SCHEMA.delete_instances(
   p_ids text[], p_force boolean, p_origin text,
   OUT outcome text, OUT offender text, OUT offender_parent text, OUT instances_deleted bigint,
   OUT executions_deleted bigint, OUT events_deleted bigint, OUT queue_messages_deleted bigint
