@@ -5,7 +5,13 @@
 import { InvalidInputError } from '../../engine/errors.js';
 import type { InstanceStatus } from '../provider.js';
 
-const STATUSES: ReadonlySet<string> = new Set(['Pending', 'Running', 'Completed', 'Failed', 'ContinuedAsNew']);
+const STATUSES: ReadonlySet<string> = new Set([
+  'Pending',
+  'Running',
+  'Completed',
+  'Failed',
+  'ContinuedAsNew',
+]);
 
 /** A non-negative integer, or `fallback` when absent. */
 export function countArg(name: string, value: number | undefined, fallback: number): number {

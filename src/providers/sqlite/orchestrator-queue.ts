@@ -79,9 +79,8 @@ export class OrchestratorQueue {
     this.enqueueTx = db.transaction((item: OrchestratorWorkItem, visibleAt: number) =>
       this.insert(item, visibleAt, Date.now()),
     );
-    this.insertPendingInstance = db.prepare<[string, string, string | null, number, number]>(
-      INSERT_PENDING_INSTANCE,
-    );
+    this.insertPendingInstance =
+      db.prepare<[string, string, string | null, number, number]>(INSERT_PENDING_INSTANCE);
     this.createTx = db.transaction((start: StartOrchestrationItem, now: number) => {
       const created =
         this.insertPendingInstance.run(start.instance, start.orchestration, start.version ?? null, now, now)
