@@ -7,7 +7,7 @@
 export { Runtime } from './engine/runtime/runtime.js';
 export type { RuntimeOptions, TagFilterInput } from './engine/runtime/runtime-options.js';
 export { Client } from './engine/client.js';
-export type { OrchestrationStatus } from './engine/client.js';
+export type { OrchestrationStatus, StartOrchestrationOptions } from './engine/client.js';
 export { OrchestrationContext } from './engine/replay/context.js';
 export type { ActivityOptions, TraceLevel } from './engine/replay/context.js';
 export { ActivityContext } from './engine/runtime/activity-context.js';
@@ -53,6 +53,7 @@ export type {
   InstanceStats,
   ExecutionInfo,
   ExecutionStatus,
+  InstanceStatus,
   DeleteInstanceResult,
   PruneOptions,
   PruneResult,

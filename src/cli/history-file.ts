@@ -118,6 +118,12 @@ export async function buildHistoryFile(
   selection: ExecutionSelection,
 ): Promise<HistoryFile> {
   const info = await client.getInstanceInfo(instanceId);
+  // A Pending instance has recorded nothing yet: there is no history to write.
+  if (info.status === 'Pending') {
+    throw new CliError('NOT_FOUND', `instance '${instanceId}' has no history yet: it is Pending`, {
+      hint: 'a worker (`durox worker run`) runs its first turn; see `durox orchestration status`',
+    });
+  }
   const stored = await client.listExecutions(instanceId);
   let wanted: number[];
   if (selection.kind === 'all') wanted = stored;

@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { instanceIdProblem } from '../engine/instance-id.js';
 import { messageOf, usageError } from './errors.js';
 
 /** Runs `schema` on `value`; a failure is a usage error naming `what`. */
@@ -28,12 +29,14 @@ export const jsonText = z.string().transform((text, ctx) => {
 // Control characters make ids unprintable and unsearchable.
 const PRINTABLE = /^[^\u0000-\u001f\u007f]+$/;
 
-/** An instance id: 1–256 printable characters. */
+/** An instance id: at most 256 characters, by the library's rule (not empty, not only whitespace, printable). */
 export const instanceId = z
   .string()
-  .min(1, 'must not be empty')
   .max(256, 'must be at most 256 characters')
-  .regex(PRINTABLE, 'must not contain control characters');
+  .superRefine((id, ctx) => {
+    const problem = instanceIdProblem(id);
+    if (problem !== null) ctx.addIssue({ code: z.ZodIssueCode.custom, message: problem });
+  });
 
 /** An orchestration, event or queue name. */
 export const name = z

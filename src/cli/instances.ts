@@ -3,7 +3,7 @@
  */
 import type { Client } from '../engine/client.js';
 import type { InstanceInfoView } from '../engine/management.js';
-import type { ExecutionStatus } from '../providers/provider.js';
+import type { InstanceStatus } from '../providers/provider.js';
 import { CliError } from './errors.js';
 import { colorStatus, stdoutColors } from './output.js';
 
@@ -27,7 +27,7 @@ export interface TreeNode {
   instanceId: string;
   orchestrationName: string;
   orchestrationVersion: string | null;
-  status: ExecutionStatus;
+  status: InstanceStatus;
   children: TreeNode[];
 }
 

@@ -31,6 +31,8 @@ export function colorStatus(c: ChalkInstance, status: string): string {
       return c.cyan(status);
     case 'ContinuedAsNew':
       return c.blue(status);
+    case 'Pending':
+      return c.gray(status);
     default:
       return c.gray(status);
   }

@@ -7,15 +7,17 @@ import type { DuroxError } from './errors.js';
 import { displayMessage, parseErrorDetails } from './failure.js';
 import type { ErrorDetails } from './failure.js';
 import { decodePayload, encodePayload } from './history.js';
+import type { StartOrchestrationItem } from './history.js';
+import { checkInstanceId } from './instance-id.js';
 import * as management from './management.js';
 import type { ExecutionInfoView, HistoryEventView, InstanceInfoView, InstanceTree } from './management.js';
 import type {
   DeleteInstanceResult,
-  ExecutionStatus,
   InstanceFilter,
   InstanceInfo,
   InstanceQuery,
   InstanceStats,
+  InstanceStatus,
   Provider,
   PruneOptions,
   PruneResult,
@@ -23,9 +25,14 @@ import type {
   SystemMetrics,
 } from '../providers/provider.js';
 
-/** Status as clients see it (duroxide-node's shape). */
+/** Status as clients see it (duroxide-node's shape, plus `Pending`). */
 export interface OrchestrationStatus {
-  status: 'NotFound' | 'Running' | 'Completed' | 'Failed';
+  /**
+   * `NotFound` for an unknown id; `Pending` from the start until a worker has run the first
+   * turn (a durox addition); `Running` while it runs (also between continue-as-new
+   * executions); then `Completed` or `Failed`.
+   */
+  status: 'NotFound' | 'Pending' | 'Running' | 'Completed' | 'Failed';
   /** Decoded output (Completed). */
   output?: unknown;
   /** One-line failure description (Failed). */
@@ -34,6 +41,12 @@ export interface OrchestrationStatus {
   failureDetails?: ErrorDetails;
   customStatus?: string;
   customStatusVersion: number;
+}
+
+/** Options of {@link Client.tryStartOrchestration}. */
+export interface StartOrchestrationOptions {
+  /** Run exactly this version instead of the latest registered on the worker. */
+  version?: string;
 }
 
 const MAX_POLL_MS = 100;
@@ -68,32 +81,50 @@ export class Client {
     this.provider = provider;
   }
 
-  /** Starts an orchestration (latest version). Starting an id that exists has no effect. */
+  /**
+   * Starts an orchestration (latest version). The instance exists at once, with status
+   * `Pending` until a worker runs its first turn. Starting an id that exists has no effect
+   * (as in duroxide-node); {@link Client.tryStartOrchestration} tells whether it did.
+   * Rejects with `InvalidInputError` for an empty, whitespace-only or control-character id.
+   */
   async startOrchestration(instanceId: string, orchestrationName: string, input?: unknown): Promise<void> {
-    await this.provider.enqueueOrchestratorWork({
-      type: 'StartOrchestration',
-      instance: String(instanceId),
-      orchestration: String(orchestrationName),
-      input: encodePayload(input),
-      execution_id: 1,
-    });
+    await this.tryStartOrchestration(instanceId, orchestrationName, input);
   }
 
-  /** Starts an orchestration pinned to `version`. */
+  /** Starts an orchestration pinned to `version`; otherwise like {@link Client.startOrchestration}. */
   async startOrchestrationVersioned(
     instanceId: string,
     orchestrationName: string,
     input: unknown,
     version: string,
   ): Promise<void> {
-    await this.provider.enqueueOrchestratorWork({
+    await this.tryStartOrchestration(instanceId, orchestrationName, input, { version });
+  }
+
+  /**
+   * Starts an orchestration unless the id is taken, and says which happened (a durox
+   * addition): resolves `true` when this call created the instance (status `Pending` until a
+   * worker runs its first turn), `false` when an instance with that id already exists in any
+   * status — then nothing is written. The check and the start are one atomic store operation,
+   * so of two concurrent calls with one id exactly one gets `true`. `options.version` pins the
+   * version (default: the latest the worker has registered). Rejects with `InvalidInputError`
+   * for an empty, whitespace-only or control-character id.
+   */
+  async tryStartOrchestration(
+    instanceId: string,
+    orchestrationName: string,
+    input?: unknown,
+    options: StartOrchestrationOptions = {},
+  ): Promise<boolean> {
+    const start: StartOrchestrationItem = {
       type: 'StartOrchestration',
-      instance: String(instanceId),
+      instance: checkInstanceId(instanceId),
       orchestration: String(orchestrationName),
       input: encodePayload(input),
-      version: String(version),
+      ...(options.version === undefined ? {} : { version: String(options.version) }),
       execution_id: 1,
-    });
+    };
+    return this.provider.createInstance(start);
   }
 
   startOrchestrationTyped(instanceId: string, orchestrationName: string, input?: unknown): Promise<void> {
@@ -109,11 +140,11 @@ export class Client {
     return this.startOrchestrationVersioned(instanceId, orchestrationName, input, version);
   }
 
-  /** Raises a one-shot event for `waitForEvent(eventName)`. */
+  /** Raises a one-shot event for `waitForEvent(eventName)`. `InvalidInputError` for a bad id. */
   async raiseEvent(instanceId: string, eventName: string, data?: unknown): Promise<void> {
     await this.provider.enqueueOrchestratorWork({
       type: 'ExternalRaised',
-      instance: String(instanceId),
+      instance: checkInstanceId(instanceId),
       name: String(eventName),
       data: encodePayload(data),
     });
@@ -123,11 +154,11 @@ export class Client {
     return this.raiseEvent(instanceId, eventName, data);
   }
 
-  /** Adds a message to an instance's FIFO queue, for `dequeueEvent(queueName)`. */
+  /** Adds a message to an instance's FIFO queue, for `dequeueEvent(queueName)`. `InvalidInputError` for a bad id. */
   async enqueueEvent(instanceId: string, queueName: string, data?: unknown): Promise<void> {
     await this.provider.enqueueOrchestratorWork({
       type: 'QueueMessage',
-      instance: String(instanceId),
+      instance: checkInstanceId(instanceId),
       name: String(queueName),
       data: encodePayload(data),
     });
@@ -137,21 +168,28 @@ export class Client {
     return this.enqueueEvent(instanceId, queueName, data);
   }
 
-  /** Requests cancellation; the instance ends Failed ("canceled: reason"). No-op when terminal or unknown. */
+  /**
+   * Requests cancellation; the instance ends Failed ("canceled: reason") at its next turn — for
+   * a `Pending` instance, the first turn, which records the start and the cancellation. No-op
+   * when terminal or unknown. `InvalidInputError` for a bad id.
+   */
   async cancelInstance(instanceId: string, reason = 'cancelled by client'): Promise<void> {
     await this.provider.enqueueOrchestratorWork({
       type: 'CancelInstance',
-      instance: String(instanceId),
+      instance: checkInstanceId(instanceId),
       reason,
     });
   }
 
-  /** Current status; `NotFound` before the first turn has run. */
+  /** Current status; `Pending` from the start until a worker has run the first turn. */
   async getStatus(instanceId: string): Promise<OrchestrationStatus> {
     const info = await this.provider.getInstanceInfo(String(instanceId));
     if (!info) return { status: 'NotFound', customStatusVersion: 0 };
     const status: OrchestrationStatus = {
-      status: info.status === 'Completed' || info.status === 'Failed' ? info.status : 'Running',
+      status:
+        info.status === 'Completed' || info.status === 'Failed' || info.status === 'Pending'
+          ? info.status
+          : 'Running',
       customStatusVersion: info.customStatusVersion,
     };
     if (info.customStatus !== null) status.customStatus = info.customStatus;
@@ -238,8 +276,8 @@ export class Client {
     return (await this.provider.listInstances()).map((i) => i.instanceId);
   }
 
-  /** Ids of instances whose current execution has `status`, newest first. */
-  async listInstancesByStatus(status: ExecutionStatus): Promise<string[]> {
+  /** Ids of instances with `status` (`Pending`, or their current execution's), newest first. */
+  async listInstancesByStatus(status: InstanceStatus): Promise<string[]> {
     return (await this.provider.listInstances({ status })).map((i) => i.instanceId);
   }
 
@@ -281,10 +319,11 @@ export class Client {
   /**
    * Deletes a root instance and its sub-orchestrations. Rejects with `NotFoundError`,
    * `CannotDeleteSubOrchestrationError` (delete the root), or `InstanceStillRunningError`
-   * (pass `force`). The id can be started again afterwards.
+   * (pass `force`). A `Pending` instance needs no `force`: nothing of it has run, and its
+   * queued start is withdrawn. The id can be started again afterwards.
    */
-  deleteInstance(instanceId: string, force = false): Promise<DeleteInstanceResult> {
-    return management.deleteInstance(this.provider, String(instanceId), force);
+  async deleteInstance(instanceId: string, force = false): Promise<DeleteInstanceResult> {
+    return management.deleteInstance(this.provider, checkInstanceId(instanceId), force);
   }
 
   /** Deletes terminal root instances matching `filter` (default limit 1000), with their children. */

@@ -8,7 +8,12 @@ import { displayMessage, parseErrorDetails } from './failure.js';
 import type { ErrorDetails } from './failure.js';
 import { decodePayload } from './history.js';
 import type { HistoryEvent } from './history.js';
-import type { DeleteInstanceResult, ExecutionStatus, Provider } from '../providers/provider.js';
+import type {
+  DeleteInstanceResult,
+  ExecutionStatus,
+  InstanceStatus,
+  Provider,
+} from '../providers/provider.js';
 
 /** An instance as `client.getInstanceInfo` reports it. */
 export interface InstanceInfoView {
@@ -16,8 +21,8 @@ export interface InstanceInfoView {
   orchestrationName: string;
   orchestrationVersion: string | null;
   currentExecutionId: number;
-  /** Status of the current execution. */
-  status: ExecutionStatus;
+  /** Status of the current execution, or `Pending` until the first turn has run. */
+  status: InstanceStatus;
   /** Decoded output (Completed), error message (Failed) or next input (ContinuedAsNew). */
   output?: unknown;
   failureDetails?: ErrorDetails;
@@ -59,7 +64,7 @@ export interface InstanceTree {
 
 /** Output column → decoded output plus failure details, by execution status. */
 export function decodeOutput(
-  status: ExecutionStatus,
+  status: InstanceStatus,
   output: string | null,
 ): { output?: unknown; failureDetails?: ErrorDetails } {
   if (output === null) return {};

@@ -9,7 +9,12 @@
  *
  * Times are epoch milliseconds from the calling process's clock.
  */
-import type { ActivityExecuteItem, HistoryEvent, OrchestratorWorkItem } from '../engine/history.js';
+import type {
+  ActivityExecuteItem,
+  HistoryEvent,
+  OrchestratorWorkItem,
+  StartOrchestrationItem,
+} from '../engine/history.js';
 
 /** A KV value with the turn time that last wrote it. */
 export interface KvEntry {
@@ -46,6 +51,12 @@ export type KvMutation =
 
 /** Status of an execution as the ack reports it. */
 export type ExecutionStatus = 'Running' | 'Completed' | 'Failed' | 'ContinuedAsNew';
+
+/**
+ * Status of an instance: its current execution's status, or `Pending` from the moment a client
+ * created it (`Provider.createInstance`) until its first turn is committed.
+ */
+export type InstanceStatus = 'Pending' | ExecutionStatus;
 
 /** An orchestrator message and when it becomes visible. */
 export interface OutgoingOrchestratorItem {
@@ -122,7 +133,8 @@ export interface InstanceInfo {
   orchestrationName: string;
   orchestrationVersion: string | null;
   currentExecutionId: number;
-  status: ExecutionStatus;
+  /** `Pending` until the first turn commits (no execution exists yet), then the current execution's. */
+  status: InstanceStatus;
   /** Output, error details JSON or next input, as acked. */
   output: string | null;
   createdAt: number;
@@ -144,8 +156,8 @@ export interface ExecutionInfo {
 
 /** Filter and page for listing instances (management, CLI, TUI). */
 export interface InstanceQuery {
-  /** Status of the current execution. */
-  status?: ExecutionStatus;
+  /** Status of the instance (its current execution's, or `Pending` before the first turn). */
+  status?: InstanceStatus;
   orchestrationName?: string;
   /** Case-sensitive substring of the instance id. */
   idContains?: string;
@@ -262,6 +274,17 @@ export interface Provider {
   /** Inserts a message; never creates the instance. */
   enqueueOrchestratorWork(item: OrchestratorWorkItem, delayMs?: number): Promise<void>;
 
+  /**
+   * Creates the instance of a client start, atomically: when no instance `start.instance`
+   * exists, inserts its row with status `Pending` (name, the version when the start pins one,
+   * no parent, `createdAt` now, execution id 1, no execution row yet) and enqueues `start`,
+   * then resolves `true`. When the instance exists (in any status) it writes nothing and
+   * resolves `false`. The first ack of the instance keeps the row's `createdAt`, fills in the
+   * version it resolved and moves the status on (`Running`, or the status it reports).
+   * Deleting a `Pending` instance needs no `force` and withdraws its queued messages.
+   */
+  createInstance(start: StartOrchestrationItem): Promise<boolean>;
+
   // ---- worker queue -------------------------------------------------------------------------
 
   /** Locks the oldest visible activity item allowed by the tag filter and session rules. */
@@ -321,8 +344,9 @@ export interface Provider {
 
   /**
    * Deletes the instances (history, executions, queued messages, locks, KV) in one
-   * transaction. Rejects with `InstanceStillRunningError` when one is running and `force` is
-   * false, and with `InvalidInputError` when a child of a listed instance is not listed (a
+   * transaction. Rejects with `InstanceStillRunningError` when one is running (or between
+   * executions) and `force` is false — a `Pending` instance is not running: nothing of it has run,
+   * and deleting it withdraws its start — and with `InvalidInputError` when a child of a listed instance is not listed (a
    * child spawned meanwhile). The ids may be reused afterwards.
    */
   deleteInstances(instanceIds: string[], force: boolean): Promise<DeleteInstanceResult>;

@@ -400,7 +400,7 @@ async function restartLostActors(client: Client, store: MetadataStore): Promise<
   for (const record of await store.list({ states: ['running'] })) {
     const actorId = record.actorOrchestrationId ?? instanceIds.actor(record.name);
     const status = await client.getStatus(actorId);
-    if (status.status === 'Running') continue;
+    if (status.status === 'Running' || status.status === 'Pending') continue;
     if (status.status === 'NotFound' && record.updatedAt > settled) continue;
     if (status.status !== 'NotFound') await client.deleteInstance(actorId, true);
     const input: InstanceActorInput = {

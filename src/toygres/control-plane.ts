@@ -13,7 +13,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import type { Client } from '../engine/client.js';
+import type { Client, OrchestrationStatus } from '../engine/client.js';
 import { DEFAULTS, READINESS } from './config.js';
 import { ToygresError } from './errors.js';
 import { ACTIVE_STATES, INSTANCE_STATES } from './metadata/store.js';
@@ -66,7 +66,7 @@ const LIVE: readonly InstanceState[] = ['creating', 'running', 'deleting'];
 async function clearFinished(client: Client, id: string): Promise<'clear' | 'running'> {
   const status = await client.getStatus(id);
   if (status.status === 'NotFound') return 'clear';
-  if (status.status === 'Running') return 'running';
+  if (status.status === 'Running' || status.status === 'Pending') return 'running';
   await client.deleteInstance(id, true);
   return 'clear';
 }
@@ -160,10 +160,11 @@ export async function createInstance(
 async function retireActor(client: Client, actorId: string): Promise<void> {
   const status = await client.getStatus(actorId);
   if (status.status === 'NotFound') return;
-  if (status.status === 'Running') {
+  if (status.status === 'Running' || status.status === 'Pending') {
     await client.cancelInstance(actorId, 'the instance was deleted');
     const deadline = Date.now() + 15_000;
-    while ((await client.getStatus(actorId)).status === 'Running') {
+    // A Pending actor ends Failed (cancelled) at its first turn.
+    while (['Running', 'Pending'].includes((await client.getStatus(actorId)).status)) {
       if (Date.now() > deadline) {
         throw new ToygresError(
           'CONFLICT',
@@ -277,7 +278,7 @@ export async function deleteInstance(cp: ControlPlane, name: string): Promise<De
   }
   if (record.state === 'creating') {
     const create = await cp.client.getStatus(record.createOrchestrationId);
-    if (create.status === 'Running' || create.status === 'NotFound') {
+    if (create.status === 'Running' || create.status === 'Pending' || create.status === 'NotFound') {
       throw new ToygresError('CONFLICT', `instance '${checked}' is still being created`, {
         hint: `wait for the create to end (durox instance get ${checked}), then delete it`,
       });
@@ -318,7 +319,7 @@ export async function waitForDelete(
 /** An orchestration of an instance, as `get` shows it. */
 export interface OrchestrationRef {
   instanceId: string;
-  status: 'NotFound' | 'Running' | 'Completed' | 'Failed';
+  status: OrchestrationStatus['status'];
   customStatus?: string;
   error?: string;
 }

@@ -23,9 +23,9 @@ export async function ensureSystemPruner(
   options: SystemPrunerOptions = {},
 ): Promise<boolean> {
   const status = await client.getStatus(SYSTEM_PRUNER_ID);
-  if (status.status === 'Running') return false;
-  // A pruner that ended (it should not) is replaced. NotFound also covers a start whose first turn
-  // has not run yet: starting the same id again is then a no-op.
+  // A started pruner is Pending until a worker runs its first turn: it needs no second start.
+  if (status.status === 'Running' || status.status === 'Pending') return false;
+  // A pruner that ended (it should not) is replaced.
   if (status.status !== 'NotFound') await client.deleteInstance(SYSTEM_PRUNER_ID, true);
   const input: SystemPrunerInput = {
     intervalMs: options.intervalMs ?? DEFAULTS.prunerIntervalMs,

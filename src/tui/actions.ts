@@ -43,7 +43,10 @@ function errorText(err: unknown): string {
 async function requireRunning(client: TuiClient, instanceId: string, what: string): Promise<string | null> {
   const status = await client.getStatus(instanceId);
   if (status.status === 'NotFound') return `cannot ${what} ${instanceId}: instance not found`;
-  if (status.status !== 'Running') return `cannot ${what} ${instanceId}: it already ended (${status.status})`;
+  // A Pending instance takes messages too: its first turn sees them with its start.
+  if (status.status !== 'Running' && status.status !== 'Pending') {
+    return `cannot ${what} ${instanceId}: it already ended (${status.status})`;
+  }
   return null;
 }
 

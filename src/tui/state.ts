@@ -4,7 +4,7 @@
  * cursor, the open dialog and the last action's message. Data lives in the hooks; this holds
  * only what the user chose, so it is tested without Ink.
  */
-import type { ExecutionStatus, InstanceQuery } from '../providers/provider.js';
+import type { InstanceQuery, InstanceStatus } from '../providers/provider.js';
 import { parseRaiseForm } from './requests.js';
 import type { ActionRequest } from './requests.js';
 
@@ -12,13 +12,17 @@ export type View = 'overview' | 'instances' | 'detail' | 'toygres';
 /** Screens reachable with the number keys (the detail screen is opened from a list). */
 export type TopView = Exclude<View, 'detail'>;
 
-/** Status filter values in the order `f` cycles through them (`null` = all). */
-export const STATUS_FILTERS: readonly (ExecutionStatus | null)[] = [
+/**
+ * Status filter values in the order `f` cycles through them (`null` = all). Pending (started,
+ * no turn run yet) comes last: it is usually empty.
+ */
+export const STATUS_FILTERS: readonly (InstanceStatus | null)[] = [
   null,
   'Running',
   'Completed',
   'Failed',
   'ContinuedAsNew',
+  'Pending',
 ];
 
 export type SortKey = NonNullable<InstanceQuery['orderBy']>;
@@ -30,7 +34,7 @@ export const DETAIL_PANELS = ['history', 'executions', 'kv', 'tree'] as const;
 export type DetailPanel = (typeof DETAIL_PANELS)[number];
 
 export interface InstancesState {
-  readonly status: ExecutionStatus | null;
+  readonly status: InstanceStatus | null;
   /** Substring of the instance id (incremental search). */
   readonly search: string;
   /** True while the search text is being typed. */
@@ -111,7 +115,7 @@ export type TuiAction =
   /** The instance page arrived: total matches and rows on it. */
   | { type: 'pageLoaded'; total: number; rows: number }
   | { type: 'cycleStatus' }
-  | { type: 'setStatus'; status: ExecutionStatus | null }
+  | { type: 'setStatus'; status: InstanceStatus | null }
   | { type: 'startSearch' }
   | { type: 'endSearch'; keep: boolean }
   | { type: 'clearFilters' }

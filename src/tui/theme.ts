@@ -2,7 +2,7 @@
  * Colours of the TUI. Components take a `Theme` so that `NO_COLOR` (or `--no-color` style
  * options) turns every colour off in one place; selection stays visible through a `›` marker.
  */
-import type { ExecutionStatus } from '../providers/provider.js';
+import type { InstanceStatus } from '../providers/provider.js';
 
 /** An Ink colour name, or undefined for the terminal's default. */
 export type Colour = 'red' | 'green' | 'yellow' | 'blue' | 'magenta' | 'cyan' | 'gray' | undefined;
@@ -23,8 +23,10 @@ export function colourFromEnv(env: NodeJS.ProcessEnv = process.env): boolean {
   return !(typeof env.NO_COLOR === 'string' && env.NO_COLOR !== '');
 }
 
-export function statusColour(status: ExecutionStatus | string): Colour {
+export function statusColour(status: InstanceStatus | string): Colour {
   switch (status) {
+    case 'Pending':
+      return 'gray';
     case 'Running':
       return 'cyan';
     case 'Completed':

@@ -118,6 +118,7 @@ describe('instances', () => {
     expect(tableIds(frame)).toEqual(['order-2']);
     frame = await t.press('f', (f) => f.includes('Status ContinuedAsNew') && f.includes('0 of 0'));
     expect(frame).toContain('No instances match.');
+    frame = await t.press('f', (f) => f.includes('Status Pending') && f.includes('0 of 0'));
     frame = await t.press('f', (f) => f.includes('Status All') && f.includes('of 5'));
   });
 

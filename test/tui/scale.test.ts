@@ -82,6 +82,7 @@ describe(`${COUNT.toLocaleString('en-US')} instances`, () => {
     frame = await t.press('f', (f) => f.includes('Status Failed') && f.includes('1–18 of 1,000'), 2_000);
     expect(frame).toMatch(/^ {2}bulk-00010 +Trivial 1\.0\.0 +Failed/m);
     await t.press('f', 'Status ContinuedAsNew', 2_000);
+    await t.press('f', 'Status Pending', 2_000);
     await t.press('f', 'Status All', 2_000);
     await t.press('/', 'Search /');
     frame = await t.press('00777', (f) => f.includes('/00777') && f.includes('1–1 of 1'), 2_000);

@@ -96,11 +96,11 @@ describe('instance table', () => {
   it('cycles status filters and sort keys; Esc clears filter and search', () => {
     let s = table(5);
     const statuses: unknown[] = [];
-    for (let i = 0; i < 5; i++) {
+    for (let i = 0; i < 6; i++) {
       s = run(s, { type: 'cycleStatus' });
       statuses.push(s.instances.status);
     }
-    expect(statuses).toEqual(['Running', 'Completed', 'Failed', 'ContinuedAsNew', null]);
+    expect(statuses).toEqual(['Running', 'Completed', 'Failed', 'ContinuedAsNew', 'Pending', null]);
     s = run(s, { type: 'cycleSort' });
     expect(s.instances).toMatchObject({ sort: 'updatedAt', descending: true });
     s = run(s, { type: 'cycleSort' });

@@ -3,7 +3,7 @@ import { BaseCommand } from '../../cli/base-command.js';
 import { usageError } from '../../cli/errors.js';
 import { name, validate } from '../../cli/input.js';
 import { printInstanceTable } from '../../cli/orchestration-output.js';
-import type { ExecutionStatus, InstanceInfo } from '../../providers/provider.js';
+import type { InstanceInfo, InstanceStatus } from '../../providers/provider.js';
 
 /** One row of `orchestration list` (outputs are left out: see `orchestration status`). */
 export type InstanceSummary = Omit<InstanceInfo, 'output' | 'customStatusVersion'>;
@@ -16,7 +16,8 @@ export interface OrchestrationListResult {
   total: number;
 }
 
-const STATUSES: Record<string, ExecutionStatus> = {
+const STATUSES: Record<string, InstanceStatus> = {
+  pending: 'Pending',
   running: 'Running',
   completed: 'Completed',
   failed: 'Failed',
@@ -31,14 +32,16 @@ export default class OrchestrationList extends BaseCommand<typeof OrchestrationL
   ];
   static override aliases = ['orch:list'];
   static override flags = {
-    status: Flags.custom<ExecutionStatus>({
+    status: Flags.custom<InstanceStatus>({
       description:
-        'Only instances whose current execution has this status: running, completed, failed, continuedasnew',
+        'Only instances with this status: pending (started, no turn run yet), running, completed, failed, continuedasnew',
       helpValue: '<status>',
       parse: async (input) => {
         const status = STATUSES[input.toLowerCase().replace(/[^a-z]/g, '')];
         if (!status)
-          throw usageError(`--status "${input}" is not one of running, completed, failed, continuedasnew`);
+          throw usageError(
+            `--status "${input}" is not one of pending, running, completed, failed, continuedasnew`,
+          );
         return status;
       },
     })(),

@@ -24,7 +24,7 @@ export type OrchestrationStartResult =
 export default class OrchestrationStart extends BaseCommand<typeof OrchestrationStart> {
   static override summary = 'Start an orchestration instance';
   static override description =
-    'Queues a start message; a worker (`durox worker run`) runs it. With --wait, waits for the instance to end: exit code 1 when it ended Failed, 4 when the timeout ran out.';
+    'Creates the instance (status Pending) and queues its start; a worker (`durox worker run`) runs it. An id that exists is refused (exit code 2). With --wait, waits for the instance to end: exit code 1 when it ended Failed, 4 when the timeout ran out.';
   static override examples = [
     '<%= config.bin %> orchestration start OrderWorkflow --input \'{"id":"o-1","items":[{"sku":"mug","qty":1,"price":12}]}\'',
     '<%= config.bin %> orch start Hello --id hello-1 --input \'"Ada"\' --wait --timeout 1m',
@@ -54,12 +54,20 @@ export default class OrchestrationStart extends BaseCommand<typeof Orchestration
     const input = readJsonPayload(flags.input, flags['input-file'], 'input');
 
     const client = await this.client();
-    const existing = await client.provider.getInstanceInfo(id);
-    if (existing) {
-      throw new CliError('INSTANCE_EXISTS', `instance '${id}' already exists (${existing.status})`);
+    // One atomic check-and-create: of two concurrent starts of one id, one is refused.
+    const created = await client.tryStartOrchestration(
+      id,
+      orchestrationName,
+      input,
+      version === null ? {} : { version },
+    );
+    if (!created) {
+      const existing = await client.provider.getInstanceInfo(id);
+      throw new CliError(
+        'INSTANCE_EXISTS',
+        `instance '${id}' already exists${existing ? ` (${existing.status})` : ''}`,
+      );
     }
-    if (version === null) await client.startOrchestration(id, orchestrationName, input);
-    else await client.startOrchestrationVersioned(id, orchestrationName, input, version);
 
     if (!flags.wait) {
       if (!this.jsonEnabled())

@@ -6,6 +6,7 @@
  * generator objects as tasks (multi-step branches), and backoff objects in retry policies.
  */
 import { encodePayload } from '../history.js';
+import { checkInstanceId } from '../instance-id.js';
 import type { RetryPolicyInput } from './retry-policy.js';
 import type {
   ActivityTask,
@@ -109,7 +110,10 @@ function subOrchestrationTask<T>(
     name: String(name),
     input: encodePayload(input),
   };
-  if (fields.instanceId !== undefined) task.instanceId = String(fields.instanceId);
+  // A bad explicit id fails here, in the orchestration's own code, the same way on every replay.
+  if (fields.instanceId !== undefined) {
+    task.instanceId = checkInstanceId(fields.instanceId, 'sub-orchestration instance id');
+  }
   if (fields.version !== undefined && fields.version !== null) task.version = String(fields.version);
   if (typed) task._typed = true;
   return task;
@@ -253,7 +257,11 @@ export class OrchestrationContext {
     return subOrchestrationTask<T>(name, input, {}, true);
   }
 
-  /** Runs a child orchestration with exactly `instanceId`. */
+  /**
+   * Runs a child orchestration with exactly `instanceId`. Throws `InvalidInputError` (in the
+   * orchestration, which fails unless it catches it) for an empty, whitespace-only or
+   * control-character id.
+   */
   scheduleSubOrchestrationWithId<T = any>(
     name: string,
     instanceId: string,
@@ -288,12 +296,15 @@ export class OrchestrationContext {
     return subOrchestrationTask<T>(name, input, { version, instanceId });
   }
 
-  /** Starts an independent orchestration (no parent link); yields `null` at once. */
+  /**
+   * Starts an independent orchestration (no parent link); yields `null` at once. Throws
+   * `InvalidInputError` for a bad `instanceId`, like {@link OrchestrationContext.scheduleSubOrchestrationWithId}.
+   */
   startOrchestration(name: string, instanceId: string, input?: unknown): StartOrchestrationTask {
     return {
       type: 'orchestration',
       name: String(name),
-      instanceId: String(instanceId),
+      instanceId: checkInstanceId(instanceId, 'orchestration instance id'),
       input: encodePayload(input),
     };
   }

@@ -15,7 +15,12 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { InvalidInputError, LockLostError, ProviderError } from '../../engine/errors.js';
-import type { ActivityExecuteItem, HistoryEvent, OrchestratorWorkItem } from '../../engine/history.js';
+import type {
+  ActivityExecuteItem,
+  HistoryEvent,
+  OrchestratorWorkItem,
+  StartOrchestrationItem,
+} from '../../engine/history.js';
 import type {
   DeleteInstanceResult,
   ExecutionInfo,
@@ -60,6 +65,7 @@ import { cleanupOrphanedSessions } from './queries/cleanup-orphaned-sessions.js'
 import type { Db, QueryContext } from './queries/context.js';
 import { countInstances } from './queries/count-instances.js';
 import { deleteInstanceBulk } from './queries/delete-instance-bulk.js';
+import { createInstance } from './queries/create-instance.js';
 import { deleteInstances } from './queries/delete-instances.js';
 import { enqueueOrchestratorItems, type EnqueueRequest } from './queries/enqueue-orchestrator-items.js';
 import { enqueueWorkerWork } from './queries/enqueue-worker-work.js';
@@ -750,6 +756,20 @@ export class PostgresProvider implements Provider {
     await this.orchestratorEnqueues.submit({ item, visibleAtMs });
     this.signalOrchestratorMessage(item.instance, visibleAtMs);
     this.wake.notifyInstance(item.instance);
+  }
+
+  /** {@inheritDoc Provider.createInstance} */
+  async createInstance(start: StartOrchestrationItem): Promise<boolean> {
+    if (typeof start?.instance !== 'string') {
+      throw new InvalidInputError('a start must name its instance');
+    }
+    if (this.closed) throw this.closedError('createInstance');
+    const nowMs = Date.now();
+    const created = await this.run('createInstance', (db) => createInstance(this.ctx, db, { nowMs, start }));
+    if (!created) return false;
+    this.signalOrchestratorMessage(start.instance, nowMs);
+    this.wake.notifyInstance(start.instance);
+    return true;
   }
 
   // ---- worker queue -------------------------------------------------------------------------

@@ -3,9 +3,15 @@
  * so a bad argument rejects the returned promise with `InvalidInputError`.
  */
 import { InvalidInputError } from '../../engine/errors.js';
-import type { ExecutionStatus } from '../provider.js';
+import type { InstanceStatus } from '../provider.js';
 
-const STATUSES: ReadonlySet<string> = new Set(['Running', 'Completed', 'Failed', 'ContinuedAsNew']);
+const STATUSES: ReadonlySet<string> = new Set([
+  'Pending',
+  'Running',
+  'Completed',
+  'Failed',
+  'ContinuedAsNew',
+]);
 
 /** A non-negative integer, or `fallback` when absent. */
 export function countArg(name: string, value: number | undefined, fallback: number): number {
@@ -27,11 +33,11 @@ export function timeArg(name: string, value: number | undefined): number | undef
   return value;
 }
 
-/** An execution status, or undefined when absent. */
-export function statusArg(value: ExecutionStatus | undefined): ExecutionStatus | undefined {
+/** An instance status, or undefined when absent. */
+export function statusArg(value: InstanceStatus | undefined): InstanceStatus | undefined {
   if (value === undefined || STATUSES.has(value)) return value;
   throw new InvalidInputError(
-    `status must be one of Running, Completed, Failed, ContinuedAsNew (got ${String(value)})`,
+    `status must be one of Pending, Running, Completed, Failed, ContinuedAsNew (got ${String(value)})`,
   );
 }
 

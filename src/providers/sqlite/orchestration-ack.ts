@@ -33,12 +33,15 @@ const TOUCH_INSTANCE = `
   WHERE instance_id = @instanceId`;
 
 // Creates the execution row (Running unless the ack reports a status) for existing instances
-// only, and applies a reported status to an existing row. `WHERE true` keeps the upsert
-// parseable after INSERT … SELECT.
+// only, and applies a reported status to an existing row. A Pending instance gets its first
+// execution only from an ack that names the orchestration (its first turn), never from one
+// that merely drops stray messages. `WHERE true` keeps the upsert parseable after
+// INSERT … SELECT.
 const UPSERT_EXECUTION = `
   INSERT INTO executions (instance_id, execution_id, status, output, started_at, completed_at)
   SELECT @instanceId, @executionId, coalesce(@status, 'Running'), @output, @now, @completedAt
-  WHERE EXISTS (SELECT 1 FROM instances WHERE instance_id = @instanceId) AND true
+  WHERE EXISTS (SELECT 1 FROM instances
+                WHERE instance_id = @instanceId AND (@named OR status <> 'Pending')) AND true
   ON CONFLICT (instance_id, execution_id) DO UPDATE SET
     status = excluded.status, output = excluded.output, completed_at = excluded.completed_at
   WHERE @status IS NOT NULL`;
@@ -108,6 +111,7 @@ export class OrchestrationAckWriter {
       output: string | null;
       now: number;
       completedAt: number | null;
+      named: number;
     }>(UPSERT_EXECUTION);
     this.insertEvent = db.prepare<[string, number, number, string, string, number]>(INSERT_EVENT);
     this.setCustomStatus = db.prepare<[string | null, string]>(SET_CUSTOM_STATUS);
@@ -181,6 +185,7 @@ export class OrchestrationAckWriter {
       output: status === null ? null : (ack.metadata.output ?? null),
       now,
       completedAt: status !== null && TERMINAL_STATUSES.has(status) ? now : null,
+      named: ack.metadata.orchestrationName === undefined ? 0 : 1,
     });
   }
 

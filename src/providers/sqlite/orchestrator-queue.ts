@@ -5,7 +5,7 @@
  */
 import type Database from 'better-sqlite3';
 import { LockLostError } from '../../engine/errors.js';
-import type { OrchestratorWorkItem } from '../../engine/history.js';
+import type { OrchestratorWorkItem, StartOrchestrationItem } from '../../engine/history.js';
 import { instanceOfLockToken } from './lock-tokens.js';
 
 // Untags only this lease's messages; a later lease's tags are left alone.
@@ -30,6 +30,14 @@ const INSERT_MESSAGE = `
   INSERT INTO orchestrator_queue (instance_id, work_item, visible_at, created_at)
   VALUES (?, ?, ?, ?)`;
 
+// A client start creates its instance as Pending; an existing row (any status) wins. The
+// status trigger of executions (migration 000002) moves it on at the first ack.
+const INSERT_PENDING_INSTANCE = `
+  INSERT INTO instances (instance_id, orchestration_name, orchestration_version, current_execution_id,
+                         created_at, updated_at, status)
+  VALUES (?, ?, ?, 1, ?, ?, 'Pending')
+  ON CONFLICT (instance_id) DO NOTHING`;
+
 // Earliest delayed message, to arm the in-process wake-up timer (idx_orch_ready range).
 const SELECT_NEXT_DUE = 'SELECT min(visible_at) FROM orchestrator_queue WHERE visible_at > ?';
 
@@ -44,6 +52,8 @@ export class OrchestratorQueue {
   private readonly abandonTx;
   private readonly renewTx;
   private readonly enqueueTx;
+  private readonly insertPendingInstance;
+  private readonly createTx;
 
   constructor(db: Database.Database) {
     this.untagMessages = db.prepare<{
@@ -69,6 +79,23 @@ export class OrchestratorQueue {
     this.enqueueTx = db.transaction((item: OrchestratorWorkItem, visibleAt: number) =>
       this.insert(item, visibleAt, Date.now()),
     );
+    this.insertPendingInstance =
+      db.prepare<[string, string, string | null, number, number]>(INSERT_PENDING_INSTANCE);
+    this.createTx = db.transaction((start: StartOrchestrationItem, now: number) => {
+      const created =
+        this.insertPendingInstance.run(start.instance, start.orchestration, start.version ?? null, now, now)
+          .changes > 0;
+      if (created) this.insert(start, now, now);
+      return created;
+    });
+  }
+
+  /**
+   * Creates a Pending instance and enqueues its start (visible at `now`), in one IMMEDIATE
+   * transaction; false (nothing written) when the instance exists.
+   */
+  createInstance(start: StartOrchestrationItem, now: number): boolean {
+    return this.createTx.immediate(start, now);
   }
 
   /**

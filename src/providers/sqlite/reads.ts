@@ -4,7 +4,7 @@
 import type Database from 'better-sqlite3';
 import { ProviderError } from '../../engine/errors.js';
 import type { HistoryEvent } from '../../engine/history.js';
-import type { ExecutionStatus, InstanceInfo } from '../provider.js';
+import type { InstanceInfo, InstanceStatus } from '../provider.js';
 
 // The latest execution is the instance's current one; history rows without an instance row
 // (written by an ack that carried no metadata) fall back to their highest execution id.
@@ -20,12 +20,14 @@ const SELECT_EXECUTION_HISTORY = `
 
 /**
  * Columns of an instance joined with its current execution (`FROM instances AS i` +
- * {@link JOIN_CURRENT_EXECUTION}), as {@link toInstanceInfo} maps them.
+ * {@link JOIN_CURRENT_EXECUTION}), as {@link toInstanceInfo} maps them. The status is the
+ * instance's copy (triggers keep it equal to the current execution's), which alone can say
+ * `Pending`: a Pending instance has no execution row yet.
  */
 export const INSTANCE_INFO_COLUMNS = `
   i.instance_id, i.orchestration_name, i.orchestration_version, i.current_execution_id,
   i.created_at, i.updated_at, i.parent_instance_id, i.custom_status, i.custom_status_version,
-  e.status, e.output`;
+  i.status, e.output`;
 
 export const JOIN_CURRENT_EXECUTION = `
   LEFT JOIN executions AS e ON e.instance_id = i.instance_id AND e.execution_id = i.current_execution_id`;
@@ -45,7 +47,7 @@ export interface InstanceInfoRow {
   parent_instance_id: string | null;
   custom_status: string | null;
   custom_status_version: number;
-  status: ExecutionStatus | null;
+  status: InstanceStatus;
   output: string | null;
 }
 
@@ -117,7 +119,7 @@ export function toInstanceInfo(row: InstanceInfoRow): InstanceInfo {
     orchestrationName: row.orchestration_name,
     orchestrationVersion: row.orchestration_version,
     currentExecutionId: row.current_execution_id,
-    status: row.status ?? 'Running',
+    status: row.status,
     output: row.output,
     createdAt: row.created_at,
     updatedAt: row.updated_at,

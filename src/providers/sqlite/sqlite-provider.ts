@@ -5,7 +5,12 @@
  */
 import type Database from 'better-sqlite3';
 import { ProviderError } from '../../engine/errors.js';
-import type { ActivityExecuteItem, HistoryEvent, OrchestratorWorkItem } from '../../engine/history.js';
+import type {
+  ActivityExecuteItem,
+  HistoryEvent,
+  OrchestratorWorkItem,
+  StartOrchestrationItem,
+} from '../../engine/history.js';
 import type {
   FetchWorkItemOptions,
   InstanceInfo,
@@ -187,6 +192,17 @@ export class SqliteProvider extends SqliteAdminOperations implements Provider {
     });
     this.signalQueue('orchestrator', visibleAt);
     this.wake.notifyInstance(item.instance);
+  }
+
+  /** {@inheritDoc Provider.createInstance} */
+  async createInstance(start: StartOrchestrationItem): Promise<boolean> {
+    const created = await this.run('createInstance', () =>
+      this.tables.orchestratorQueue.createInstance(start, Date.now()),
+    );
+    if (!created) return false;
+    this.wake.notify('orchestrator', 1);
+    this.wake.notifyInstance(start.instance);
+    return true;
   }
 
   // ---- worker queue -------------------------------------------------------------------------

@@ -7,7 +7,7 @@
  */
 import { useRef } from 'react';
 import type { ExecutionInfoView, InstanceInfoView, InstanceTree } from '../../engine/management.js';
-import type { ExecutionStatus } from '../../providers/provider.js';
+import type { InstanceStatus } from '../../providers/provider.js';
 import type { TuiClient } from '../client.js';
 import type { DetailPanel } from '../state.js';
 import { buildTimeline } from '../timeline.js';
@@ -24,7 +24,7 @@ export interface TreeNode {
   readonly instanceId: string;
   readonly depth: number;
   readonly orchestrationName: string;
-  readonly status: ExecutionStatus | 'NotFound';
+  readonly status: InstanceStatus | 'NotFound';
   readonly customStatus?: string;
 }
 

@@ -3,9 +3,15 @@
  * that are NULL when absent, so one prepared statement per sort order serves every combination.
  */
 import { InvalidInputError } from '../../../engine/errors.js';
-import type { ExecutionStatus, InstanceQuery } from '../../provider.js';
+import type { InstanceQuery, InstanceStatus } from '../../provider.js';
 
-const STATUSES: ReadonlySet<ExecutionStatus> = new Set(['Running', 'Completed', 'Failed', 'ContinuedAsNew']);
+const STATUSES: ReadonlySet<InstanceStatus> = new Set([
+  'Pending',
+  'Running',
+  'Completed',
+  'Failed',
+  'ContinuedAsNew',
+]);
 
 /** Sort keys → columns; the instance id breaks ties so pages are stable. */
 export const ORDER_COLUMNS = {

@@ -2,7 +2,7 @@
  * The instance-row shape that status reads and listings share: the instance (with its copy of
  * the current execution's status) joined with the current execution for its output.
  */
-import type { ExecutionStatus, InstanceInfo } from '../../provider.js';
+import type { InstanceInfo, InstanceStatus } from '../../provider.js';
 
 /** Select list (aliases i = instances, e = its current execution). */
 export const INSTANCE_COLUMNS = `
@@ -25,7 +25,7 @@ export interface InstanceRow {
   parent_instance_id: string | null;
   custom_status: string | null;
   custom_status_version: number;
-  status: ExecutionStatus;
+  status: InstanceStatus;
   output: string | null;
 }
 
