@@ -12,13 +12,10 @@ import { sleep } from './provider-calls.js';
 export const WORKER_TTL_MS = 30_000;
 /** Heartbeat (and refresh of the others' registrations) interval. */
 const HEARTBEAT_MS = 10_000;
-/** A look at the registry on unregistered work is skipped when the last one is this recent. */
-const LOOKUP_MAX_AGE_MS = 1000;
 
 export class WorkerDirectory {
-  /** Live registrations of the other workers, as of `refreshedAt`. */
+  /** Live registrations of the other workers, as of the last read. */
   private others: WorkerRegistration[] = [];
-  private refreshedAt = 0;
   private skipOrchestrations: string[] = [];
   private skipActivities: string[] = [];
 
@@ -66,22 +63,25 @@ export class WorkerDirectory {
   }
 
   /**
-   * Whether another running worker runs this orchestration (at `version`, when given); reads the
-   * registry first unless it was read within the last second.
+   * Whether another running worker runs this orchestration (at `version`, when given). A "no"
+   * from the cached view is checked against the registry: the other worker may have started
+   * since (unregistered work is rare and rate-limited by its backoff, so this costs little).
    */
   async orchestrationRunsElsewhere(name: string, version: string | null): Promise<boolean> {
-    await this.refreshIfStale();
+    if (runsOrchestration(this.others, name, version)) return true;
+    await this.tryRefresh();
     return runsOrchestration(this.others, name, version);
   }
 
   /** Whether another running worker runs this activity (see `orchestrationRunsElsewhere`). */
   async activityRunsElsewhere(name: string): Promise<boolean> {
-    await this.refreshIfStale();
+    if (runsActivity(this.others, name)) return true;
+    await this.tryRefresh();
     return runsActivity(this.others, name);
   }
 
-  private async refreshIfStale(): Promise<void> {
-    if (!this.supported || Date.now() - this.refreshedAt < LOOKUP_MAX_AGE_MS) return;
+  private async tryRefresh(): Promise<void> {
+    if (!this.supported) return;
     try {
       await this.refresh();
     } catch (err) {
@@ -93,7 +93,6 @@ export class WorkerDirectory {
     const all = (await this.provider.listWorkers?.()) ?? [];
     const self = this.describe();
     this.others = all.filter((w) => w.workerId !== self.workerId);
-    this.refreshedAt = Date.now();
     const ownOrchestrations = new Set(Object.keys(self.orchestrations));
     const ownActivities = new Set(self.activities);
     this.skipOrchestrations = [
