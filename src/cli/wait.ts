@@ -72,7 +72,10 @@ export async function waitForOutcome(
   try {
     status = await client.waitForOrchestration(instanceId, timeoutMs);
   } catch (err) {
-    const reason = check && isDuroxError(err, 'TIMEOUT') ? await unknownOrchestration(client, check.name, check.version).catch(() => null) : null;
+    const reason =
+      check && isDuroxError(err, 'TIMEOUT')
+        ? await unknownOrchestration(client, check.name, check.version).catch(() => null)
+        : null;
     if (reason === null) throw err;
     throw new CliError('TIMEOUT', (err as Error).message, {
       hint: `${reason}: start a worker whose module registers it, or check the name and --version`,

@@ -44,7 +44,9 @@ describe('an orchestration no running worker knows', () => {
       '--json',
     );
     expect(r.code).toBe(4);
-    expect(r.stderr).toContain("no running worker knows version 9.9.9 of orchestration 'Waiter' (they run 1.0.0)");
+    expect(r.stderr).toContain(
+      "no running worker knows version 9.9.9 of orchestration 'Waiter' (they run 1.0.0)",
+    );
   });
 
   it('a known orchestration gets no warning', async () => {

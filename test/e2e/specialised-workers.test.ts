@@ -54,7 +54,9 @@ describe.each([
     cleanups.push(() => Promise.all([stopWorker(a), stopWorker(b)]).then(() => undefined));
 
     const ids = Array.from({ length: PER_FLOW }, (_, i) => [`fa-${i}`, `fb-${i}`]).flat();
-    await Promise.all(ids.map((id, i) => client.startOrchestration(id, id.startsWith('fa') ? 'FlowA' : 'FlowB', i)));
+    await Promise.all(
+      ids.map((id, i) => client.startOrchestration(id, id.startsWith('fa') ? 'FlowA' : 'FlowB', i)),
+    );
 
     for (const id of ids) {
       const status = await client.waitForOrchestration(id, 60_000);

@@ -95,9 +95,7 @@ export class WorkerDirectory {
     this.others = all.filter((w) => w.workerId !== self.workerId);
     const ownOrchestrations = new Set(Object.keys(self.orchestrations));
     const ownActivities = new Set(self.activities);
-    this.skipOrchestrations = [
-      ...new Set(this.others.flatMap((w) => Object.keys(w.orchestrations))),
-    ]
+    this.skipOrchestrations = [...new Set(this.others.flatMap((w) => Object.keys(w.orchestrations)))]
       .filter((name) => !ownOrchestrations.has(name))
       .sort();
     this.skipActivities = [...new Set(this.others.flatMap((w) => w.activities))]

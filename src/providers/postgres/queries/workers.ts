@@ -15,8 +15,7 @@ const REGISTER_SQL = (schema: string): string => `
     orchestrations = excluded.orchestrations, activities = excluded.activities,
     heartbeat_at = excluded.heartbeat_at, expires_at = excluded.expires_at`;
 
-const UNREGISTER_SQL = (schema: string): string =>
-  `DELETE FROM ${schema}.workers WHERE worker_id = $1::text`;
+const UNREGISTER_SQL = (schema: string): string => `DELETE FROM ${schema}.workers WHERE worker_id = $1::text`;
 
 const LIST_SQL = (schema: string): string => `
   SELECT worker_id, orchestrations, activities, registered_at, heartbeat_at, expires_at
@@ -46,7 +45,11 @@ export async function registerWorker(
   ]);
 }
 
-export async function unregisterWorker(ctx: QueryContext, db: Db, input: { workerId: string }): Promise<void> {
+export async function unregisterWorker(
+  ctx: QueryContext,
+  db: Db,
+  input: { workerId: string },
+): Promise<void> {
   await run(db, statement(ctx, 'unregister_worker', UNREGISTER_SQL), [input.workerId]);
 }
 
