@@ -45,7 +45,7 @@ export function printOutcome(outcome: OrchestrationOutcome): void {
 }
 
 /** `orchestration status`. */
-export function printInstance(info: InstanceInfoView): void {
+export function printInstance(info: InstanceInfoView & { warning?: string }): void {
   const c = stdoutColors();
   print(
     keyValues(
@@ -64,6 +64,7 @@ export function printInstance(info: InstanceInfoView): void {
         ],
         ['error', info.status === 'Failed' ? c.red(String(info.output)) : undefined],
         ['failure', info.failureDetails ? failureKind(info.failureDetails) : undefined],
+        ['warning', info.warning === undefined ? undefined : c.yellow(info.warning)],
       ],
       c,
     ),

@@ -3,7 +3,10 @@
  * result shape `orchestration start --wait` and `orchestration wait` return.
  */
 import type { Client, OrchestrationStatus } from '../engine/client.js';
+import { isDuroxError } from '../engine/errors.js';
 import type { ErrorDetails } from '../engine/failure.js';
+import { unknownOrchestrationReason } from '../engine/workers.js';
+import { CliError } from './errors.js';
 import { formatDuration } from './durations.js';
 import { compact, stderrColors } from './output.js';
 
@@ -24,23 +27,61 @@ export interface OrchestrationOutcome {
 
 const FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 
+/** How often a wait re-checks that some running worker knows the orchestration. */
+const WORKER_CHECK_MS = 2000;
+
+/**
+ * Why no running worker will run orchestration `name` (at `version`, when given), from the
+ * store's worker registry; `null` when one will, or when the store keeps no registry.
+ */
+export async function unknownOrchestration(
+  client: Client,
+  name: string,
+  version: string | null,
+): Promise<string | null> {
+  const listWorkers = client.provider.listWorkers?.bind(client.provider);
+  if (listWorkers === undefined) return null;
+  return unknownOrchestrationReason(await listWorkers(), name, version);
+}
+
+/** What a wait checks the running workers against, and how it reports a mismatch early. */
+export interface WaitCheck {
+  name: string;
+  version: string | null;
+  /** Called once, as soon as no running worker knows the orchestration. */
+  warn(reason: string): void;
+}
+
 /**
  * Waits until the instance is Completed or Failed (TimeoutError after `timeoutMs`). With
- * `progress`, redraws one status line on stderr while waiting.
+ * `progress`, redraws one status line on stderr while waiting. With `check`, warns early when
+ * no running worker knows the orchestration, and a timeout names that as the likely cause.
  */
 export async function waitForOutcome(
   client: Client,
   instanceId: string,
   timeoutMs: number,
   progress: boolean,
+  check?: WaitCheck,
 ): Promise<OrchestrationOutcome> {
   const started = Date.now();
   let stop = (): void => undefined;
   if (progress) stop = showProgress(client, instanceId, started);
+  const stopChecking = check === undefined ? () => undefined : watchWorkers(client, check, () => stop());
   let status: OrchestrationStatus;
   try {
     status = await client.waitForOrchestration(instanceId, timeoutMs);
+  } catch (err) {
+    const reason =
+      check && isDuroxError(err, 'TIMEOUT')
+        ? await unknownOrchestration(client, check.name, check.version).catch(() => null)
+        : null;
+    if (reason === null) throw err;
+    throw new CliError('TIMEOUT', (err as Error).message, {
+      hint: `${reason}: start a worker whose module registers it, or check the name and --version`,
+    });
   } finally {
+    stopChecking();
     stop();
   }
   const info = await client.provider.getInstanceInfo(instanceId);
@@ -56,6 +97,29 @@ export async function waitForOutcome(
   if (status.failureDetails !== undefined) outcome.failureDetails = status.failureDetails;
   if (status.customStatus !== undefined) outcome.customStatus = status.customStatus;
   return outcome;
+}
+
+/** Checks the worker registry now and every few seconds until it warned once; returns a stopper. */
+function watchWorkers(client: Client, check: WaitCheck, eraseProgress: () => void): () => void {
+  let done = false;
+  let timer: NodeJS.Timeout | undefined;
+  const tick = async (): Promise<void> => {
+    const reason = await unknownOrchestration(client, check.name, check.version).catch(() => null);
+    if (done) return;
+    if (reason !== null) {
+      done = true;
+      eraseProgress();
+      check.warn(reason);
+      return;
+    }
+    timer = setTimeout(() => void tick(), WORKER_CHECK_MS);
+    timer.unref();
+  };
+  void tick();
+  return () => {
+    done = true;
+    if (timer) clearTimeout(timer);
+  };
 }
 
 /** Starts the spinner line; returns a function that erases it. */

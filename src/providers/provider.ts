@@ -118,6 +118,42 @@ export interface FetchWorkItemOptions {
   tagFilter: TagFilter;
   /** Without it only items that have no session are returned. */
   session?: SessionFetchConfig;
+  /**
+   * Activity names whose items this fetch must skip: other running workers run them and this
+   * one does not (see {@link WorkerRegistration}). Absent or empty = no name is skipped.
+   */
+  skipActivities?: string[];
+}
+
+/** Options of an orchestration fetch. */
+export interface FetchOrchestrationItemOptions {
+  /**
+   * Orchestration names whose instances this fetch must skip: other running workers run them
+   * and this one does not. An instance's name comes from its instance row, else from its start
+   * message (`StartOrchestration.orchestration`); messages of an instance with neither (orphans)
+   * are never skipped. Absent or empty = no name is skipped.
+   */
+  skipOrchestrations?: string[];
+}
+
+/** What a running runtime announces it can run, so others leave that work to it. */
+export interface WorkerRegistrationInput {
+  /** Unique per runtime (process); re-registering the same id replaces its entry. */
+  workerId: string;
+  /** Registered orchestration names, each with its registered versions. */
+  orchestrations: Record<string, string[]>;
+  /** Registered activity names. */
+  activities: string[];
+}
+
+/** A live worker registration as stored. */
+export interface WorkerRegistration extends WorkerRegistrationInput {
+  /** Epoch ms of the first registration of this id. */
+  registeredAt: number;
+  /** Epoch ms of the last heartbeat. */
+  heartbeatAt: number;
+  /** Epoch ms after which the registration no longer counts (no heartbeat since). */
+  expiresAt: number;
 }
 
 /** A locked activity execution. */
@@ -253,9 +289,13 @@ export interface Provider {
    * current execution's history. Returns `null` when there is no eligible work. Messages for
    * instances that do not exist are returned like any other (the engine drops orphans with an
    * ack that carries no metadata). The returned events are shared with provider caches and
-   * must be treated as read-only.
+   * must be treated as read-only. `options.skipOrchestrations` leaves instances of those names
+   * to other workers.
    */
-  fetchOrchestrationItem(lockTimeoutMs: number): Promise<OrchestrationItem | null>;
+  fetchOrchestrationItem(
+    lockTimeoutMs: number,
+    options?: FetchOrchestrationItemOptions,
+  ): Promise<OrchestrationItem | null>;
 
   /**
    * Commits a turn in one transaction: appends history, updates instance/execution rows,
@@ -287,7 +327,10 @@ export interface Provider {
 
   // ---- worker queue -------------------------------------------------------------------------
 
-  /** Locks the oldest visible activity item allowed by the tag filter and session rules. */
+  /**
+   * Locks the oldest visible activity item allowed by the tag filter, session rules and
+   * `skipActivities`.
+   */
   fetchWorkItem(lockTimeoutMs: number, options: FetchWorkItemOptions): Promise<WorkItemLease | null>;
 
   /**
@@ -366,6 +409,21 @@ export interface Provider {
 
   /** Size figures of an instance, or `null` when unknown. */
   getInstanceStats(instanceId: string): Promise<InstanceStats | null>;
+
+  // ---- worker registry (optional) -----------------------------------------------------------
+
+  /**
+   * Records (or refreshes) what a running runtime can run, valid until `now + ttlMs`. Runtimes
+   * call it at start and as a heartbeat. Optional: without it runtimes take every name (work
+   * they cannot run is deferred with the unregistered-code backoff).
+   */
+  registerWorker?(registration: WorkerRegistrationInput, ttlMs: number): Promise<void>;
+
+  /** Removes a registration (a runtime shutting down); unknown ids are ignored. */
+  unregisterWorker?(workerId: string): Promise<void>;
+
+  /** Registrations whose `expiresAt` is in the future, by worker id. */
+  listWorkers?(): Promise<WorkerRegistration[]>;
 
   // ---- wake-ups -----------------------------------------------------------------------------
 

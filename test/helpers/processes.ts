@@ -14,9 +14,16 @@ afterEach(() => {
   children.clear();
 });
 
-/** Starts `test/fixtures/worker.mjs` on `dbPath` and resolves once it prints "ready". */
-export async function startWorker(dbPath: string, env: Record<string, string> = {}): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [WORKER, dbPath], {
+/**
+ * Starts `test/fixtures/worker.mjs` (or another fixture `script`) on `dbPath` and resolves once
+ * it prints "ready".
+ */
+export async function startWorker(
+  dbPath: string,
+  env: Record<string, string> = {},
+  script: string = WORKER,
+): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [script, dbPath], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -30,6 +37,11 @@ export async function startWorker(dbPath: string, env: Record<string, string> = 
     child.once('exit', (code) => reject(new Error(`worker exited with ${code} before ready: ${stderr}`)));
   });
   return child;
+}
+
+/** Path of a fixture script in test/fixtures. */
+export function fixtureScript(name: string): string {
+  return fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
 }
 
 /** Sends `signal` and waits for the process to exit. */

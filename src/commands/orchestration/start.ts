@@ -81,7 +81,11 @@ export default class OrchestrationStart extends BaseCommand<typeof Orchestration
       };
     }
     this.note(`started ${id}; waiting up to ${flags.timeout / 1000}s`);
-    const outcome = await waitForOutcome(client, id, flags.timeout, this.interactive());
+    const outcome = await waitForOutcome(client, id, flags.timeout, this.interactive(), {
+      name: orchestrationName,
+      version,
+      warn: (reason) => this.note(`warning: ${reason}; ${id} waits until a worker that has it runs`),
+    });
     if (outcome.status === 'Failed') this.setExitCode(ExitCode.FAILED);
     if (!this.jsonEnabled()) printOutcome(outcome);
     return outcome;

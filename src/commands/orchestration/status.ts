@@ -2,7 +2,11 @@ import { Args } from '@oclif/core';
 import { BaseCommand } from '../../cli/base-command.js';
 import { instanceId, validate } from '../../cli/input.js';
 import { printInstance } from '../../cli/orchestration-output.js';
+import { unknownOrchestration } from '../../cli/wait.js';
 import type { InstanceInfoView } from '../../engine/management.js';
+
+/** The status, and for an instance that has not ended, why no running worker would run it. */
+export type OrchestrationStatusResult = InstanceInfoView & { warning?: string };
 
 export default class OrchestrationStatus extends BaseCommand<typeof OrchestrationStatus> {
   static override summary = 'Show the status of an orchestration instance';
@@ -17,9 +21,14 @@ export default class OrchestrationStatus extends BaseCommand<typeof Orchestratio
     id: Args.string({ description: 'Instance id', required: true }),
   };
 
-  async run(): Promise<InstanceInfoView> {
+  async run(): Promise<OrchestrationStatusResult> {
     const id = validate(instanceId, this.args.id, 'instance id');
-    const info = await (await this.client()).getInstanceInfo(id);
+    const client = await this.client();
+    const info: OrchestrationStatusResult = await client.getInstanceInfo(id);
+    if (info.status !== 'Completed' && info.status !== 'Failed') {
+      const reason = await unknownOrchestration(client, info.orchestrationName, info.orchestrationVersion);
+      if (reason !== null) info.warning = reason;
+    }
     if (!this.jsonEnabled()) printInstance(info);
     return info;
   }

@@ -27,12 +27,17 @@ export default class OrchestrationWait extends BaseCommand<typeof OrchestrationW
   async run(): Promise<OrchestrationOutcome> {
     const id = validate(instanceId, this.args.id, 'instance id');
     const client = await this.client();
-    if (!(await client.provider.getInstanceInfo(id))) {
+    const info = await client.provider.getInstanceInfo(id);
+    if (!info) {
       throw new CliError('NOT_FOUND', `instance '${id}' not found`, {
         hint: 'if it was just started, is a worker running (`durox worker run`)? `orchestration start --wait` waits for queued starts',
       });
     }
-    const outcome = await waitForOutcome(client, id, this.flags.timeout, this.interactive());
+    const outcome = await waitForOutcome(client, id, this.flags.timeout, this.interactive(), {
+      name: info.orchestrationName,
+      version: info.orchestrationVersion,
+      warn: (reason) => this.note(`warning: ${reason}; ${id} waits until a worker that has it runs`),
+    });
     if (outcome.status === 'Failed') this.setExitCode(ExitCode.FAILED);
     if (!this.jsonEnabled()) printOutcome(outcome);
     return outcome;

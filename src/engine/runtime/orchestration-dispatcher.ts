@@ -11,6 +11,7 @@ import type { TurnPlan, TurnPlanner } from './orchestration-turn.js';
 import { fetchErrorDelayMs, keepLeaseAlive, sleep, withRetries } from './provider-calls.js';
 import type { CompiledRuntimeOptions } from './runtime-options.js';
 import { renewalIntervalMs } from './runtime-options.js';
+import type { WorkerDirectory } from './worker-directory.js';
 
 const ORCHESTRATOR_RENEWAL_BUFFER_MS = 2000;
 
@@ -20,7 +21,14 @@ export interface DispatcherDeps {
   logger: Logger;
   metrics: Metrics;
   stop: AbortSignal;
+  directory: WorkerDirectory;
 }
+
+/**
+ * Delay before work that another running worker can run is visible again, after this one
+ * fetched it anyway (before it knew of that worker): short, the attempt is not counted.
+ */
+export const HANDOFF_DELAY_MS = 250;
 
 export class OrchestrationDispatcher {
   constructor(
@@ -38,7 +46,13 @@ export class OrchestrationDispatcher {
     while (!stop.aborted) {
       let item: OrchestrationItem | null;
       try {
-        item = await provider.fetchOrchestrationItem(options.orchestratorLockTimeoutMs);
+        const skip = this.deps.directory.orchestrationSkips;
+        item =
+          skip.length === 0
+            ? await provider.fetchOrchestrationItem(options.orchestratorLockTimeoutMs)
+            : await provider.fetchOrchestrationItem(options.orchestratorLockTimeoutMs, {
+                skipOrchestrations: [...skip],
+              });
         errors = 0;
       } catch (err) {
         metrics.increment('providerErrors');
@@ -79,6 +93,18 @@ export class OrchestrationDispatcher {
         this.cache.evict(item.instanceId);
         await this.abandon(item, 1000);
         return;
+      }
+      if (plan.kind === 'abandon' && plan.missing !== undefined) {
+        const { name, version } = plan.missing;
+        if (await this.deps.directory.orchestrationRunsElsewhere(name, version)) {
+          // Another running worker has the code: give the batch back without counting an attempt.
+          logger.log('debug', `orchestration turn left to another worker: ${plan.reason}`, {
+            instance_id: item.instanceId,
+          });
+          this.cache.evict(item.instanceId);
+          await this.abandon(item, HANDOFF_DELAY_MS, true);
+          return;
+        }
       }
       if (plan.kind === 'abandon') {
         logger.log('warn', `orchestration turn deferred: ${plan.reason}`, {
@@ -166,9 +192,9 @@ export class OrchestrationDispatcher {
     this.cache.evict(item.instanceId);
   }
 
-  private async abandon(item: OrchestrationItem, delayMs: number): Promise<void> {
+  private async abandon(item: OrchestrationItem, delayMs: number, ignoreAttempt = false): Promise<void> {
     try {
-      await this.deps.provider.abandonOrchestrationItem(item.lockToken, delayMs, false);
+      await this.deps.provider.abandonOrchestrationItem(item.lockToken, delayMs, ignoreAttempt);
     } catch (err) {
       this.deps.logger.log('warn', 'abandoning orchestration batch failed; its lease will expire', {
         instance_id: item.instanceId,

@@ -26,7 +26,13 @@ export type TurnPlan =
       /** True when this turn started a new instance (not a continue-as-new). */
       newInstance?: boolean;
     }
-  | { kind: 'abandon'; delayMs: number; reason: string };
+  | {
+      kind: 'abandon';
+      delayMs: number;
+      reason: string;
+      /** Set when the orchestration (or this version) is not registered here. */
+      missing?: { name: string; version: string | null };
+    };
 
 type Started = EventKinds['OrchestrationStarted'];
 
@@ -49,6 +55,8 @@ export class TurnPlanner {
     private readonly cache: InstanceCache,
     private readonly options: CompiledRuntimeOptions,
     private readonly trace: TraceSink,
+    /** How poison messages say where unregistered code is missing (see WorkerDirectory). */
+    private readonly missingWhere = 'on this worker',
   ) {}
 
   plan(item: OrchestrationItem, now = Date.now()): TurnPlan {
@@ -100,12 +108,32 @@ export class TurnPlanner {
     };
   }
 
-  private unregistered(item: OrchestrationItem, what: string): TurnPlan {
+  private unregistered(item: OrchestrationItem, name: string, version: string | null): TurnPlan {
     return {
       kind: 'abandon',
       delayMs: unregisteredDelayMs(this.options, item.attemptCount),
-      reason: `${what} is not registered`,
+      reason: `${describeOrchestration(name, version)} is not registered`,
+      missing: { name, version },
     };
+  }
+
+  /** The orchestration (and version) the batch needs, when this runtime does not have it. */
+  private missingCode(item: OrchestrationItem): string | undefined {
+    const first = item.history[0];
+    if (first?.type === 'OrchestrationStarted') {
+      return this.registry.resolve(first.name, first.version)
+        ? undefined
+        : describeOrchestration(first.name, first.version);
+    }
+    const start = item.messages.find(
+      (m): m is StartOrchestrationItem | ContinueAsNewItem =>
+        m.type === 'StartOrchestration' || m.type === 'ContinueAsNew',
+    );
+    if (!start) return undefined;
+    const version = start.version ?? this.registry.latestVersion(start.orchestration);
+    return version !== undefined && this.registry.resolve(start.orchestration, version)
+      ? undefined
+      : describeOrchestration(start.orchestration, start.version ?? null);
   }
 
   /** First turn of a new instance or of a continue-as-new execution. */
@@ -119,10 +147,7 @@ export class TurnPlanner {
     const version = start.version ?? this.registry.latestVersion(start.name);
     const handler = version === undefined ? undefined : this.registry.resolve(start.name, version);
     if (version === undefined || handler === undefined) {
-      return this.unregistered(
-        item,
-        `orchestration ${start.name}${start.version ? `@${start.version}` : ''}`,
-      );
+      return this.unregistered(item, start.name, start.version ?? null);
     }
     const exec = new ExecutionState({
       instanceId: item.instanceId,
@@ -148,7 +173,7 @@ export class TurnPlanner {
     }
     // The version always comes from history: a new Latest never changes a running instance.
     const handler = this.registry.resolve(first.name, first.version);
-    if (!handler) return this.unregistered(item, `orchestration ${first.name}@${first.version}`);
+    if (!handler) return this.unregistered(item, first.name, first.version);
     let exec = this.cache.take(item.instanceId, item.executionId, item.history.length, handler);
     if (!exec) {
       exec = new ExecutionState({
@@ -184,6 +209,9 @@ export class TurnPlanner {
       message_type: { kind: 'Orchestration', instance: item.instanceId, execution_id: item.executionId },
       message: `poison: orchestration ${item.instanceId} exceeded ${item.attemptCount} attempts (max ${this.options.maxAttempts})`,
     };
+    // Name the usual cause, code no running worker has, rather than only the attempt count.
+    const missing = this.missingCode(item);
+    if (missing !== undefined) details.message += `: ${missing} is not registered ${this.missingWhere}`;
     const startItem = item.messages.find((m): m is StartOrchestrationItem => m.type === 'StartOrchestration');
     return { kind: 'ack', ack: this.failureAck(item, item.history, startItem ?? null, details, now) };
   }
@@ -238,4 +266,9 @@ export class TurnPlanner {
     if (notify) ack.orchestratorItems.push({ item: notify });
     return ack;
   }
+}
+
+/** `orchestration 'Name'` or `orchestration 'Name' version 2.0.0`, for messages. */
+function describeOrchestration(name: string, version: string | null): string {
+  return version === null ? `orchestration '${name}'` : `orchestration '${name}' version ${version}`;
 }

@@ -2,6 +2,7 @@
  * Runtime: hosts orchestration and activity code and runs the dispatchers against a provider.
  */
 import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { setMaxListeners } from 'node:events';
 import { Client } from '../client.js';
 import { IllegalStateError } from '../errors.js';
@@ -13,7 +14,7 @@ import { ActivityRegistry, DEFAULT_VERSION, OrchestrationRegistry } from '../reg
 import type { ActivityHandler } from '../registry.js';
 import type { OrchestrationHandler, TraceSink } from '../replay/execution.js';
 import { SYSCALL_GET_KV_VALUE } from '../replay/tasks.js';
-import type { Provider } from '../../providers/provider.js';
+import type { Provider, WorkerRegistrationInput } from '../../providers/provider.js';
 import { InstanceCache } from './instance-cache.js';
 import { OrchestrationDispatcher } from './orchestration-dispatcher.js';
 import { TurnPlanner } from './orchestration-turn.js';
@@ -21,6 +22,7 @@ import { sleep } from './provider-calls.js';
 import { compileRuntimeOptions } from './runtime-options.js';
 import type { CompiledRuntimeOptions, RuntimeOptions } from './runtime-options.js';
 import { WorkerDispatcher } from './worker-dispatcher.js';
+import { WorkerDirectory } from './worker-directory.js';
 
 const SESSION_CLEANUP_INTERVAL_MS = 300_000;
 
@@ -32,6 +34,8 @@ export class Runtime {
   readonly #orchestrations = new OrchestrationRegistry();
   readonly #activities = new ActivityRegistry();
   readonly #runtimeId = randomBytes(2).toString('hex');
+  /** This runtime's entry in the store's worker registry: unique across processes. */
+  readonly #workerId = `${hostname()}/${process.pid}/${randomBytes(6).toString('hex')}`;
   readonly #cache: InstanceCache;
   #stop: AbortController | null = null;
   #loops: Promise<void>[] = [];
@@ -99,12 +103,16 @@ export class Runtime {
     // Every idle dispatcher loop listens on this signal.
     setMaxListeners(0, stop.signal);
     this.#stop = stop;
+    const directory = new WorkerDirectory(this.#provider, () => this.#registration(), this.#logger);
+    // Announced before the first fetch, so other workers leave this one's work alone at once.
+    await directory.heartbeat();
     const deps = {
       provider: this.#provider,
       options: this.#options,
       logger: this.#logger,
       metrics: this.#metrics,
       stop: stop.signal,
+      directory,
     };
     const trace: TraceSink = (level, message, exec) =>
       this.#logger.log(
@@ -118,12 +126,19 @@ export class Runtime {
         },
         'orchestration',
       );
-    const planner = new TurnPlanner(this.#orchestrations, this.#cache, this.#options, trace);
+    const planner = new TurnPlanner(
+      this.#orchestrations,
+      this.#cache,
+      this.#options,
+      trace,
+      directory.supported ? 'on any running worker' : 'on this worker',
+    );
     const worker = new WorkerDispatcher(deps, this.#activities, this.#runtimeId, () => this.client());
     const orchestration = new OrchestrationDispatcher(deps, planner, this.#cache, (ids) =>
       worker.cancelWithdrawn(ids),
     );
     this.#worker = worker;
+    this.#loops.push(this.#guard(directory.run(stop.signal)));
     for (let i = 0; i < this.#options.orchestrationConcurrency; i++)
       this.#loops.push(this.#guard(orchestration.run()));
     for (let i = 0; i < this.#options.workerConcurrency; i++) this.#loops.push(this.#guard(worker.run(i)));
@@ -154,6 +169,22 @@ export class Runtime {
     }
     grace.abort();
     this.#logger.log('info', `durox runtime ${this.#runtimeId} stopped`);
+  }
+
+  /** What this runtime announces in the worker registry: only what its dispatchers fetch. */
+  #registration(): WorkerRegistrationInput {
+    const o = this.#options;
+    const orchestrations: Record<string, string[]> = {};
+    if (o.orchestrationConcurrency > 0) {
+      for (const name of this.#orchestrations.names())
+        orchestrations[name] = this.#orchestrations.versions(name);
+    }
+    const runsActivities = o.workerConcurrency > 0 && o.tagFilter.mode !== 'none';
+    return {
+      workerId: this.#workerId,
+      orchestrations,
+      activities: runsActivities ? this.#activities.names() : [],
+    };
   }
 
   /** In-process counters since start. */

@@ -13,7 +13,7 @@ import type { ActivityRegistry } from '../registry.js';
 import type { Client } from '../client.js';
 import type { ScheduledActivityId, SessionFetchConfig, WorkItemLease } from '../../providers/provider.js';
 import { ActivityContext } from './activity-context.js';
-import type { DispatcherDeps } from './orchestration-dispatcher.js';
+import { HANDOFF_DELAY_MS, type DispatcherDeps } from './orchestration-dispatcher.js';
 import { fetchErrorDelayMs, keepLeaseAlive, sleep, withRetries } from './provider-calls.js';
 import { renewalIntervalMs, unregisteredDelayMs } from './runtime-options.js';
 
@@ -62,8 +62,10 @@ export class WorkerDispatcher {
     while (!stop.aborted) {
       let lease: WorkItemLease | null;
       try {
+        const skip = this.deps.directory.activitySkips;
         lease = await provider.fetchWorkItem(options.workerLockTimeoutMs, {
           tagFilter: options.tagFilter,
+          ...(skip.length === 0 ? {} : { skipActivities: [...skip] }),
           ...(this.sessionsInFlight.size < options.maxSessionsPerRuntime
             ? { session: this.sessionConfig(slot) }
             : {}),
@@ -133,7 +135,11 @@ export class WorkerDispatcher {
           activity_name: item.name,
           activity_id: item.id,
         },
-        message: `poison: activity ${item.name}#${item.id} exceeded ${lease.attemptCount} attempts (max ${options.maxAttempts})`,
+        message:
+          `poison: activity ${item.name}#${item.id} exceeded ${lease.attemptCount} attempts (max ${options.maxAttempts})` +
+          (this.activities.resolve(item.name)
+            ? ''
+            : `: activity '${item.name}' is not registered ${this.deps.directory.supported ? 'on any running worker' : 'on this worker'}`),
       };
       await this.ack(lease, {
         type: 'ActivityFailed',
@@ -145,6 +151,11 @@ export class WorkerDispatcher {
       return;
     }
     const handler = this.activities.resolve(item.name);
+    if (!handler && (await this.deps.directory.activityRunsElsewhere(item.name))) {
+      // Another running worker has the code: give the item back without counting an attempt.
+      await provider.abandonWorkItem(lease.lockToken, HANDOFF_DELAY_MS, true).catch(() => undefined);
+      return;
+    }
     if (!handler) {
       const delay = unregisteredDelayMs(options, lease.attemptCount);
       logger.log('warn', `activity ${item.name} is not registered; retrying later`, {

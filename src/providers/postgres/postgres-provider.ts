@@ -24,6 +24,7 @@ import type {
 import type {
   DeleteInstanceResult,
   ExecutionInfo,
+  FetchOrchestrationItemOptions,
   FetchWorkItemOptions,
   InstanceFilter,
   InstanceInfo,
@@ -38,6 +39,8 @@ import type {
   QueueKind,
   SystemMetrics,
   WorkItemLease,
+  WorkerRegistration,
+  WorkerRegistrationInput,
 } from '../provider.js';
 import { Batcher, BatcherMap, type BatcherOptions } from './batcher.js';
 import { HistoryCache } from './history-cache.js';
@@ -77,6 +80,7 @@ import { getInstanceStats } from './queries/get-instance-stats.js';
 import { getKvAllValues } from './queries/get-kv-all-values.js';
 import { getKvValue } from './queries/get-kv-value.js';
 import { getQueueDepths } from './queries/get-queue-depths.js';
+import { listWorkers, registerWorker, unregisterWorker } from './queries/workers.js';
 import { getSystemMetrics } from './queries/get-system-metrics.js';
 import { listChildren } from './queries/list-children.js';
 import { listExecutions } from './queries/list-executions.js';
@@ -123,6 +127,13 @@ interface WorkNotice {
 }
 
 /** How a worker slot fetches: the shared shape and its own session owner. */
+/** A caller of the orchestration fetch; callers coalesce when both fields match. */
+interface OrchestrationFetchRequest {
+  lockTimeoutMs: number;
+  /** Sorted, distinct orchestration names to skip. */
+  skip: string[];
+}
+
 interface WorkProfile {
   shape: WorkFetchShape;
   ownerId: string | null;
@@ -144,7 +155,8 @@ interface WorkAckRequest extends AckWorkRequest {
 type PendingAck =
   { kind: 'turn'; request: OrchestrationAckRequest } | { kind: 'completion'; request: WorkAckRequest };
 
-const orchestratorKey = (lockTimeoutMs: number): string => `o:${lockTimeoutMs}`;
+const orchestratorKey = (lockTimeoutMs: number, skip: readonly string[] = []): string =>
+  skip.length === 0 ? `o:${lockTimeoutMs}` : `o:${lockTimeoutMs}:${JSON.stringify(skip)}`;
 const shapeKey = (shape: WorkFetchShape): string => JSON.stringify(shape);
 const workerKey = (profile: WorkProfile): string =>
   `w:${shapeKey(profile.shape)}\u0000${profile.ownerId ?? ''}`;
@@ -188,8 +200,8 @@ export class PostgresProvider implements Provider {
   // ran out; a turn that is never acked leaves one small entry behind.)
   /** Long histories decoded by earlier fetches (see history-cache.ts). */
   private readonly historyCache: HistoryCache;
-  /** Coalesced calls, keyed by lock timeout. */
-  private readonly orchestratorFetches: BatcherMap<number, OrchestrationItem | null>;
+  /** Coalesced calls, keyed by lock timeout and skip list. */
+  private readonly orchestratorFetches: BatcherMap<OrchestrationFetchRequest, OrchestrationItem | null>;
   /** Turn acks and activity completions, coalesced together (one transaction per batch). */
   private readonly acks: Batcher<PendingAck, AckEffects | boolean | null>;
   private readonly orchestratorEnqueues: Batcher<EnqueueRequest, true>;
@@ -197,6 +209,11 @@ export class PostgresProvider implements Provider {
   private readonly workerFetches: BatcherMap<WorkProfile, WorkItemLease | null>;
   /** How local dispatchers fetched last: what a handoff must lock for them. */
   private lastOrchestratorLockTimeoutMs: number | undefined;
+  /**
+   * Whether local dispatchers fetch with a skip list: then acks fetch nothing ahead for them
+   * (ack_and_fetch's fetches know no skip list, and would hand them work they leave to others).
+   */
+  private orchestratorSkipping = false;
   private lastWorkerShape: WorkFetchShape | undefined;
   /** Ack-and-fetch-next (see prefetch.ts): leases locked ahead, by fetch profile. */
   private readonly orchestratorBuffer: LeaseBuffer<OrchestrationItem>;
@@ -225,7 +242,8 @@ export class PostgresProvider implements Provider {
         this.abandonWorkItem(lease.lockToken, undefined, true).catch(() => undefined);
     });
     this.orchestratorFetches = new BatcherMap(FETCH_BATCHING, async (key, requests) => {
-      const lockTimeoutMs = requests[0] ?? 0;
+      const lockTimeoutMs = requests[0]?.lockTimeoutMs ?? 0;
+      const skip = requests[0]?.skip ?? [];
       const epoch = this.wake.epoch('orchestrator');
       const nowMs = Date.now();
       const fetched = await this.run('fetchOrchestrationItem', (db) =>
@@ -234,6 +252,7 @@ export class PostgresProvider implements Provider {
           lockTimeoutMs,
           count: requests.length,
           cache: this.historyCache,
+          skip,
         }),
       );
       this.noteOrchestrationFetch(key, fetched, requests.length, epoch);
@@ -296,7 +315,7 @@ export class PostgresProvider implements Provider {
       handoffTurns = Math.min(fed, this.wake.waiters('orchestrator'));
     }
     const orchestrationCount = ownTurns.length + handoffTurns;
-    if (orchestratorTimeout !== undefined && orchestrationCount > 0) {
+    if (orchestratorTimeout !== undefined && orchestrationCount > 0 && !this.orchestratorSkipping) {
       input.orchestrations = {
         lockTimeoutMs: orchestratorTimeout,
         count: orchestrationCount,
@@ -322,7 +341,9 @@ export class PostgresProvider implements Provider {
       ...ownProfiles.map((p) => p.ownerId),
       ...Array.from({ length: handoffActivities }, () => null),
     ];
-    if (shape !== undefined && ownerIds.length > 0) input.activities = { shape, ownerIds };
+    // A fetch with a skip list is never done ahead (see orchestratorSkipping).
+    if (shape !== undefined && shape.skip.length === 0 && ownerIds.length > 0)
+      input.activities = { shape, ownerIds };
 
     const orchestratorEpoch = this.wake.epoch('orchestrator');
     const workerEpoch = this.wake.epoch('worker');
@@ -606,15 +627,20 @@ export class PostgresProvider implements Provider {
   // ---- orchestrator queue -------------------------------------------------------------------
 
   /** {@inheritDoc Provider.fetchOrchestrationItem} */
-  async fetchOrchestrationItem(lockTimeoutMs: number): Promise<OrchestrationItem | null> {
+  async fetchOrchestrationItem(
+    lockTimeoutMs: number,
+    options?: FetchOrchestrationItemOptions,
+  ): Promise<OrchestrationItem | null> {
     if (this.closed) throw this.closedError('fetchOrchestrationItem');
     const timeout = Math.ceil(lockTimeoutMs);
-    const key = orchestratorKey(timeout);
+    const skip = [...new Set(options?.skipOrchestrations ?? [])].sort();
+    const key = orchestratorKey(timeout, skip);
     const dispatchers = this.dispatchers.orchestrator;
     dispatchers.enter();
     try {
       const startedAt = Date.now();
       this.lastOrchestratorLockTimeoutMs = timeout;
+      this.orchestratorSkipping = skip.length > 0;
       const buffered = this.orchestratorBuffer.take(key, startedAt);
       if (buffered !== undefined) return buffered;
       if (
@@ -623,14 +649,15 @@ export class PostgresProvider implements Provider {
       ) {
         return null;
       }
-      const item = await this.orchestratorFetches.submit(key, timeout);
+      const item = await this.orchestratorFetches.submit(key, { lockTimeoutMs: timeout, skip });
       if (item !== null) {
         this.heldInstances.set(item.instanceId, {
           token: item.lockToken,
           until: startedAt + timeout,
           missed: false,
         });
-        this.rememberProfile(item.lockToken, { queue: 'orchestrator', lockTimeoutMs: timeout });
+        if (skip.length === 0)
+          this.rememberProfile(item.lockToken, { queue: 'orchestrator', lockTimeoutMs: timeout });
       }
       return item;
     } finally {
@@ -782,6 +809,7 @@ export class PostgresProvider implements Provider {
       lockTimeoutMs: Math.ceil(lockTimeoutMs),
       tagFilter: options.tagFilter,
       sessionLockTimeoutMs: options.session === undefined ? null : Math.ceil(options.session.lockTimeoutMs),
+      skip: [...new Set(options.skipActivities ?? [])].sort(),
     };
     const profile: WorkProfile = { shape, ownerId: options.session?.ownerId ?? null };
     const key = workerKey(profile);
@@ -964,6 +992,23 @@ export class PostgresProvider implements Provider {
   /** {@inheritDoc Provider.getSystemMetrics} */
   getSystemMetrics(): Promise<SystemMetrics> {
     return this.run('getSystemMetrics', (db) => getSystemMetrics(this.ctx, db));
+  }
+
+  /** {@inheritDoc Provider.registerWorker} */
+  registerWorker(registration: WorkerRegistrationInput, ttlMs: number): Promise<void> {
+    return this.run('registerWorker', (db) =>
+      registerWorker(this.ctx, db, { registration, ttlMs, nowMs: Date.now() }),
+    );
+  }
+
+  /** {@inheritDoc Provider.unregisterWorker} */
+  unregisterWorker(workerId: string): Promise<void> {
+    return this.run('unregisterWorker', (db) => unregisterWorker(this.ctx, db, { workerId }));
+  }
+
+  /** {@inheritDoc Provider.listWorkers} */
+  listWorkers(): Promise<WorkerRegistration[]> {
+    return this.run('listWorkers', (db) => listWorkers(this.ctx, db, { nowMs: Date.now() }));
   }
 
   /** {@inheritDoc Provider.getQueueDepths} */

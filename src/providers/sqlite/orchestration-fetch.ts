@@ -21,6 +21,24 @@ const SELECT_CANDIDATE = `
   ORDER BY q.visible_at, q.id
   LIMIT 1`;
 
+// The same, skipping instances whose orchestration is in @skip (a JSON array). The name is the
+// instance row's, else the start message's: a PK probe of instances per candidate, and a JSON
+// read only for messages of instances that have no row yet. A message with no name (an orphan,
+// or an event for an instance not started yet) is never skipped. Used only with a skip list.
+const SELECT_CANDIDATE_SKIPPING = `
+  SELECT q.instance_id FROM orchestrator_queue AS q
+  WHERE q.visible_at <= @now
+    AND NOT EXISTS (
+      SELECT 1 FROM instance_locks AS l WHERE l.instance_id = q.instance_id AND l.locked_until > @now)
+    AND coalesce(
+      coalesce(
+        (SELECT i.orchestration_name FROM instances AS i WHERE i.instance_id = q.instance_id),
+        CASE WHEN json_valid(q.work_item) THEN json_extract(q.work_item, '$.orchestration') END
+      ) NOT IN (SELECT value FROM json_each(@skip)),
+      1)
+  ORDER BY q.visible_at, q.id
+  LIMIT 1`;
+
 // Takes (or takes over an expired) instance lease; the candidate query proved none is live.
 const UPSERT_LEASE = `
   INSERT INTO instance_locks (instance_id, lock_token, locked_until, locked_at)
@@ -78,6 +96,7 @@ interface RawBatch {
 /** The orchestration fetch on one connection; statements are prepared once. */
 export class OrchestrationFetcher {
   private readonly selectCandidate;
+  private readonly selectCandidateSkipping;
   private readonly upsertLease;
   private readonly tagMessages;
   private readonly selectInstance;
@@ -90,6 +109,9 @@ export class OrchestrationFetcher {
     private readonly historyCache: HistoryCache,
   ) {
     this.selectCandidate = db.prepare<{ now: number }, { instance_id: string }>(SELECT_CANDIDATE);
+    this.selectCandidateSkipping = db.prepare<{ now: number; skip: string }, { instance_id: string }>(
+      SELECT_CANDIDATE_SKIPPING,
+    );
     this.upsertLease = db.prepare<{ instanceId: string; token: string; lockedUntil: number; now: number }>(
       UPSERT_LEASE,
     );
@@ -99,7 +121,9 @@ export class OrchestrationFetcher {
     >(TAG_MESSAGES);
     this.selectInstance = db.prepare<[string], InstanceRow>(SELECT_INSTANCE);
     this.selectHistoryAfter = db.prepare<[string, number, number], HistoryRow>(SELECT_HISTORY_AFTER).raw();
-    this.fetchTx = db.transaction((lockTimeoutMs: number) => this.fetchRaw(lockTimeoutMs));
+    this.fetchTx = db.transaction((lockTimeoutMs: number, skip: string | null) =>
+      this.fetchRaw(lockTimeoutMs, skip),
+    );
   }
 
   /** Drops cached histories (after a batch that may have been read uncommitted rolled back). */
@@ -108,17 +132,24 @@ export class OrchestrationFetcher {
   }
 
   /** Locks the next eligible instance and returns its batch, or null. One IMMEDIATE transaction. */
-  fetch(lockTimeoutMs: number): OrchestrationItem | null {
+  fetch(lockTimeoutMs: number, skipOrchestrations: readonly string[] = []): OrchestrationItem | null {
+    const skip = skipOrchestrations.length === 0 ? null : JSON.stringify(skipOrchestrations);
     // Idle polls stop at this read: WAL readers take no lock, so an empty queue never waits
     // for (or blocks) another process's writer. The transaction below looks again.
-    if (this.selectCandidate.get({ now: Date.now() }) === undefined) return null;
-    const raw = this.fetchTx.immediate(lockTimeoutMs);
+    if (this.candidate(Date.now(), skip) === undefined) return null;
+    const raw = this.fetchTx.immediate(lockTimeoutMs, skip);
     return raw === null ? null : this.decodeBatch(raw);
   }
 
-  private fetchRaw(lockTimeoutMs: number): RawBatch | null {
+  private candidate(now: number, skip: string | null): { instance_id: string } | undefined {
+    return skip === null
+      ? this.selectCandidate.get({ now })
+      : this.selectCandidateSkipping.get({ now, skip });
+  }
+
+  private fetchRaw(lockTimeoutMs: number, skip: string | null): RawBatch | null {
     const now = Date.now();
-    const candidate = this.selectCandidate.get({ now });
+    const candidate = this.candidate(now, skip);
     if (candidate === undefined) return null;
     const instanceId = candidate.instance_id;
     const lockToken = newInstanceLockToken(instanceId);

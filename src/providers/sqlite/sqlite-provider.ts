@@ -12,6 +12,7 @@ import type {
   StartOrchestrationItem,
 } from '../../engine/history.js';
 import type {
+  FetchOrchestrationItemOptions,
   FetchWorkItemOptions,
   InstanceInfo,
   OrchestrationAck,
@@ -19,6 +20,8 @@ import type {
   Provider,
   QueueKind,
   WorkItemLease,
+  WorkerRegistration,
+  WorkerRegistrationInput,
 } from '../provider.js';
 import { toProviderError, withBusyRetry } from './busy-retry.js';
 import { startCheckpointer, type Checkpointer } from './checkpointer.js';
@@ -151,8 +154,13 @@ export class SqliteProvider extends SqliteAdminOperations implements Provider {
   // ---- orchestrator queue -------------------------------------------------------------------
 
   /** {@inheritDoc Provider.fetchOrchestrationItem} */
-  fetchOrchestrationItem(lockTimeoutMs: number): Promise<OrchestrationItem | null> {
-    return this.run('fetchOrchestrationItem', () => this.tables.fetcher.fetch(lockTimeoutMs));
+  fetchOrchestrationItem(
+    lockTimeoutMs: number,
+    options?: FetchOrchestrationItemOptions,
+  ): Promise<OrchestrationItem | null> {
+    return this.run('fetchOrchestrationItem', () =>
+      this.tables.fetcher.fetch(lockTimeoutMs, options?.skipOrchestrations ?? []),
+    );
   }
 
   /** {@inheritDoc Provider.ackOrchestrationItem} */
@@ -248,6 +256,23 @@ export class SqliteProvider extends SqliteAdminOperations implements Provider {
   /** {@inheritDoc Provider.cleanupOrphanedSessions} */
   cleanupOrphanedSessions(): Promise<number> {
     return this.run('cleanupOrphanedSessions', () => this.tables.sessions.cleanupOrphaned());
+  }
+
+  // ---- worker registry ----------------------------------------------------------------------
+
+  /** {@inheritDoc Provider.registerWorker} */
+  registerWorker(registration: WorkerRegistrationInput, ttlMs: number): Promise<void> {
+    return this.run('registerWorker', () => this.tables.workers.register(registration, ttlMs));
+  }
+
+  /** {@inheritDoc Provider.unregisterWorker} */
+  unregisterWorker(workerId: string): Promise<void> {
+    return this.run('unregisterWorker', () => this.tables.workers.unregister(workerId));
+  }
+
+  /** {@inheritDoc Provider.listWorkers} */
+  listWorkers(): Promise<WorkerRegistration[]> {
+    return this.run('listWorkers', () => this.tables.workers.listLive());
   }
 
   // ---- reads --------------------------------------------------------------------------------

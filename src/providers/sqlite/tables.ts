@@ -12,6 +12,7 @@ import { SessionTable } from './sessions.js';
 import { prepareAdminTables, type AdminTables } from './sqlite-admin.js';
 import type { CompiledSqliteOptions } from './sqlite-options.js';
 import { WorkerQueue } from './worker-queue.js';
+import { WorkerTable } from './workers.js';
 
 /** The statement groups of one open connection. */
 export interface Tables {
@@ -23,6 +24,7 @@ export interface Tables {
   kv: KvTables;
   reads: InstanceReads;
   admin: AdminTables;
+  workers: WorkerTable;
 }
 
 export function prepareTables(db: Database.Database, options: CompiledSqliteOptions): Tables {
@@ -42,5 +44,6 @@ export function prepareTables(db: Database.Database, options: CompiledSqliteOpti
     kv,
     reads: new InstanceReads(db),
     admin: prepareAdminTables(db, historyCache),
+    workers: new WorkerTable(db),
   };
 }

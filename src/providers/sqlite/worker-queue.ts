@@ -34,13 +34,25 @@ const SESSION_CLAUSE = `(q.session_id IS NULL OR NOT EXISTS (
     SELECT 1 FROM sessions AS s
     WHERE s.session_id = q.session_id AND s.locked_until > @now AND s.worker_id <> @ownerId))`;
 
-/** Lowest-id unlocked visible item allowed by the tag filter and session rules. */
-function candidateSql(mode: Exclude<TagFilter['mode'], 'none'>, withSession: boolean): string {
+// Activities other workers run and this one does not (@skip, a JSON array of names). Read from
+// the item's JSON, so it costs a parse per scanned row: only used with a skip list.
+const SKIP_CLAUSE = `coalesce(
+    CASE WHEN json_valid(q.work_item) THEN json_extract(q.work_item, '$.name') END
+      NOT IN (SELECT value FROM json_each(@skip)),
+    1)`;
+
+/** Lowest-id unlocked visible item allowed by the tag filter, session rules and skip list. */
+function candidateSql(
+  mode: Exclude<TagFilter['mode'], 'none'>,
+  withSession: boolean,
+  skipping: boolean,
+): string {
   return `
     SELECT q.id, q.session_id FROM worker_queue AS q
     WHERE q.lock_token IS NULL AND q.visible_at <= @now
       AND ${TAG_CLAUSES[mode]}
       AND ${withSession ? SESSION_CLAUSE : NO_SESSION_CLAUSE}
+      ${skipping ? `AND ${SKIP_CLAUSE}` : ''}
     ORDER BY q.id
     LIMIT 1`;
 }
@@ -87,7 +99,7 @@ interface LockedRow {
   attemptCount: number;
 }
 
-type CandidateParams = { now: number; tags: string; ownerId: string };
+type CandidateParams = { now: number; tags: string; ownerId: string; skip?: string };
 type CandidateRow = { id: number; session_id: string | null };
 type CandidateStatement = Database.Statement<[CandidateParams], CandidateRow>;
 
@@ -145,7 +157,7 @@ export class WorkerQueue {
     );
     this.enqueueTx = db.transaction((item: ActivityExecuteItem) => this.insert(item, Date.now()));
     // Default-only without sessions is the common fetch; prepare it up front.
-    this.candidate('defaultOnly', false);
+    this.candidate('defaultOnly', false, false);
   }
 
   /**
@@ -193,18 +205,21 @@ export class WorkerQueue {
     if (tagFilter.mode === 'none') return undefined;
     const tags =
       tagFilter.mode === 'tags' || tagFilter.mode === 'defaultAnd' ? JSON.stringify(tagFilter.tags) : '[]';
-    return this.candidate(tagFilter.mode, session !== undefined).get({
-      now,
-      tags,
-      ownerId: session?.ownerId ?? '',
-    });
+    const skip = options.skipActivities ?? [];
+    const params: CandidateParams = { now, tags, ownerId: session?.ownerId ?? '' };
+    if (skip.length > 0) params.skip = JSON.stringify(skip);
+    return this.candidate(tagFilter.mode, session !== undefined, skip.length > 0).get(params);
   }
 
-  private candidate(mode: Exclude<TagFilter['mode'], 'none'>, withSession: boolean): CandidateStatement {
-    const key = `${mode}/${withSession ? 'session' : 'plain'}`;
+  private candidate(
+    mode: Exclude<TagFilter['mode'], 'none'>,
+    withSession: boolean,
+    skipping: boolean,
+  ): CandidateStatement {
+    const key = `${mode}/${withSession ? 'session' : 'plain'}${skipping ? '/skip' : ''}`;
     let statement = this.candidates.get(key);
     if (statement === undefined) {
-      statement = this.db.prepare<CandidateParams, CandidateRow>(candidateSql(mode, withSession));
+      statement = this.db.prepare<CandidateParams, CandidateRow>(candidateSql(mode, withSession, skipping));
       this.candidates.set(key, statement);
     }
     return statement;

@@ -18,6 +18,7 @@ import { sessionCases } from './sessions.js';
 import { tagCases } from './tags.js';
 import type { ProviderFactory, ValidationCase, ValidationCategory } from './types.js';
 import { wakeUpCases } from './wake-ups.js';
+import { workerFilterCases } from './worker-filters.js';
 
 /** Every case, grouped by category in the order of `VALIDATION_CATEGORIES`. */
 export const VALIDATION_CASES: readonly ValidationCase[] = Object.freeze([
@@ -35,6 +36,7 @@ export const VALIDATION_CASES: readonly ValidationCase[] = Object.freeze([
   ...kvCases,
   ...sessionCases,
   ...tagCases,
+  ...workerFilterCases,
   ...wakeUpCases,
   ...cancellationCases,
 ]);

@@ -20,6 +20,7 @@ export const VALIDATION_CATEGORIES = [
   'kv',
   'sessions',
   'tags',
+  'worker-filters',
   'wake-ups',
   'cancellation',
 ] as const;

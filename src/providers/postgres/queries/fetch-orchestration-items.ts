@@ -15,6 +15,11 @@ import { run, statement, type Db, type QueryContext } from './context.js';
 const SQL = (schema: string): string =>
   `SELECT * FROM ${schema}.fetch_orchestration_items($1::bigint, $2::bigint, $3::text[], $4::jsonb)`;
 
+// The same with a skip list (000004); only used when the list is not empty.
+const SKIPPING_SQL = (schema: string): string =>
+  `SELECT * FROM ${schema}.fetch_orchestration_items_skipping(
+     $1::bigint, $2::bigint, $3::text[], $4::jsonb, $5::text[])`;
+
 /** A row of fetch_orchestration_items (also returned by ack_orchestration_items' prefetch). */
 export interface FetchRow {
   instance_id: string | null;
@@ -43,6 +48,8 @@ export interface FetchOrchestrationInput {
   count: number;
   /** Long histories decoded by earlier fetches; read and refreshed. */
   cache: HistoryCache;
+  /** Orchestration names to leave to other workers. */
+  skip?: readonly string[];
 }
 
 export interface FetchedOrchestrations {
@@ -59,12 +66,20 @@ export async function fetchOrchestrationItems(
 ): Promise<FetchedOrchestrations> {
   const prefixes = Array.from({ length: input.count }, newTokenPrefix);
   const known = input.cache.known();
-  const result = await run<FetchRow>(db, statement(ctx, 'fetch_orchestration_items', SQL), [
+  const params: unknown[] = [
     input.nowMs,
     input.lockTimeoutMs,
     prefixes,
     known === null ? null : JSON.stringify(known),
-  ]);
+  ];
+  const skip = input.skip ?? [];
+  const result =
+    skip.length === 0
+      ? await run<FetchRow>(db, statement(ctx, 'fetch_orchestration_items', SQL), params)
+      : await run<FetchRow>(db, statement(ctx, 'fetch_orchestration_items_skipping', SKIPPING_SQL), [
+          ...params,
+          skip,
+        ]);
   return decodeFetchRows(result.rows, input.cache);
 }
 

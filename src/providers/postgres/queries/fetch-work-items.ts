@@ -13,6 +13,12 @@ const SQL = (schema: string): string =>
   `SELECT * FROM ${schema}.fetch_work_items(
      $1::bigint, $2::bigint, $3::text[], $4::boolean, $5::boolean, $6::text[], $7::text[], $8::bigint)`;
 
+// The same with a skip list (000004); only used when the list is not empty.
+const SKIPPING_SQL = (schema: string): string =>
+  `SELECT * FROM ${schema}.fetch_work_items_skipping(
+     $1::bigint, $2::bigint, $3::text[], $4::boolean, $5::boolean, $6::text[], $7::text[], $8::bigint,
+     $9::text[])`;
+
 /** A row of fetch_work_items (also returned by ack_work_items' prefetch). */
 export interface LeaseRow {
   caller: number;
@@ -31,6 +37,8 @@ export interface WorkFetchShape {
   lockTimeoutMs: number;
   tagFilter: TagFilter;
   sessionLockTimeoutMs: number | null;
+  /** Sorted, distinct activity names to leave to other workers. */
+  skip: string[];
 }
 
 export interface FetchWorkInput {
@@ -63,7 +71,7 @@ export async function fetchWorkItems(
   input: FetchWorkInput,
 ): Promise<(WorkItemLease | null)[]> {
   const [anyTag, defaultTag, tags] = tagParameters(input.shape.tagFilter);
-  const result = await run<LeaseRow>(db, statement(ctx, 'fetch_work_items', SQL), [
+  const params: unknown[] = [
     input.nowMs,
     input.shape.lockTimeoutMs,
     input.ownerIds.map(newTokenPrefix),
@@ -72,7 +80,12 @@ export async function fetchWorkItems(
     tags,
     input.ownerIds,
     input.shape.sessionLockTimeoutMs,
-  ]);
+  ];
+  const { skip } = input.shape;
+  const result =
+    skip.length === 0
+      ? await run<LeaseRow>(db, statement(ctx, 'fetch_work_items', SQL), params)
+      : await run<LeaseRow>(db, statement(ctx, 'fetch_work_items_skipping', SKIPPING_SQL), [...params, skip]);
   return decodeLeaseRows(result.rows, input.ownerIds.length);
 }
 
