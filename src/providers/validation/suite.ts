@@ -39,6 +39,7 @@ export const VALIDATION_CASES: readonly ValidationCase[] = Object.freeze([
   ...cancellationCases,
 ]);
 
+/** Which cases `runProviderValidation` registers. */
 export interface ValidationOptions {
   /** Only these categories (default: all). */
   categories?: ValidationCategory[];
