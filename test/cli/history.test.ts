@@ -191,7 +191,7 @@ describe('history replay', () => {
       [badFormat, 'format'],
       [throws, 'failed to load: module exploded'],
       [noModule, 'not found'],
-      [noFile, 'Missing 1 required arg'],
+      [noFile, 'missing argument <file>'],
     ] as const) {
       expect(r.code, r.stderr).toBe(2);
       expect(r.stdout).toBe('');
