@@ -66,6 +66,45 @@ export type {
   HistoryEventView,
   InstanceTree,
 } from './engine/management.js';
+// Everything a custom provider implementation needs (see docs/provider-guide.md).
+export type {
+  OrchestrationItem,
+  OrchestrationAck,
+  OutgoingOrchestratorItem,
+  ScheduledActivityId,
+  KvEntry,
+  KvMutation,
+  TagFilter,
+  SessionFetchConfig,
+  FetchWorkItemOptions,
+  WorkItemLease,
+  QueueKind,
+} from './providers/provider.js';
+export type {
+  EventEnvelope,
+  EventKinds,
+  EventOf,
+  OrchestratorWorkItem,
+  ActivityExecuteItem,
+  StartOrchestrationItem,
+  ActivityCompletedItem,
+  ActivityFailedItem,
+  TimerFiredItem,
+  ExternalRaisedItem,
+  QueueMessageItem,
+  SubOrchCompletedItem,
+  SubOrchFailedItem,
+  CancelInstanceItem,
+  ContinueAsNewItem,
+} from './engine/history.js';
+export type {
+  ApplicationErrorDetails,
+  InfrastructureErrorDetails,
+  ConfigurationErrorDetails,
+  PoisonErrorDetails,
+} from './engine/failure.js';
+export { VALIDATION_CATEGORIES } from './providers/validation/index.js';
+export type { ValidationOptions } from './providers/validation/index.js';
 export { SqliteProvider } from './providers/sqlite/sqlite-provider.js';
 export type { SqliteProviderOptions } from './providers/sqlite/sqlite-options.js';
 export { PostgresProvider } from './providers/postgres/postgres-provider.js';

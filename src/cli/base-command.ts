@@ -10,6 +10,7 @@ import { Client } from '../engine/client.js';
 import type { Provider } from '../providers/provider.js';
 import { reportError } from './exit-codes.js';
 import type { ExitCodeValue } from './exit-codes.js';
+import type { CommandUsage } from './parse-errors.js';
 import { globalFlags } from './flags.js';
 import { stderrColors } from './output.js';
 import { openStore, redactUrl, selectStore } from './store.js';
@@ -94,8 +95,17 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     process.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
   }
 
+  /** This command's usage line and help command, for the hints of parse errors. */
+  private usage(): CommandUsage {
+    const command = `${this.config.bin} ${this.id?.split(':').join(' ') ?? ''}`.trim();
+    const args = Object.entries(this.ctor.args ?? {}).map(([name, arg]) =>
+      arg.required ? `<${name}>` : `[<${name}>]`,
+    );
+    return { usage: [command, ...args, '[flags]'].join(' '), help: `${command} --help` };
+  }
+
   override async catch(err: Error): Promise<void> {
-    const report = reportError(err);
+    const report = reportError(err, this.usage());
     process.exitCode = report.exitCode;
     if (report.code === 'EXIT') return;
     const debug = this.argv.includes('--debug') || process.env.DUROX_DEBUG === '1';

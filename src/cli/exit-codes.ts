@@ -6,6 +6,8 @@
  */
 import { isDuroxError } from '../engine/errors.js';
 import { CliError, messageOf } from './errors.js';
+import { rewordParseError } from './parse-errors.js';
+import type { CommandUsage } from './parse-errors.js';
 
 export const ExitCode = {
   OK: 0,
@@ -86,10 +88,14 @@ function oneLine(message: string): string {
     .replace(/: ?$/, '');
 }
 
-/** Maps anything thrown to its code, one-line message, hint and exit code. */
-export function reportError(err: unknown): ErrorReport {
+/**
+ * Maps anything thrown to its code, one-line message, hint and exit code. `command` describes
+ * the command that failed, for the hints of flag and argument errors.
+ */
+export function reportError(err: unknown, command?: CommandUsage): ErrorReport {
   let code = 'INTERNAL';
   let hint: string | undefined;
+  let message: string | undefined;
   if (err instanceof CliError) {
     code = err.code;
     hint = err.hint;
@@ -101,11 +107,16 @@ export function reportError(err: unknown): ErrorReport {
       return { code: 'EXIT', message: '', exitCode: (err.oclif.exit ?? 0) as ExitCodeValue };
     }
     code = 'OCLIF_PARSE';
+    const reworded = rewordParseError(err, command);
+    if (reworded) {
+      message = reworded.message;
+      hint = reworded.hint;
+    }
   }
   const mapping = TABLE[code];
   const report: ErrorReport = {
     code: code === 'OCLIF_PARSE' ? 'USAGE' : code,
-    message: oneLine(messageOf(err)) || code,
+    message: message ?? (oneLine(messageOf(err)) || code),
     exitCode: mapping?.exit ?? ExitCode.FAILED,
   };
   const finalHint = hint ?? mapping?.hint ?? (mapping ? undefined : 'pass --debug for the stack trace');

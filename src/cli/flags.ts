@@ -4,6 +4,7 @@
  */
 import { Flags } from '@oclif/core';
 import { parseDuration } from './durations.js';
+import { usageError } from './errors.js';
 
 /** Flags every command has (shown under GLOBAL in help). */
 export const globalFlags = {
@@ -47,3 +48,38 @@ export const moduleFlag = Flags.string({
   required: true,
   helpValue: '<file>',
 });
+
+/** Bounds of an {@link integerFlag}. */
+export interface IntegerBounds {
+  min?: number;
+  max?: number;
+}
+
+/**
+ * An integer flag whose errors name the flag and its range (oclif's own integer flag says
+ * "Expected an integer …" without saying which flag).
+ */
+export function integerFlag(bounds: IntegerBounds = {}): ReturnType<typeof Flags.custom<number>> {
+  const { min, max } = bounds;
+  const range =
+    min !== undefined && max !== undefined
+      ? `from ${min} to ${max}`
+      : min !== undefined
+        ? `of at least ${min}`
+        : max !== undefined
+          ? `of at most ${max}`
+          : '';
+  return Flags.custom<number>({
+    helpValue: '<n>',
+    parse: async (input, _ctx, opts) => {
+      const flag = `--${opts.name}`;
+      const hint = `pass a whole number${range ? ` ${range}` : ''}`;
+      if (!/^-?\d+$/.test(input.trim())) throw usageError(`${flag} "${input}" is not a whole number`, hint);
+      const value = Number(input.trim());
+      if ((min !== undefined && value < min) || (max !== undefined && value > max)) {
+        throw usageError(`${flag} ${value} is out of range`, hint);
+      }
+      return value;
+    },
+  });
+}

@@ -15,7 +15,7 @@ import { CliError, messageOf, usageError } from './errors.js';
 /** Where a command's store is, and how it was chosen. */
 export interface StoreSelection {
   kind: 'sqlite' | 'postgres';
-  /** The URL as given (or the default). */
+  /** The URL as given (or the default), with a leading `~` of a SQLite path expanded. */
   url: string;
   source: 'flag' | 'env' | 'default';
   /** PostgreSQL schema (`--schema`). */
@@ -25,6 +25,12 @@ export interface StoreSelection {
 /** The default store: `sqlite:~/.durox/durox.db`. */
 export function defaultStoreUrl(): string {
   return `sqlite:${join(homedir(), '.durox', 'durox.db')}`;
+}
+
+/** `sqlite:~/x` → `sqlite:<home>/x` (`~` alone or followed by a separator; `~user` stays). */
+function expandHome(url: string): string {
+  const path = url.slice('sqlite:'.length);
+  return /^~(?=$|[/\\])/.test(path) ? `sqlite:${homedir()}${path.slice(1)}` : url;
 }
 
 /** The URL with any password replaced by `***` (for messages). */
@@ -52,13 +58,16 @@ export function selectStore(
       'use sqlite:<path>, sqlite::memory: or postgres://user:password@host:port/database',
     );
   }
+  // Shells do not expand `~` inside `sqlite:~/…` (nor in env values): do it here, as the help
+  // text spells the default that way.
+  const expanded = kind === 'sqlite' ? expandHome(url) : url;
   if (schema !== undefined) {
     if (kind !== 'postgres') throw usageError('--schema applies to PostgreSQL stores only');
     if (schema.trim() === '' || schema.length > 63) {
       throw usageError(`--schema "${schema}" must be 1 to 63 characters`);
     }
   }
-  return { kind, url, source, ...(schema === undefined ? {} : { schema }) };
+  return { kind, url: expanded, source, ...(schema === undefined ? {} : { schema }) };
 }
 
 const CONNECT_TIMEOUT_MS = 15_000;

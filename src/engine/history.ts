@@ -65,6 +65,7 @@ export interface EventKinds {
   KeyValuesCleared: {};
 }
 
+/** The name of an event kind (`OrchestrationStarted`, `ActivityCompleted` …). */
 export type EventKind = keyof EventKinds;
 
 /** One history event of kind `K`. */
@@ -87,6 +88,7 @@ export function isTerminal(event: HistoryEvent | undefined): boolean {
 // ---------------------------------------------------------------------------------------------
 // Work items. Every orchestrator item names its target instance in `instance`.
 
+/** Starts an instance (or a sub-orchestration, with the `parent_*` fields). */
 export interface StartOrchestrationItem {
   type: 'StartOrchestration';
   instance: string;
@@ -100,6 +102,7 @@ export interface StartOrchestrationItem {
   execution_id: number;
 }
 
+/** An activity's result, addressed to the execution that scheduled it (`id` = scheduling event id). */
 export interface ActivityCompletedItem {
   type: 'ActivityCompleted';
   instance: string;
@@ -108,6 +111,7 @@ export interface ActivityCompletedItem {
   result: string;
 }
 
+/** An activity's failure, addressed to the execution that scheduled it. */
 export interface ActivityFailedItem {
   type: 'ActivityFailed';
   instance: string;
@@ -116,6 +120,7 @@ export interface ActivityFailedItem {
   details: ErrorDetails;
 }
 
+/** A durable timer firing; enqueued with its fire time as visibility time. */
 export interface TimerFiredItem {
   type: 'TimerFired';
   instance: string;
@@ -124,6 +129,7 @@ export interface TimerFiredItem {
   fire_at_ms: number;
 }
 
+/** An external event raised on the instance by a client. */
 export interface ExternalRaisedItem {
   type: 'ExternalRaised';
   instance: string;
@@ -131,6 +137,7 @@ export interface ExternalRaisedItem {
   data: string;
 }
 
+/** A message for one of the instance's named queues (`dequeueEvent`). */
 export interface QueueMessageItem {
   type: 'QueueMessage';
   instance: string;
@@ -148,6 +155,7 @@ export interface SubOrchCompletedItem {
   result: string;
 }
 
+/** A child's failure, addressed to the parent execution that scheduled it. */
 export interface SubOrchFailedItem {
   type: 'SubOrchFailed';
   instance: string;
@@ -157,12 +165,14 @@ export interface SubOrchFailedItem {
   details: ErrorDetails;
 }
 
+/** Asks the instance (and its children) to cancel. */
 export interface CancelInstanceItem {
   type: 'CancelInstance';
   instance: string;
   reason: string;
 }
 
+/** Starts the next execution of an instance that continued as new. */
 export interface ContinueAsNewItem {
   type: 'ContinueAsNew';
   instance: string;

@@ -114,6 +114,7 @@ export interface SessionFetchConfig {
   lockTimeoutMs: number;
 }
 
+/** What a worker-queue fetch may return. */
 export interface FetchWorkItemOptions {
   tagFilter: TagFilter;
   /** Without it only items that have no session are returned. */

@@ -151,6 +151,10 @@ describe('history replay', () => {
     expect(changed.stdout).toMatch(/^DIVERGED\s+.*OrderWorkflow@1\.0\.0 at event 5/m);
     expect(changed.stdout).toMatch(/recorded: ActivityScheduled\(name="ChargePayment"/);
     expect(changed.stdout).toMatch(/code now: ActivityScheduled\(name="ChargeCard"/);
+    // The fourth line, as docs/cli.md shows it.
+    expect(changed.stdout).toMatch(
+      /^ {10}schedule mismatch: action=ActivityScheduled\(name="ChargeCard".* vs event=ActivityScheduled\(name="ChargePayment".*\(event_id 5\)$/m,
+    );
     expect(changedTs.code).toBe(5);
     const report = changedTs.json();
     expect(report).toMatchObject({ ok: false, summary: { ok: 0, diverged: 1, missing: 0 } });
@@ -191,7 +195,7 @@ describe('history replay', () => {
       [badFormat, 'format'],
       [throws, 'failed to load: module exploded'],
       [noModule, 'not found'],
-      [noFile, 'Missing 1 required arg'],
+      [noFile, 'missing argument <file>'],
     ] as const) {
       expect(r.code, r.stderr).toBe(2);
       expect(r.stdout).toBe('');

@@ -93,6 +93,8 @@ describe('orchestration start / wait / status', () => {
         '--version',
         '1.0.0',
         '--wait',
+        '--timeout',
+        '1h30m',
         '--store',
         store,
       ],
@@ -100,6 +102,8 @@ describe('orchestration start / wait / status', () => {
     );
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/status:\s+Completed/);
+    // Durations are printed the way they are written (docs/cli.md); no progress line off a terminal.
+    expect(r.stderr).toBe('started pinned; waiting up to 1h30m\n');
     const status = await run('orch', 'status', 'pinned', '--json');
     expect(status.code).toBe(0);
     expect(status.json()).toMatchObject({

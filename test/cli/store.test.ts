@@ -23,6 +23,13 @@ describe('store selection', () => {
     expect(r.stdout).toMatch(/OrchestrationCompleted\s+output=/);
     const list = await durox(['orch', 'list', '--json'], { env: { HOME: home } });
     expect(list.json().instances.map((i: { instanceId: string }) => i.instanceId)).toEqual(['home-demo']);
+    // Like `orch start`, the demo refuses an id that exists instead of silently dropping its start.
+    const again = await durox(['demo', '--id', 'home-demo'], { env: { HOME: home } });
+    expect(again.code).toBe(2);
+    expect(again.stdout).toBe('');
+    expect(again.stderr).toBe(
+      "error: instance 'home-demo' already exists (Completed)\nhint: choose another --id, or delete the instance first\n",
+    );
   });
 
   it('DUROX_STORE applies, and --store wins over it', async () => {
@@ -38,6 +45,23 @@ describe('store selection', () => {
     expect(flag.code).toBe(0);
     expect(existsSync(fromEnv)).toBe(true);
     expect(existsSync(fromFlag)).toBe(true);
+  });
+
+  it('expands ~ in sqlite: URLs from --store and DUROX_STORE to the home directory', async () => {
+    const home = join(dir, 'tilde-home');
+    const cwd = join(dir, 'tilde-cwd');
+    mkdirSync(home);
+    mkdirSync(cwd);
+    const [flag, env] = await Promise.all([
+      durox(['metrics', '--json', '--store', 'sqlite:~/.durox/flag.db'], { env: { HOME: home }, cwd }),
+      durox(['metrics', '--json'], { env: { HOME: home, DUROX_STORE: 'sqlite:~/env.db' }, cwd }),
+    ]);
+    expect(flag.code, flag.stderr).toBe(0);
+    expect(env.code, env.stderr).toBe(0);
+    expect(existsSync(join(home, '.durox', 'flag.db'))).toBe(true);
+    expect(existsSync(join(home, 'env.db'))).toBe(true);
+    // Not a folder literally named "~" in the working directory.
+    expect(existsSync(join(cwd, '~'))).toBe(false);
   });
 });
 
@@ -92,12 +116,16 @@ describe('errors', () => {
     expect(badUrl.stderr.split('\n')[1]).toMatch(/^hint: use sqlite:<path>/);
     expect(badEnv.stderr).toContain('(from DUROX_STORE)');
     expect(schema.stderr).toContain('--schema applies to PostgreSQL stores only');
-    expect(unknownFlag.stderr.split('\n')[0]).toBe('error: Nonexistent flag: --bogus');
+    expect(unknownFlag.stderr).toBe(
+      'error: unknown flag --bogus\nhint: `durox orchestration list --help` lists its flags\n',
+    );
     expect(unknownFlag.stdout).toBe('');
     expect(unknownFlagJson.json()).toEqual({
-      error: { code: 'USAGE', message: 'Nonexistent flag: --bogus', exitCode: 2, hint: expect.any(String) },
+      error: { code: 'USAGE', message: 'unknown flag --bogus', exitCode: 2, hint: expect.any(String) },
     });
-    expect(missingArg.stderr).toMatch(/^error: Missing 1 required arg/);
+    expect(missingArg.stderr).toBe(
+      'error: missing argument <id> (Instance id)\nhint: usage: durox orchestration status <id> [flags]\n',
+    );
     expect(unknownCommand.stderr).toBe(
       'error: unknown command "orch explode"\nhint: durox --help lists every command\n',
     );

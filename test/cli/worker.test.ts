@@ -11,6 +11,23 @@ import { durox, eventually, startWorker, tempDir, TEST_MODULE } from './helpers.
 const dir = tempDir();
 
 describe('worker run', () => {
+  it('warns in one stderr line when started without --module (it hosts toygres only)', async () => {
+    const store = `sqlite:${join(dir, 'no-module.db')}`;
+    const bare = await startWorker(['--store', store, '--json']);
+    const withModule = await startWorker(['-m', TEST_MODULE, '--store', store]);
+    expect(await bare.stop()).toBe(0);
+    expect(await withModule.stop()).toBe(0);
+    const warnings = bare
+      .stderr()
+      .split('\n')
+      .filter((line) => line.startsWith('warning:'));
+    expect(warnings).toEqual([
+      'warning: no --module: this worker hosts no user code, only toygres (`durox instance …`); pass --module <file> to run your orchestrations and activities',
+    ]);
+    expect(bare.stderr()).toMatch(/durox worker started .*: \d+ orchestration\(s\) \[toygres::/);
+    expect(withModule.stderr()).not.toContain('warning:');
+  });
+
   it('survives SIGTERM mid-activity: the activity is given back and completed once by another worker', async () => {
     const store = `sqlite:${join(dir, 'sigterm.db')}`;
     const markers = join(dir, 'markers');

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../../cli/base-command.js';
 import { runDemo } from '../../cli/demo.js';
+import { CliError } from '../../cli/errors.js';
 import type { DemoResult } from '../../cli/demo.js';
 import { ExitCode } from '../../cli/exit-codes.js';
 import { instanceId, validate } from '../../cli/input.js';
@@ -22,7 +23,12 @@ export default class Demo extends BaseCommand<typeof Demo> {
   async run(): Promise<DemoResult> {
     const id = validate(instanceId, this.flags.id ?? `order-${randomUUID().slice(0, 8)}`, '--id');
     const modulePath = fileURLToPath(new URL('../../examples/order-workflow.js', import.meta.url));
-    const result = await runDemo(await this.provider(), {
+    const provider = await this.provider();
+    // As `orchestration start` does: a start for an existing id would be dropped silently.
+    const existing = await provider.getInstanceInfo(id);
+    if (existing)
+      throw new CliError('INSTANCE_EXISTS', `instance '${id}' already exists (${existing.status})`);
+    const result = await runDemo(provider, {
       instanceId: id,
       modulePath,
       storeLabel: this.storeLabel(),

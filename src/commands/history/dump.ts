@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../../cli/base-command.js';
+import { integerFlag } from '../../cli/flags.js';
 import { buildHistoryFile } from '../../cli/history-file.js';
 import type { ExecutionSelection, HistoryFile } from '../../cli/history-file.js';
 import { instanceId, validate } from '../../cli/input.js';
@@ -27,7 +28,7 @@ export default class HistoryDump extends BaseCommand<typeof HistoryDump> {
     id: Args.string({ description: 'Instance id', required: true }),
   };
   static override flags = {
-    execution: Flags.integer({ description: 'Only this execution', min: 1, exclusive: ['all'] }),
+    execution: integerFlag({ min: 1 })({ description: 'Only this execution', exclusive: ['all'] }),
     all: Flags.boolean({ description: 'Every stored execution (continue-as-new chains)' }),
     out: Flags.string({
       char: 'o',

@@ -1,5 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../../cli/base-command.js';
+import { integerFlag } from '../../cli/flags.js';
 import { usageError } from '../../cli/errors.js';
 import { buildHistoryFile, readHistoryFile } from '../../cli/history-file.js';
 import type { ExecutionSelection, HistoryFile } from '../../cli/history-file.js';
@@ -20,7 +21,7 @@ export default class HistoryShow extends BaseCommand<typeof HistoryShow> {
     id: Args.string({ description: 'Instance id (not with --file)' }),
   };
   static override flags = {
-    execution: Flags.integer({ description: 'Only this execution', min: 1, exclusive: ['all'] }),
+    execution: integerFlag({ min: 1 })({ description: 'Only this execution', exclusive: ['all'] }),
     all: Flags.boolean({ description: 'Every stored execution' }),
     file: Flags.string({
       char: 'f',

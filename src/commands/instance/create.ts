@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Args, Flags } from '@oclif/core';
 import { usageError } from '../../cli/errors.js';
 import { ExitCode } from '../../cli/exit-codes.js';
-import { durationFlag } from '../../cli/flags.js';
+import { durationFlag, integerFlag } from '../../cli/flags.js';
 import { keyValues, stdoutColors } from '../../cli/output.js';
 import { embeddedWorkerFlag, InstanceCommand } from '../../toygres/cli/instance-command.js';
 import { createInstance, waitForCreate } from '../../toygres/control-plane.js';
@@ -39,7 +39,7 @@ With --wait, progress is shown until the instance runs (exit 0), failed (exit 1)
       description: 'PostgreSQL major version (local: the one installed, 17; kubernetes: default 18)',
       helpValue: '<major>',
     }),
-    'storage-gb': Flags.integer({ description: 'Storage size in GB (default 10)', min: 1, max: 16_384 }),
+    'storage-gb': integerFlag({ min: 1, max: 16_384 })({ description: 'Storage size in GB (default 10)' }),
     platform: Flags.string({
       description: 'Where to run it',
       options: ['local', 'kubernetes'],

@@ -1,6 +1,7 @@
-import { Args, Flags } from '@oclif/core';
+import { Args } from '@oclif/core';
 import { formatTime, keyValues, stdoutColors, table } from '../../cli/output.js';
 import { healthText, stateText } from '../../toygres/cli/format.js';
+import { integerFlag } from '../../cli/flags.js';
 import { InstanceCommand } from '../../toygres/cli/instance-command.js';
 import { instanceHealth } from '../../toygres/control-plane.js';
 import type { HealthReport } from '../../toygres/control-plane.js';
@@ -17,7 +18,7 @@ export default class InstanceHealth extends InstanceCommand<typeof InstanceHealt
     name: Args.string({ description: 'Instance name', required: true }),
   };
   static override flags = {
-    limit: Flags.integer({ description: 'Checks to show', default: 20, min: 1, max: 1000 }),
+    limit: integerFlag({ min: 1, max: 1000 })({ description: 'Checks to show', default: 20 }),
   };
 
   async run(): Promise<HealthReport> {

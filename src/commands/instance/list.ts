@@ -1,5 +1,6 @@
 import { Flags } from '@oclif/core';
 import { table, stdoutColors } from '../../cli/output.js';
+import { integerFlag } from '../../cli/flags.js';
 import { InstanceCommand } from '../../toygres/cli/instance-command.js';
 import { listInstances } from '../../toygres/control-plane.js';
 import type { InstanceView } from '../../toygres/control-plane.js';
@@ -25,7 +26,7 @@ export default class InstanceList extends InstanceCommand<typeof InstanceList> {
       options: ['creating', 'running', 'failed', 'deleting', 'deleted'],
       multiple: true,
     }),
-    limit: Flags.integer({ description: 'At most this many', default: 1000, min: 1 }),
+    limit: integerFlag({ min: 1 })({ description: 'At most this many', default: 1000 }),
   };
 
   async run(): Promise<InstanceListResult> {

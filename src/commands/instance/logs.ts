@@ -1,4 +1,5 @@
-import { Args, Flags } from '@oclif/core';
+import { Args } from '@oclif/core';
+import { integerFlag } from '../../cli/flags.js';
 import { InstanceCommand } from '../../toygres/cli/instance-command.js';
 import { instanceLogs } from '../../toygres/control-plane.js';
 
@@ -21,7 +22,7 @@ export default class InstanceLogs extends InstanceCommand<typeof InstanceLogs> {
     name: Args.string({ description: 'Instance name', required: true }),
   };
   static override flags = {
-    tail: Flags.integer({ description: 'Number of lines', default: 100, min: 1, max: 100_000 }),
+    tail: integerFlag({ min: 1, max: 100_000 })({ description: 'Number of lines', default: 100 }),
   };
 
   async run(): Promise<InstanceLogsResult> {

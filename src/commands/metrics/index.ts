@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../../cli/base-command.js';
-import { durationFlag } from '../../cli/flags.js';
+import { durationFlag, integerFlag } from '../../cli/flags.js';
 import { readMetrics, renderMetricsSample, watchMetrics } from '../../cli/metrics.js';
 import type { MetricsSample } from '../../cli/metrics.js';
 
@@ -20,9 +20,8 @@ export default class Metrics extends BaseCommand<typeof Metrics> {
       default: 1000,
       defaultHelp: async () => '1s',
     }),
-    count: Flags.integer({
+    count: integerFlag({ min: 1 })({
       description: 'With --watch: stop after this many ticks',
-      min: 1,
       dependsOn: ['watch'],
     }),
   };

@@ -1,5 +1,6 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../../cli/base-command.js';
+import { integerFlag } from '../../cli/flags.js';
 import { usageError } from '../../cli/errors.js';
 import { name, validate } from '../../cli/input.js';
 import { printInstanceTable } from '../../cli/orchestration-output.js';
@@ -47,7 +48,7 @@ export default class OrchestrationList extends BaseCommand<typeof OrchestrationL
     })(),
     name: Flags.string({ description: 'Only instances of this orchestration', helpValue: '<name>' }),
     'roots-only': Flags.boolean({ description: 'Hide sub-orchestrations' }),
-    limit: Flags.integer({ description: 'At most this many', default: 50, min: 1, max: 100_000 }),
+    limit: integerFlag({ min: 1, max: 100_000 })({ description: 'At most this many', default: 50 }),
   };
 
   async run(): Promise<OrchestrationListResult> {

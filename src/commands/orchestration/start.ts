@@ -3,6 +3,7 @@ import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../../cli/base-command.js';
 import { CliError } from '../../cli/errors.js';
 import { ExitCode } from '../../cli/exit-codes.js';
+import { formatDuration } from '../../cli/durations.js';
 import { timeoutFlag } from '../../cli/flags.js';
 import { instanceId, name, readJsonPayload, validate } from '../../cli/input.js';
 import { printOutcome } from '../../cli/orchestration-output.js';
@@ -80,7 +81,7 @@ export default class OrchestrationStart extends BaseCommand<typeof Orchestration
         input: input ?? null,
       };
     }
-    this.note(`started ${id}; waiting up to ${flags.timeout / 1000}s`);
+    this.note(`started ${id}; waiting up to ${formatDuration(flags.timeout)}`);
     const outcome = await waitForOutcome(client, id, flags.timeout, this.interactive(), {
       name: orchestrationName,
       version,

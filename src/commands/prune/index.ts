@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../../cli/base-command.js';
 import { CliError, usageError } from '../../cli/errors.js';
-import { durationFlag } from '../../cli/flags.js';
+import { durationFlag, integerFlag } from '../../cli/flags.js';
 import { instanceId, validate } from '../../cli/input.js';
 import { keyValues, stdoutColors } from '../../cli/output.js';
 import { prune } from '../../cli/prune.js';
@@ -20,9 +20,8 @@ export default class Prune extends BaseCommand<typeof Prune> {
   ];
   static override flags = {
     instance: Flags.string({ description: 'Only this instance', helpValue: '<id>' }),
-    'keep-last': Flags.integer({
+    'keep-last': integerFlag({ min: 0 })({
       description: 'Keep the newest n executions of each instance (including the current one)',
-      min: 0,
     }),
     'completed-before': durationFlag({
       description: 'Prune executions that completed longer ago than this (e.g. 7d, 12h, 30m)',

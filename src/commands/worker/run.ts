@@ -1,7 +1,8 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../../cli/base-command.js';
 import { usageError } from '../../cli/errors.js';
-import { durationFlag, moduleFlag } from '../../cli/flags.js';
+import { durationFlag, integerFlag, moduleFlag } from '../../cli/flags.js';
+import { stderrColors } from '../../cli/output.js';
 import { runWorker } from '../../cli/worker.js';
 import { toygresWorkerExtension } from '../../toygres/cli/worker-extension.js';
 import type { WorkerRunResult } from '../../cli/worker.js';
@@ -33,17 +34,13 @@ toygres (managed PostgreSQL instances, \`durox instance …\`) runs in every wor
       default: true,
       allowNo: true,
     }),
-    'orchestration-concurrency': Flags.integer({
+    'orchestration-concurrency': integerFlag({ min: 0, max: 1024 })({
       description: 'Orchestration turns processed at once (0: run activities only)',
       default: 4,
-      min: 0,
-      max: 1024,
     }),
-    'worker-concurrency': Flags.integer({
+    'worker-concurrency': integerFlag({ min: 0, max: 4096 })({
       description: 'Activities run at once (0: run orchestrations only)',
       default: 8,
-      min: 0,
-      max: 4096,
     }),
     tags: Flags.string({
       description: 'Activity tags this worker runs, comma separated (1 to 5), e.g. gpu,cpu',
@@ -73,20 +70,17 @@ toygres (managed PostgreSQL instances, \`durox instance …\`) runs in every wor
       default: 10_000,
       defaultHelp: async () => '10s',
     }),
-    'max-attempts': Flags.integer({
+    'max-attempts': integerFlag({ min: 1 })({
       description: 'Deliveries of one message before it is poisoned',
       default: 10,
-      min: 1,
     }),
     'poll-interval': durationFlag({
       description: 'Longest idle wait between polls of the store',
       default: 100,
       defaultHelp: async () => '100ms',
     }),
-    'metrics-port': Flags.integer({
+    'metrics-port': integerFlag({ min: 0, max: 65_535 })({
       description: 'Serve Prometheus metrics on http://127.0.0.1:<port>/metrics (0: any free port)',
-      min: 0,
-      max: 65_535,
     }),
     'log-level': Flags.string({
       description: 'Runtime log level (logs go to stderr; DUROX_LOG overrides)',
@@ -105,6 +99,13 @@ toygres (managed PostgreSQL instances, \`durox instance …\`) runs in every wor
     const modules = this.flags.module ?? [];
     if (!this.flags.toygres && modules.length === 0)
       throw usageError('--module is required with --no-toygres');
+    if (modules.length === 0) {
+      // A worker started without user code is usually a forgotten flag: say so at once (stderr,
+      // even with --json, like the start line) rather than let orchestrations wait for nothing.
+      process.stderr.write(
+        `${stderrColors().yellow('warning:')} no --module: this worker hosts no user code, only toygres (\`durox instance …\`); pass --module <file> to run your orchestrations and activities\n`,
+      );
+    }
     return runWorker(
       () => this.provider(),
       this.storeLabel(),

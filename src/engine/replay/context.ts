@@ -386,8 +386,12 @@ export class OrchestrationContext {
 
   // ---- custom status ------------------------------------------------------------------------
 
-  /** Publishes a status string that clients see (bumps `customStatusVersion`). */
-  setCustomStatus(status: string): void {
+  /**
+   * Publishes a status that clients see (bumps `customStatusVersion`). A string is stored as is;
+   * any other value is stored as its JSON text (`{ progress: 50 }` → `'{"progress":50}'`), which
+   * clients read back as that string. `resetCustomStatus()` clears it.
+   */
+  setCustomStatus(status: unknown): void {
     this.#host.assertInTurn('setCustomStatus');
     this.#host.setCustomStatus(typeof status === 'string' ? status : encodePayload(status));
   }

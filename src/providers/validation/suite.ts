@@ -41,6 +41,7 @@ export const VALIDATION_CASES: readonly ValidationCase[] = Object.freeze([
   ...cancellationCases,
 ]);
 
+/** Which cases `runProviderValidation` registers. */
 export interface ValidationOptions {
   /** Only these categories (default: all). */
   categories?: ValidationCategory[];

@@ -25,6 +25,7 @@ export const VALIDATION_CATEGORIES = [
   'cancellation',
 ] as const;
 
+/** One of {@link VALIDATION_CATEGORIES}. */
 export type ValidationCategory = (typeof VALIDATION_CATEGORIES)[number];
 
 /** Opens providers for the suite. */

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, expectTypeOf, it } from 'vitest';
 import type { OrchestrationContext } from '../../../src/engine/replay/context.js';
 import {
   START_MS,
@@ -10,6 +10,11 @@ import {
 } from '../../helpers/history-builders.js';
 
 describe('custom status', () => {
+  it('accepts any value in its types (strings as is, others JSON-encoded); reads back a string', () => {
+    expectTypeOf<OrchestrationContext['setCustomStatus']>().parameter(0).toEqualTypeOf<unknown>();
+    expectTypeOf<OrchestrationContext['getCustomStatus']>().returns.toEqualTypeOf<string | null>();
+  });
+
   it('records CustomStatusUpdated in causal order and reads back the latest value', () => {
     const seen: unknown[] = [];
     const driver = new TurnDriver(function* (ctx: OrchestrationContext) {
@@ -17,7 +22,7 @@ describe('custom status', () => {
       seen.push(ctx.getCustomStatus());
       yield ctx.scheduleActivity('A');
       ctx.setCustomStatus('v2');
-      ctx.setCustomStatus({ progress: 50 } as never);
+      ctx.setCustomStatus({ progress: 50 }); // non-strings are JSON-encoded, as docs/guide.md says
       seen.push(ctx.getCustomStatus());
       yield ctx.scheduleTimer(1);
       ctx.resetCustomStatus();
