@@ -77,6 +77,9 @@ export type {
   TagFilter,
   SessionFetchConfig,
   FetchWorkItemOptions,
+  FetchOrchestrationItemOptions,
+  WorkerRegistration,
+  WorkerRegistrationInput,
   WorkItemLease,
   QueueKind,
 } from './providers/provider.js';
