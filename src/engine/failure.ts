@@ -78,14 +78,32 @@ function messageOf(value: unknown): string {
 }
 
 /**
+ * Marks an error rebuilt from stored details (see {@link failureToError}) with those details, so
+ * that rethrowing it stores the original failure instead of a durox-internal `Error`. A
+ * `Symbol.for` key: the error may cross copies of durox (a `--module` can load its own).
+ */
+const CARRIED_DETAILS = Symbol.for('durox.failure.details');
+
+function carriedDetails(value: Error): ApplicationErrorDetails | undefined {
+  const details = (value as Error & { [CARRIED_DETAILS]?: ErrorDetails })[CARRIED_DETAILS];
+  return details?.category === 'application' ? details : undefined;
+}
+
+/**
  * Turns any thrown value into application failure details: keeps the constructor name, the
- * message, a trimmed stack and the `cause` chain.
+ * message, a trimmed stack and the `cause` chain. An error that a failed activity or
+ * sub-orchestration threw at a `yield` (and the orchestration let through) keeps the failure
+ * it was built from: the user's error class, message, stack and cause, not the rebuilt `Error`.
  */
 export function toApplicationFailure(
   value: unknown,
   kind: ApplicationErrorDetails['kind'],
   depth = 0,
 ): ApplicationErrorDetails {
+  if (value instanceof Error) {
+    const carried = carriedDetails(value);
+    if (carried) return fromCarried(carried, value, kind);
+  }
   const details: ApplicationErrorDetails = {
     category: 'application',
     kind,
@@ -99,6 +117,29 @@ export function toApplicationFailure(
     if (value.cause !== undefined && depth < 5)
       details.cause = toApplicationFailure(value.cause, kind, depth + 1);
   }
+  return details;
+}
+
+/**
+ * The stored form of a rethrown activity/sub-orchestration error. Activity and orchestration
+ * failures keep their kind (the instance failed because an activity did); a cancelled or
+ * panicked child becomes a plain failure of this orchestration with the child's message.
+ */
+function fromCarried(
+  carried: ApplicationErrorDetails,
+  error: Error,
+  kind: ApplicationErrorDetails['kind'],
+): ApplicationErrorDetails {
+  const ownKind = carried.kind === 'ActivityFailed' || carried.kind === 'OrchestrationFailed';
+  const details: ApplicationErrorDetails = {
+    category: 'application',
+    kind: ownKind ? carried.kind : kind,
+    message: ownKind ? carried.message : error.message,
+    retryable: false,
+  };
+  if (carried.type !== undefined) details.type = carried.type;
+  if (carried.stack !== undefined) details.stack = carried.stack;
+  if (carried.cause !== undefined) details.cause = carried.cause;
   return details;
 }
 
@@ -121,13 +162,24 @@ export function displayMessage(details: ErrorDetails): string {
   }
 }
 
-/** The error a failed activity or sub-orchestration throws at the `yield` that awaited it. */
+/**
+ * The error a failed activity or sub-orchestration throws at the `yield` that awaited it: the
+ * failure's message, its error class name as `name`, its stack and cause chain, and the stored
+ * details as a non-enumerable `details` property.
+ */
 export function failureToError(details: ErrorDetails): Error {
   const error = new Error(displayMessage(details));
-  if (details.category === 'application' && details.type) {
-    Object.defineProperty(error, 'name', { value: details.type, enumerable: false });
+  const hidden = (key: PropertyKey, value: unknown): void => {
+    Object.defineProperty(error, key, { value, enumerable: false, writable: true, configurable: true });
+  };
+  if (details.category === 'application') {
+    if (details.type) hidden('name', details.type);
+    // The user's stack says where the failure happened; the engine's would only show replay.
+    if (details.stack) hidden('stack', details.stack);
+    if (details.cause) hidden('cause', failureToError(details.cause));
   }
-  Object.defineProperty(error, 'details', { value: details, enumerable: false });
+  hidden('details', details);
+  hidden(CARRIED_DETAILS, details);
   return error;
 }
 

@@ -7,13 +7,16 @@ import { CannotDeleteSubOrchestrationError, NotFoundError } from './errors.js';
 import { displayMessage, parseErrorDetails } from './failure.js';
 import type { ErrorDetails } from './failure.js';
 import { decodePayload } from './history.js';
-import type { HistoryEvent } from './history.js';
 import type {
   DeleteInstanceResult,
   ExecutionStatus,
   InstanceStatus,
   Provider,
 } from '../providers/provider.js';
+
+// History views live in event-view.ts; re-exported here, where the other views are.
+export { toEventView } from './event-view.js';
+export type { HistoryEventView } from './event-view.js';
 
 /** An instance as `client.getInstanceInfo` reports it. */
 export interface InstanceInfoView {
@@ -42,17 +45,6 @@ export interface ExecutionInfoView {
   startedAt: number;
   completedAt?: number;
   eventCount: number;
-}
-
-/** A history event as `client.readExecutionHistory` reports it (duroxide-node's shape). */
-export interface HistoryEventView {
-  eventId: number;
-  /** The event kind, e.g. `ActivityScheduled`. */
-  kind: string;
-  sourceEventId?: number;
-  timestampMs: number;
-  /** Kind-specific fields as JSON text (a completion's result is its JSON output). */
-  data?: string;
 }
 
 /** Root and every descendant of an instance. */
@@ -113,38 +105,6 @@ export async function getExecutionInfo(
     ...(info.completedAt === null ? {} : { completedAt: info.completedAt }),
     eventCount: info.eventCount,
   };
-}
-
-const ENVELOPE = new Set([
-  'event_id',
-  'source_event_id',
-  'instance_id',
-  'execution_id',
-  'timestamp_ms',
-  'durox_version',
-  'type',
-]);
-
-function camel(key: string): string {
-  return key.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
-}
-
-/** The readable form of a history event. */
-export function toEventView(event: HistoryEvent): HistoryEventView {
-  const view: HistoryEventView = {
-    eventId: event.event_id,
-    kind: event.type,
-    timestampMs: event.timestamp_ms,
-  };
-  if (event.source_event_id !== undefined) view.sourceEventId = event.source_event_id;
-  if (event.type === 'ActivityCompleted' || event.type === 'SubOrchestrationCompleted') {
-    view.data = event.result;
-    return view;
-  }
-  const fields = Object.entries(event).filter(([key]) => !ENVELOPE.has(key));
-  if (fields.length > 0)
-    view.data = JSON.stringify(Object.fromEntries(fields.map(([k, v]) => [camel(k), v])));
-  return view;
 }
 
 /** The instance and all its descendants, breadth first. */

@@ -301,7 +301,9 @@ export interface Provider {
   /**
    * Commits a turn in one transaction: appends history, updates instance/execution rows,
    * enqueues work, withdraws cancelled activities, deletes the messages tagged at fetch and
-   * releases the lease. Rejects with `LockLostError` (nothing written) when the lease is
+   * releases the lease. An ack that ends its execution (status Completed, Failed or
+   * ContinuedAsNew) also deletes the timers and completions still queued for that execution
+   * (they could never be consumed), and keeps messages addressed to the instance. Rejects with `LockLostError` (nothing written) when the lease is
    * unknown or expired.
    */
   ackOrchestrationItem(lockToken: string, ack: OrchestrationAck): Promise<void>;

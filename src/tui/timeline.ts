@@ -87,6 +87,9 @@ function fieldsOf(event: HistoryEventView): Fields {
 
 const str = (value: unknown): string => (typeof value === 'string' ? value : showValue(value));
 
+/** A payload field (a JSON value inside `data`) as compact JSON. */
+const json = (value: unknown): string => (value === undefined ? '' : (JSON.stringify(value) ?? ''));
+
 function activityName(name: string): string {
   return name.startsWith(SYSCALL_PREFIX) ? (SYSCALLS[name.slice(SYSCALL_PREFIX.length)] ?? name) : name;
 }
@@ -102,9 +105,9 @@ function scheduleLabel(event: HistoryEventView | undefined): string {
   return '';
 }
 
+/** A failure's `data` is its error details. */
 function failureMessage(f: Fields): string {
-  const details = f.details as { message?: unknown } | undefined;
-  return oneLine(str(details?.message ?? 'failed'));
+  return oneLine(str(f.message ?? 'failed'));
 }
 
 function summarize(event: HistoryEventView, source: HistoryEventView | undefined): string {
@@ -112,20 +115,20 @@ function summarize(event: HistoryEventView, source: HistoryEventView | undefined
   const from = scheduleLabel(source);
   switch (event.kind) {
     case 'OrchestrationStarted':
-      return `${str(f.name)} ${str(f.version)} input=${compactJson(str(f.input))}${
+      return `${str(f.name)} ${str(f.version)} input=${json(f.input)}${
         f.parentInstance ? ` parent=${str(f.parentInstance)}` : ''
       }`;
     case 'OrchestrationCompleted':
-      return `output=${compactJson(str(f.output))}`;
+      return `output=${compactJson(event.data)}`;
     case 'OrchestrationFailed':
     case 'ActivityFailed':
     case 'SubOrchestrationFailed':
       return `${from}✗ ${failureMessage(f)}`;
     case 'OrchestrationContinuedAsNew':
-      return `input=${compactJson(str(f.input))}`;
+      return `input=${json(f.input)}`;
     case 'ActivityScheduled': {
       const name = activityName(str(f.name));
-      return name.endsWith(')') ? name : `${name}(${compactJson(str(f.input))})`;
+      return name.endsWith(')') ? name : `${name}(${json(f.input)})`;
     }
     case 'ActivityCompleted':
     case 'SubOrchestrationCompleted':
@@ -137,13 +140,13 @@ function summarize(event: HistoryEventView, source: HistoryEventView | undefined
     case 'ExternalSubscribed':
       return `waiting for event "${str(f.name)}"`;
     case 'ExternalEvent':
-      return `event "${str(f.name)}" ${compactJson(str(f.data))}`;
+      return `event "${str(f.name)}" ${json(f.data)}`;
     case 'QueueSubscribed':
       return `dequeue from "${str(f.name)}"`;
     case 'QueueEventDelivered':
-      return `message on "${str(f.name)}" ${compactJson(str(f.data))}`;
+      return `message on "${str(f.name)}" ${json(f.data)}`;
     case 'SubOrchestrationScheduled':
-      return `${str(f.name)} as ${str(f.instance)} input=${compactJson(str(f.input))}`;
+      return `${str(f.name)} as ${str(f.instance)} input=${json(f.input)}`;
     case 'OrchestrationChained':
       return `detached ${str(f.name)} as ${str(f.instance)}`;
     case 'CustomStatusUpdated':

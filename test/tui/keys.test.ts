@@ -183,19 +183,19 @@ describe('history timeline', () => {
   it('links schedules to their completions and summarizes each event', () => {
     const rows = buildTimeline([
       event(1, 'OrchestrationStarted', 1000, {
-        data: '{"name":"Order","version":"1.0.0","input":"{\\"a\\": 1}"}',
+        data: '{"name":"Order","version":"1.0.0","input":{"a":1}}',
       }),
-      event(2, 'ActivityScheduled', 1000, { data: '{"name":"Charge","input":"42"}' }),
+      event(2, 'ActivityScheduled', 1000, { data: '{"name":"Charge","input":42}' }),
       event(3, 'TimerCreated', 1000, { data: '{"fireAtMs":61000}' }),
       event(4, 'ActivityFailed', 1250, {
         sourceEventId: 2,
-        data: '{"details":{"message":"card\\ndeclined"}}',
+        data: '{"category":"application","kind":"ActivityFailed","message":"card\\ndeclined"}',
       }),
       event(5, 'SubOrchestrationScheduled', 1300, {
-        data: '{"name":"Ship","instance":"o-1-ship","input":"null"}',
+        data: '{"name":"Ship","instance":"o-1-ship","input":null}',
       }),
       event(6, 'SubOrchestrationCompleted', 1400, { sourceEventId: 5, data: '"ok"' }),
-      event(7, 'ActivityScheduled', 1400, { data: '{"name":"__durox_syscall:new_guid","input":"null"}' }),
+      event(7, 'ActivityScheduled', 1400, { data: '{"name":"__durox_syscall:new_guid","input":null}' }),
     ]);
     expect(rows.map((r) => [r.eventId, r.tone, r.offsetMs, linkLabel(r), r.summary])).toEqual([
       [1, 'lifecycle', 0, '', 'Order 1.0.0 input={"a":1}'],
@@ -211,7 +211,7 @@ describe('history timeline', () => {
   });
 
   it('links an external event to the oldest open subscription to its name', () => {
-    const name = (n: string) => ({ data: JSON.stringify({ name: n, data: '1' }) });
+    const name = (n: string) => ({ data: JSON.stringify({ name: n, data: 1 }) });
     const rows = buildTimeline([
       event(1, 'ExternalSubscribed', 0, name('a')),
       event(2, 'ExternalSubscribed', 0, name('a')),

@@ -56,7 +56,9 @@ export function buildAck(
         }
         break;
       case 'TimerCreated':
-        if (dispatch) {
+        // A timer of an execution that ends in this very turn (e.g. it lost a race decided
+        // within the turn) could never fire into it: it is not sent.
+        if (dispatch && outcome.status === 'Running') {
           ack.orchestratorItems.push({
             item: {
               type: 'TimerFired',

@@ -58,6 +58,17 @@ const DELETE_TAGGED = 'DELETE FROM orchestrator_queue WHERE instance_id = ? AND 
 
 const DELETE_LEASE = 'DELETE FROM instance_locks WHERE instance_id = ?';
 
+// Messages for an execution that just ended can never be consumed (the engine drops completions
+// and fired timers of an ended or older execution): a timer that lost a race would otherwise
+// wait out its due time in the queue. Only items that carry the execution's id go; events,
+// queue messages, cancels and starts are for the instance and stay (continue-as-new keeps them).
+const DELETE_ENDED_EXECUTION_MESSAGES = `
+  DELETE FROM orchestrator_queue
+  WHERE instance_id = ?
+    AND json_extract(work_item, '$.type') IN
+        ('TimerFired', 'ActivityCompleted', 'ActivityFailed', 'SubOrchCompleted', 'SubOrchFailed')
+    AND json_extract(work_item, '$.execution_id') = ?`;
+
 // Messages that arrived during the turn become fetchable once the lease is gone.
 const HAS_VISIBLE = 'SELECT 1 FROM orchestrator_queue WHERE instance_id = ? AND visible_at <= ? LIMIT 1';
 
@@ -85,6 +96,7 @@ export class OrchestrationAckWriter {
   private readonly setCustomStatus;
   private readonly deleteTagged;
   private readonly deleteLease;
+  private readonly deleteEndedExecutionMessages;
   private readonly hasVisible;
   private readonly ackTx;
 
@@ -117,6 +129,7 @@ export class OrchestrationAckWriter {
     this.setCustomStatus = db.prepare<[string | null, string]>(SET_CUSTOM_STATUS);
     this.deleteTagged = db.prepare<[string, string]>(DELETE_TAGGED);
     this.deleteLease = db.prepare<[string]>(DELETE_LEASE);
+    this.deleteEndedExecutionMessages = db.prepare<[string, number]>(DELETE_ENDED_EXECUTION_MESSAGES);
     this.hasVisible = db.prepare<[string, number], number>(HAS_VISIBLE).pluck();
     this.ackTx = db.transaction((token: string, ack: OrchestrationAck) => this.ackRaw(token, ack));
   }
@@ -152,6 +165,8 @@ export class OrchestrationAckWriter {
     this.kv.applyMutations(instanceId, ack.kvMutations, now);
     if (ack.metadata.status !== undefined && TERMINAL_STATUSES.has(ack.metadata.status)) {
       this.kv.mergeDelta(instanceId);
+      // Before this turn's new messages go in: none of them is touched.
+      this.deleteEndedExecutionMessages.run(instanceId, ack.executionId);
     }
     const effects = this.enqueueWork(instanceId, ack, now);
     this.deleteTagged.run(instanceId, token);

@@ -5,6 +5,7 @@ import { atomicityCases } from './atomicity.js';
 import { cancellationCases } from './cancellation.js';
 import { customStatusCases } from './custom-status.js';
 import { deletionCases } from './deletion.js';
+import { endedExecutionCases } from './ended-executions.js';
 import { instanceCreationCases } from './instance-creation.js';
 import { instanceLockingCases } from './instance-locking.js';
 import { kvCases } from './kv.js';
@@ -26,6 +27,7 @@ export const VALIDATION_CASES: readonly ValidationCase[] = Object.freeze([
   ...instanceLockingCases,
   ...lockExpiryCases,
   ...queueSemanticsCases,
+  ...endedExecutionCases,
   ...poisonCases,
   ...multiExecutionCases,
   ...instanceCreationCases,

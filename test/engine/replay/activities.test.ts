@@ -160,12 +160,13 @@ describe('activities', () => {
     ]);
     // Once on the cached path, once on the full-replay path.
     expect(seen).toEqual(['RangeError:bad', 'RangeError:bad']);
-    // Re-thrown, the failure keeps its message. (Its stored `type` is the constructor name, 'Error':
-    // failureToError sets only `name`, which toApplicationFailure does not read.)
-    expect(failureOf(driver.outcome)).toMatchObject({
+    // Re-thrown, the failure stays the activity's: its kind, message and error class.
+    expect(failureOf(driver.outcome)).toEqual({
       category: 'application',
-      kind: 'OrchestrationFailed',
+      kind: 'ActivityFailed',
       message: 'bad',
+      retryable: false,
+      type: 'RangeError',
     });
   });
 
@@ -176,8 +177,10 @@ describe('activities', () => {
     expect(t2.outcome).toMatchObject({
       status: 'Failed',
       dispatch: true,
-      details: { category: 'application', kind: 'OrchestrationFailed', message: 'nope', type: 'Error' },
+      // The activity's failure as the worker stored it, not the Error rebuilt at the yield.
+      details: { category: 'application', kind: 'ActivityFailed', message: 'nope', retryable: false },
     });
+    expect(failureOf(t2.outcome)).not.toHaveProperty('type');
     expect(kinds(t2.delta)).toEqual([
       [3, 'ActivityFailed', 2],
       [4, 'OrchestrationFailed'],

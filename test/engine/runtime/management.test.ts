@@ -89,7 +89,7 @@ describe('management through the Client (scenarios 59–61)', () => {
       'TimerFired',
       'OrchestrationCompleted',
     ]);
-    expect(JSON.parse(history[0]!.data!)).toMatchObject({ name: 'Looper', version: '1.0.0', input: '4' });
+    expect(JSON.parse(history[0]!.data!)).toMatchObject({ name: 'Looper', version: '1.0.0', input: 4 });
     expect(history[2]).toMatchObject({ eventId: 3, sourceEventId: 2 });
     expect(await h.client.getOrchestrationStats('loop')).toMatchObject({ historyEventCount: 4 });
     expect(await h.client.getOrchestrationStats('nope')).toBeNull();
