@@ -516,8 +516,9 @@ export class PostgresProvider implements Provider {
         await listener.start();
         provider.listener = listener;
       }
-      provider.rearm('orchestrator');
-      provider.rearm('worker');
+      // Epoch ms, so 0 takes every stored item.
+      provider.rearm('orchestrator', 0);
+      provider.rearm('worker', 0);
       return provider;
     } catch (err) {
       await pool.end().catch(() => undefined);
@@ -577,14 +578,20 @@ export class PostgresProvider implements Provider {
     else if (Array.isArray(notice.i)) for (const id of notice.i) this.wake.notifyInstance(id);
   }
 
-  /** Arms the queue's timer for the earliest delayed item in the store (best effort). */
-  private rearm(queue: QueueKind): void {
+  /**
+   * Arms the queue's timer for the earliest item in the store visible after `afterMs` (best
+   * effort). At connect that is every stored item: announcements sent before this provider
+   * listened were missed, as after a reconnect, and a connect slower than the delay must not
+   * leave work unannounced until the waiters' timeout.
+   */
+  private rearm(queue: QueueKind, afterMs = Date.now()): void {
     if (this.closed) return;
-    this.run('nextVisibleAt', (db) => nextVisibleAt(this.ctx, db, { nowMs: Date.now() })).then(
+    this.run('nextVisibleAt', (db) => nextVisibleAt(this.ctx, db, { afterMs })).then(
       (next) => {
-        // Work that became visible while the query ran was announced by whoever wrote it.
+        // An item that became visible while the query ran wakes at once: its writer announced
+        // only its due time, which this provider may have dropped for an earlier timer.
         const at = next[queue];
-        if (at !== null && at > Date.now()) this.wake.scheduleAt(queue, at);
+        if (at !== null) this.wake.scheduleAt(queue, at);
       },
       // A failed look-up only costs a late wake-up; dispatchers also poll.
       () => undefined,
