@@ -516,9 +516,10 @@ export class PostgresProvider implements Provider {
         await listener.start();
         provider.listener = listener;
       }
-      // Epoch ms, so 0 takes every stored item.
-      provider.rearm('orchestrator', 0);
-      provider.rearm('worker', 0);
+      // Announcements sent before the LISTEN were missed (as after a reconnect), so every stored
+      // item counts (0: times are epoch ms). Awaited: an answer arriving after the caller's first
+      // writes would wake its waiters for those once more.
+      await provider.armFromStore(['orchestrator', 'worker'], 0);
       return provider;
     } catch (err) {
       await pool.end().catch(() => undefined);
@@ -578,24 +579,28 @@ export class PostgresProvider implements Provider {
     else if (Array.isArray(notice.i)) for (const id of notice.i) this.wake.notifyInstance(id);
   }
 
+  /** After a queue's timer fired: arms it for the next item still delayed. */
+  private rearm(queue: QueueKind): void {
+    void this.armFromStore([queue], Date.now());
+  }
+
   /**
-   * Arms the queue's timer for the earliest item in the store visible after `afterMs` (best
-   * effort). At connect that is every stored item: announcements sent before this provider
-   * listened were missed, as after a reconnect, and a connect slower than the delay must not
-   * leave work unannounced until the waiters' timeout.
+   * Wakes `queues` for the earliest item in the store visible after `afterMs`, or arms their
+   * timers for it (best effort). An item that became visible while the query ran wakes at once:
+   * its writer announced only its due time, which this provider may have dropped for an
+   * earlier timer.
    */
-  private rearm(queue: QueueKind, afterMs = Date.now()): void {
+  private async armFromStore(queues: readonly QueueKind[], afterMs: number): Promise<void> {
     if (this.closed) return;
-    this.run('nextVisibleAt', (db) => nextVisibleAt(this.ctx, db, { afterMs })).then(
-      (next) => {
-        // An item that became visible while the query ran wakes at once: its writer announced
-        // only its due time, which this provider may have dropped for an earlier timer.
+    try {
+      const next = await this.run('nextVisibleAt', (db) => nextVisibleAt(this.ctx, db, { afterMs }));
+      for (const queue of queues) {
         const at = next[queue];
         if (at !== null) this.wake.scheduleAt(queue, at);
-      },
+      }
+    } catch {
       // A failed look-up only costs a late wake-up; dispatchers also poll.
-      () => undefined,
-    );
+    }
   }
 
   /** Wakes waiters on `queue` now, or arms the timer for `visibleAt`. */
