@@ -543,8 +543,10 @@ export class PostgresProvider implements Provider {
         await listener.start();
         provider.listener = listener;
       }
-      provider.rearm('orchestrator');
-      provider.rearm('worker');
+      // Announcements sent before the LISTEN were missed (as after a reconnect), so every stored
+      // item counts (0: times are epoch ms). Awaited: an answer arriving after the caller's first
+      // writes would wake its waiters for those once more.
+      await provider.armFromStore(['orchestrator', 'worker'], 0);
       return provider;
     } catch (err) {
       await pool.end().catch(() => undefined);
@@ -604,18 +606,28 @@ export class PostgresProvider implements Provider {
     else if (Array.isArray(notice.i)) for (const id of notice.i) this.wake.notifyInstance(id);
   }
 
-  /** Arms the queue's timer for the earliest delayed item in the store (best effort). */
+  /** After a queue's timer fired: arms it for the next item still delayed. */
   private rearm(queue: QueueKind): void {
+    void this.armFromStore([queue], Date.now());
+  }
+
+  /**
+   * Wakes `queues` for the earliest item in the store visible after `afterMs`, or arms their
+   * timers for it (best effort). An item that became visible while the query ran wakes at once:
+   * its writer announced only its due time, which this provider may have dropped for an
+   * earlier timer.
+   */
+  private async armFromStore(queues: readonly QueueKind[], afterMs: number): Promise<void> {
     if (this.closed) return;
-    this.run('nextVisibleAt', (db) => nextVisibleAt(this.ctx, db, { nowMs: Date.now() })).then(
-      (next) => {
-        // Work that became visible while the query ran was announced by whoever wrote it.
+    try {
+      const next = await this.run('nextVisibleAt', (db) => nextVisibleAt(this.ctx, db, { afterMs }));
+      for (const queue of queues) {
         const at = next[queue];
-        if (at !== null && at > Date.now()) this.wake.scheduleAt(queue, at);
-      },
+        if (at !== null) this.wake.scheduleAt(queue, at);
+      }
+    } catch {
       // A failed look-up only costs a late wake-up; dispatchers also poll.
-      () => undefined,
-    );
+    }
   }
 
   /** Wakes waiters on `queue` now, or arms the timer for `visibleAt`. */

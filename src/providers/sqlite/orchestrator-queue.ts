@@ -155,8 +155,8 @@ export class OrchestratorQueue {
     this.insertMessage.run(item.instance, JSON.stringify(item), visibleAt, now);
   }
 
-  /** Earliest visible time of a message still in the future, or null. */
-  nextDueAt(now: number): number | null {
-    return this.selectNextDue.get(now) ?? null;
+  /** Earliest visible time after `afterMs` of a message, or null. */
+  nextDueAt(afterMs: number): number | null {
+    return this.selectNextDue.get(afterMs) ?? null;
   }
 }

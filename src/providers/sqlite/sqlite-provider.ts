@@ -110,8 +110,9 @@ export class SqliteProvider extends SqliteAdminOperations implements Provider {
         // With the checkpoint thread running, the Node thread never checkpoints inline.
         if (provider.checkpointer) db.pragma('wal_autocheckpoint = 0');
       }
-      provider.wake.rearm('orchestrator');
-      provider.wake.rearm('worker');
+      // Epoch ms, so 0 takes every stored message.
+      provider.wake.rearm('orchestrator', 0);
+      provider.wake.rearm('worker', 0);
       return provider;
     } catch (err) {
       db.close();
@@ -138,11 +139,11 @@ export class SqliteProvider extends SqliteAdminOperations implements Provider {
     for (const instanceId of instanceIds) this.wake.notifyInstance(instanceId);
   }
 
-  private nextDueAt(queue: QueueKind, now: number): number | null {
+  private nextDueAt(queue: QueueKind, afterMs: number): number | null {
     if (this.closed) return null;
     return queue === 'orchestrator'
-      ? this.tables.orchestratorQueue.nextDueAt(now)
-      : this.tables.workerQueue.nextDueAt(now);
+      ? this.tables.orchestratorQueue.nextDueAt(afterMs)
+      : this.tables.workerQueue.nextDueAt(afterMs);
   }
 
   /** Wakes waiters on `queue` now, or arms the timer for `visibleAt`. */

@@ -17,10 +17,10 @@ interface QueueSignal {
 }
 
 /**
- * Finds the earliest visible time after `now` of delayed work on `queue` (null if none), so a
- * fired timer can re-arm for the next delayed message.
+ * Finds the earliest visible time after `afterMs` of work on `queue` (null if none), so a fired
+ * timer can re-arm for the next delayed message.
  */
-export type NextDueLookup = (queue: QueueKind, now: number) => number | null;
+export type NextDueLookup = (queue: QueueKind, afterMs: number) => number | null;
 
 /** Signals of the providers of this process, by database file. */
 const channels = new Map<string, Set<WakeSignals>>();
@@ -115,11 +115,14 @@ export class WakeSignals {
     signal.timer = { at: atMs, handle };
   }
 
-  /** Arms the timer for the earliest delayed message already stored (e.g. at open). */
-  rearm(queue: QueueKind): void {
+  /**
+   * Arms the timer for the earliest stored message visible after `afterMs`. At open that is
+   * every stored message (pass 0): wake-ups sent before this provider existed were missed.
+   */
+  rearm(queue: QueueKind, afterMs = Date.now()): void {
     let next: number | null = null;
     try {
-      next = this.nextDueAt(queue, Date.now());
+      next = this.nextDueAt(queue, afterMs);
     } catch {
       // A busy or closing database only costs a late wake-up; dispatchers also poll.
     }

@@ -301,8 +301,8 @@ export class WorkerQueue {
     this.withdrawItem.run(instanceId, executionId, activityId);
   }
 
-  /** Earliest visible time of an unlocked item still in the future, or null. */
-  nextDueAt(now: number): number | null {
-    return this.selectNextDue.get(now) ?? null;
+  /** Earliest visible time after `afterMs` of an unlocked item, or null. */
+  nextDueAt(afterMs: number): number | null {
+    return this.selectNextDue.get(afterMs) ?? null;
   }
 }

@@ -172,3 +172,21 @@ export async function startInstance(
     startAck(instance, overrides),
   );
 }
+
+/**
+ * Follows `promise` so a test can check it is still pending. Used to show a wait was not woken:
+ * check after a later, observable wake-up that a wrong one would have come before.
+ */
+export function watch<T>(promise: Promise<T>): { readonly settled: boolean; readonly done: Promise<T> } {
+  let settled = false;
+  const mark = (): void => {
+    settled = true;
+  };
+  void promise.then(mark, mark);
+  return {
+    get settled() {
+      return settled;
+    },
+    done: promise,
+  };
+}

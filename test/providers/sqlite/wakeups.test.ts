@@ -2,19 +2,25 @@ import { describe, expect, it } from 'vitest';
 import {
   externalItem,
   activityItem,
+  elapsed,
   openProvider,
-  sleep,
   startAck,
   startItem,
   tempDbPath,
   completionItem,
+  watch,
 } from './helpers.js';
 
-/** Milliseconds until `promise` settles. */
-async function elapsed(promise: Promise<unknown>): Promise<number> {
-  const started = Date.now();
+/**
+ * Bound for "the wait ended because of a wake-up, not its 10 s timeout". Generous: the machine
+ * running the tests may be loaded.
+ */
+const WOKEN_WITHIN_MS = 5000;
+
+/** When `promise` settled (epoch ms). */
+async function settledAt(promise: Promise<unknown>): Promise<number> {
   await promise;
-  return Date.now() - started;
+  return Date.now();
 }
 
 describe('waitForWork', () => {
@@ -44,21 +50,27 @@ describe('waitForWork', () => {
 
   it('wakes at the visible time of a delayed message', async () => {
     const provider = await openProvider();
+    // The delay counts from the call: measured from there, as a slow enqueue uses some of it up.
+    const started = Date.now();
     await provider.enqueueOrchestratorWork(externalItem('i1'), 200);
-    const took = await elapsed(provider.waitForWork('orchestrator', 10_000));
-    expect(took).toBeGreaterThanOrEqual(150);
-    expect(took).toBeLessThan(2000);
+    const woke = (await settledAt(provider.waitForWork('orchestrator', 10_000))) - started;
+    expect(woke).toBeGreaterThanOrEqual(200);
+    expect(woke).toBeLessThan(WOKEN_WITHIN_MS);
     expect(await provider.fetchOrchestrationItem(1000)).not.toBeNull();
   });
 
   it('wakes for each delayed message in turn', async () => {
     const provider = await openProvider();
-    await provider.enqueueOrchestratorWork(externalItem('late'), 600);
+    const started = Date.now();
+    await provider.enqueueOrchestratorWork(externalItem('late'), 1500);
     await provider.enqueueOrchestratorWork(externalItem('early'), 100);
-    expect(await elapsed(provider.waitForWork('orchestrator', 10_000))).toBeLessThan(450);
-    const second = await elapsed(provider.waitForWork('orchestrator', 10_000));
-    expect(second).toBeGreaterThan(100);
-    expect(second).toBeLessThan(2000);
+    const first = (await settledAt(provider.waitForWork('orchestrator', 10_000))) - started;
+    expect(first).toBeGreaterThanOrEqual(100);
+    // Woken for the early message, not only for the late one.
+    expect(first).toBeLessThan(1500);
+    const second = (await settledAt(provider.waitForWork('orchestrator', 10_000))) - started;
+    expect(second).toBeGreaterThanOrEqual(1500);
+    expect(second).toBeLessThan(WOKEN_WITHIN_MS);
   });
 
   it('wakes for timers written by an ack, and for delayed work already stored at open', async () => {
@@ -66,13 +78,14 @@ describe('waitForWork', () => {
     const writer = await openProvider(path);
     await writer.enqueueOrchestratorWork(startItem('i1'));
     const item = await writer.fetchOrchestrationItem(30_000);
+    const visibleAtMs = Date.now() + 300;
     await writer.ackOrchestrationItem(
       item!.lockToken,
       startAck('i1', {
         orchestratorItems: [
           {
             item: { type: 'TimerFired', instance: 'i1', execution_id: 1, id: 2, fire_at_ms: 0 },
-            visibleAtMs: Date.now() + 300,
+            visibleAtMs,
           },
         ],
       }),
@@ -80,14 +93,28 @@ describe('waitForWork', () => {
     // Consume the notification of the start message first.
     await writer.waitForWork('orchestrator', 0);
     const reader = await openProvider(path);
-    const [writerWait, readerWait] = await Promise.all([
-      elapsed(writer.waitForWork('orchestrator', 10_000)),
-      elapsed(reader.waitForWork('orchestrator', 10_000)),
+    const woke = await Promise.all([
+      settledAt(writer.waitForWork('orchestrator', 10_000)),
+      settledAt(reader.waitForWork('orchestrator', 10_000)),
     ]);
-    for (const took of [writerWait, readerWait]) {
-      expect(took).toBeGreaterThanOrEqual(200);
-      expect(took).toBeLessThan(2000);
+    for (const at of woke) {
+      expect(at).toBeGreaterThanOrEqual(visibleAtMs);
+      expect(at - visibleAtMs).toBeLessThan(WOKEN_WITHIN_MS);
     }
+    expect(await reader.fetchOrchestrationItem(30_000)).not.toBeNull();
+  });
+
+  it('wakes the first waiter for work already visible at open', async () => {
+    // The writer is gone before the reader opens, as another process would be: no in-process
+    // wake-up reaches the reader.
+    const path = tempDbPath();
+    const writer = await openProvider(path);
+    await writer.enqueueOrchestratorWork(externalItem('i1'));
+    await writer.enqueueWorkerWork(activityItem('i1', 1));
+    await writer.close();
+    const reader = await openProvider(path);
+    expect(await elapsed(reader.waitForWork('orchestrator', 10_000))).toBeLessThan(WOKEN_WITHIN_MS);
+    expect(await elapsed(reader.waitForWork('worker', 10_000))).toBeLessThan(WOKEN_WITHIN_MS);
   });
 
   it('wakes worker waiters when an ack schedules activities', async () => {
@@ -151,10 +178,16 @@ describe('waitForInstanceChange', () => {
 
   it('ignores changes of other instances', async () => {
     const provider = await openProvider();
-    const wait = provider.waitForInstanceChange('quiet', 100);
-    await sleep(10);
+    const controller = new AbortController();
+    const quiet = watch(provider.waitForInstanceChange('quiet', 10_000, controller.signal));
+    const marker = provider.waitForInstanceChange('marker', 10_000);
     await provider.enqueueOrchestratorWork(externalItem('busy'));
-    expect(await elapsed(wait)).toBeGreaterThanOrEqual(60);
+    // Signalled after 'busy': had that woken 'quiet', it would have done so by now.
+    await provider.enqueueOrchestratorWork(externalItem('marker'));
+    await marker;
+    expect(quiet.settled).toBe(false);
+    controller.abort();
+    await quiet.done;
   });
 });
 
@@ -175,8 +208,15 @@ describe('providers of one process on the same file', () => {
 
     const memoryA = await openProvider('sqlite::memory:');
     const memoryB = await openProvider('sqlite::memory:');
-    const quiet = memoryB.waitForWork('orchestrator', 100);
+    const controller = new AbortController();
+    const quiet = watch(memoryB.waitForWork('orchestrator', 10_000, controller.signal));
+    const marker = memoryB.waitForWork('worker', 10_000);
     await memoryA.enqueueOrchestratorWork(startItem('x'));
-    expect(await elapsed(quiet)).toBeGreaterThanOrEqual(60);
+    // Signalled after memoryA's enqueue: had that reached memoryB, it would have by now.
+    await memoryB.enqueueWorkerWork(activityItem('m', 1));
+    await marker;
+    expect(quiet.settled).toBe(false);
+    controller.abort();
+    await quiet.done;
   });
 });

@@ -1,6 +1,7 @@
 /**
- * When the earliest delayed item of each queue becomes visible (for the wake-up timers, at
- * connect and after a timer fired). Both are index range scans that stop at the first row.
+ * When the earliest item of each queue visible after `afterMs` becomes visible (for the wake-up
+ * timers: after a timer fired, only items still delayed; at connect, every stored item). Both
+ * are index range scans that stop at the first row.
  */
 import { run, statement, type Db, type QueryContext } from './context.js';
 
@@ -19,8 +20,8 @@ export interface NextVisible {
 export async function nextVisibleAt(
   ctx: QueryContext,
   db: Db,
-  input: { nowMs: number },
+  input: { afterMs: number },
 ): Promise<NextVisible> {
-  const result = await run<NextVisible>(db, statement(ctx, 'next_visible_at', SQL), [input.nowMs]);
+  const result = await run<NextVisible>(db, statement(ctx, 'next_visible_at', SQL), [input.afterMs]);
   return result.rows[0] ?? { orchestrator: null, worker: null };
 }
