@@ -29,6 +29,7 @@ interface Outcome {
   code: number | null;
   /** Milliseconds between the child's "shutdown" line and its exit (or the kill). */
   lingerMs: number;
+  stdout: string;
   stderr: string;
 }
 
@@ -55,7 +56,7 @@ async function runScript(store: string, env: Record<string, string> = {}): Promi
   clearTimeout(killer);
   const match = /shutdown (\d+)/.exec(stdout);
   if (match === null) throw new Error(`the script never reached shutdown (exit ${code}): ${stderr}`);
-  return { code, lingerMs: exitedAt - Number(match[1]), stderr };
+  return { code, lingerMs: exitedAt - Number(match[1]), stdout, stderr };
 }
 
 describe('a script that never closes its provider exits after runtime.shutdown()', () => {
@@ -63,6 +64,13 @@ describe('a script that never closes its provider exits after runtime.shutdown()
     const outcome = await runScript(pgUrl(), { DUROX_SCHEMA: createTestSchema() });
     expect(outcome.stderr).toBe('');
     expect(outcome.lingerMs, 'ms between runtime.shutdown() and the exit').toBeLessThan(EXIT_BUDGET_MS);
+    expect(outcome.code).toBe(0);
+  }, 60_000);
+
+  it('on PostgreSQL, provider.close() still settles once the runtime is shut down', async () => {
+    const outcome = await runScript(pgUrl(), { DUROX_SCHEMA: createTestSchema(), DUROX_CLOSE: '1' });
+    expect(outcome.stderr).toBe('');
+    expect(outcome.stdout).toContain('closed');
     expect(outcome.code).toBe(0);
   }, 60_000);
 

@@ -1067,8 +1067,15 @@ export class PostgresProvider implements Provider {
     if (this.closed) return;
     this.closed = true;
     this.wake.close();
-    await this.listener?.close();
-    this.listener = null;
-    await this.pool.end();
+    // Idle sockets are unref'd (allowExitOnIdle, the LISTEN client): hold the event loop open
+    // until they have ended, or a script awaiting close() would exit before it settles.
+    const holdOpen = setInterval(() => undefined, 60_000);
+    try {
+      await this.listener?.close();
+      this.listener = null;
+      await this.pool.end();
+    } finally {
+      clearInterval(holdOpen);
+    }
   }
 }

@@ -76,11 +76,12 @@ describe('a Runtime on PostgreSQL', () => {
         output: 3,
       });
       expect((await provider.getInstanceInfo('counter'))?.currentExecutionId).toBe(4);
-      // Nothing is left behind but the race's losing 60 s timer (it fires into a completed instance).
+      // Nothing is left behind, not even the race's losing 60 s timer: the instance that
+      // completed took it with it.
       expect(await provider.getQueueDepths()).toEqual({
         orchestratorQueue: 0,
         workerQueue: 0,
-        timerQueue: 1,
+        timerQueue: 0,
       });
     } finally {
       await runtime.shutdown(1000);
