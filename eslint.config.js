@@ -1,6 +1,6 @@
 // @ts-check
 import tseslint from 'typescript-eslint';
-import importX from 'eslint-plugin-import-x';
+import importX, { createNodeResolver } from 'eslint-plugin-import-x';
 
 export default tseslint.config(
   {
@@ -21,6 +21,16 @@ export default tseslint.config(
       parserOptions: { project: './tsconfig.json', tsconfigRootDir: import.meta.dirname },
     },
     plugins: { 'import-x': importX },
+    settings: {
+      // Sources import `./x.js` for `./x.ts` (NodeNext); resolve that like tsc does, so the
+      // import rules below see every edge.
+      'import-x/resolver-next': [
+        createNodeResolver({
+          extensions: ['.ts', '.tsx', '.js', '.mjs', '.json', '.node'],
+          extensionAlias: { '.js': ['.ts', '.tsx', '.js'] },
+        }),
+      ],
+    },
     rules: {
       '@typescript-eslint/consistent-type-imports': 'error',
       '@typescript-eslint/no-floating-promises': 'error',
@@ -34,22 +44,47 @@ export default tseslint.config(
     rules: { '@typescript-eslint/explicit-module-boundary-types': 'error' },
   },
   {
-    // Layers point downwards: the engine never imports concrete providers, toygres, commands or the TUI.
-    files: ['src/engine/**/*.ts'],
+    // Layers point downwards (docs/architecture.md): core imports nothing else of durox; engine
+    // and providers import core and never each other; nothing below the applications (CLI,
+    // commands, TUI, toygres) imports them; toygres uses the public API only; the TUI reads
+    // through Client.
+    files: ['src/**/*.ts', 'src/**/*.tsx'],
     rules: {
-      'no-restricted-imports': [
+      'import-x/no-restricted-paths': [
         'error',
         {
-          patterns: [
+          zones: [
             {
-              group: [
-                '**/providers/sqlite/**',
-                '**/providers/postgres/**',
-                '**/toygres/**',
-                '**/commands/**',
-                '**/tui/**',
-              ],
-              message: 'The engine depends on the provider interface only.',
+              target: './src/core',
+              from: './src',
+              except: ['./core'],
+              message: 'core depends on nothing else of durox.',
+            },
+            {
+              target: './src/engine',
+              from: './src/providers',
+              message: 'The engine depends on the provider contract in src/core only.',
+            },
+            {
+              target: './src/providers',
+              from: './src/engine',
+              message: 'Providers depend on src/core only, never on the engine.',
+            },
+            {
+              target: ['./src/core', './src/engine', './src/providers'],
+              from: ['./src/cli', './src/commands', './src/tui', './src/toygres', './src/index.ts'],
+              message: 'Libraries never import the applications built on them (or the public entry).',
+            },
+            {
+              target: './src/tui',
+              from: ['./src/providers', './src/commands'],
+              message: 'The TUI reads the store through Client.',
+            },
+            {
+              target: './src/toygres',
+              from: './src',
+              except: ['./toygres', './index.ts'],
+              message: 'Toygres is an application of the public API: import from src/index.ts.',
             },
           ],
         },

@@ -41,10 +41,10 @@ export {
   IllegalStateError,
   OrchestrationFailedError,
   MissingDependencyError,
-} from './engine/errors.js';
-export type { DuroxErrorCode } from './engine/errors.js';
-export type { ErrorDetails } from './engine/failure.js';
-export type { HistoryEvent, EventKind } from './engine/history.js';
+} from './core/errors.js';
+export type { DuroxErrorCode } from './core/errors.js';
+export type { ErrorDetails } from './core/failure.js';
+export type { HistoryEvent, EventKind } from './core/history.js';
 export type {
   Provider,
   InstanceInfo,
@@ -59,7 +59,7 @@ export type {
   PruneResult,
   SystemMetrics,
   QueueDepths,
-} from './providers/provider.js';
+} from './core/provider.js';
 export type {
   InstanceInfoView,
   ExecutionInfoView,
@@ -82,7 +82,7 @@ export type {
   WorkerRegistrationInput,
   WorkItemLease,
   QueueKind,
-} from './providers/provider.js';
+} from './core/provider.js';
 export type {
   EventEnvelope,
   EventKinds,
@@ -99,13 +99,13 @@ export type {
   SubOrchFailedItem,
   CancelInstanceItem,
   ContinueAsNewItem,
-} from './engine/history.js';
+} from './core/history.js';
 export type {
   ApplicationErrorDetails,
   InfrastructureErrorDetails,
   ConfigurationErrorDetails,
   PoisonErrorDetails,
-} from './engine/failure.js';
+} from './core/failure.js';
 export { VALIDATION_CATEGORIES } from './providers/validation/index.js';
 export type { ValidationOptions } from './providers/validation/index.js';
 export { SqliteProvider } from './providers/sqlite/sqlite-provider.js';

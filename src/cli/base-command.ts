@@ -7,7 +7,7 @@
 import { Command } from '@oclif/core';
 import type { Interfaces } from '@oclif/core';
 import { Client } from '../engine/client.js';
-import type { Provider } from '../providers/provider.js';
+import type { Provider } from '../core/provider.js';
 import { reportError } from './exit-codes.js';
 import type { ExitCodeValue } from './exit-codes.js';
 import type { CommandUsage } from './parse-errors.js';

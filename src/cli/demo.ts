@@ -3,10 +3,10 @@
  * workflows, one order through activities, an external event and a durable timer, then the
  * result and the history.
  */
-import type { ErrorDetails } from '../engine/failure.js';
+import type { ErrorDetails } from '../core/failure.js';
 import { Client } from '../engine/client.js';
 import { Runtime } from '../engine/runtime/runtime.js';
-import type { Provider } from '../providers/provider.js';
+import type { Provider } from '../core/provider.js';
 import { formatDuration } from './durations.js';
 import { buildHistoryFile } from './history-file.js';
 import { colorStatus, stdoutColors } from './output.js';

@@ -4,7 +4,7 @@
  * 0 ok · 1 the operation ran but failed · 2 bad usage or input · 3 not found · 4 timed out ·
  * 5 nondeterminism found by replay · 10 store unreachable.
  */
-import { isDuroxError } from '../engine/errors.js';
+import { isDuroxError } from '../core/errors.js';
 import { CliError, messageOf } from './errors.js';
 import { rewordParseError } from './parse-errors.js';
 import type { CommandUsage } from './parse-errors.js';

@@ -6,9 +6,9 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { Client } from '../engine/client.js';
-import { DUROX_VERSION } from '../engine/history.js';
-import type { HistoryEvent } from '../engine/history.js';
-import type { ExecutionStatus } from '../providers/provider.js';
+import { DUROX_VERSION } from '../core/history.js';
+import type { HistoryEvent } from '../core/history.js';
+import type { ExecutionStatus } from '../core/provider.js';
 import { CliError, messageOf, usageError } from './errors.js';
 
 export const HISTORY_FORMAT = 'durox-history';

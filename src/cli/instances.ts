@@ -3,7 +3,7 @@
  */
 import type { Client } from '../engine/client.js';
 import type { InstanceInfoView } from '../engine/management.js';
-import type { InstanceStatus } from '../providers/provider.js';
+import type { InstanceStatus } from '../core/provider.js';
 import { CliError } from './errors.js';
 import { colorStatus, stdoutColors } from './output.js';
 

@@ -4,8 +4,8 @@
  * abandon) by name, outcome and tag. The runtime sees an ordinary Provider.
  */
 import { performance } from 'node:perf_hooks';
-import type { OrchestratorWorkItem } from '../engine/history.js';
-import type { Provider, WorkItemLease } from '../providers/provider.js';
+import type { OrchestratorWorkItem } from '../core/history.js';
+import type { Provider, WorkItemLease } from '../core/provider.js';
 import { Counter, Histogram } from './prometheus.js';
 
 /** duroxide's buckets: activities 0.01…300 s, provider operations 0.001…5 s. */

@@ -9,7 +9,7 @@ import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { MetricsSnapshot } from '../engine/metrics.js';
-import type { Provider } from '../providers/provider.js';
+import type { Provider } from '../core/provider.js';
 import type { ProviderInstruments } from './instrumented-provider.js';
 import { Counter, Gauge, renderMetrics } from './prometheus.js';
 import type { Metric } from './prometheus.js';

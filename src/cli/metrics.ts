@@ -2,7 +2,7 @@
  * `durox metrics`: store-wide counts and queue depths, once or watched.
  */
 import type { Client } from '../engine/client.js';
-import type { QueueDepths, SystemMetrics } from '../providers/provider.js';
+import type { QueueDepths, SystemMetrics } from '../core/provider.js';
 import { keyValues, stdoutColors } from './output.js';
 
 /** `--json` document of `metrics` (one per line with `--watch`). */

@@ -1,9 +1,9 @@
 /**
  * Human renderings of orchestration results (the `--json` documents are the values themselves).
  */
-import type { ErrorDetails } from '../engine/failure.js';
+import type { ErrorDetails } from '../core/failure.js';
 import type { InstanceInfoView } from '../engine/management.js';
-import type { InstanceInfo } from '../providers/provider.js';
+import type { InstanceInfo } from '../core/provider.js';
 import { colorStatus, formatTime, keyValues, stdoutColors, table } from './output.js';
 import type { OrchestrationOutcome } from './wait.js';
 

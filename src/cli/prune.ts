@@ -3,7 +3,7 @@
  * than a cutoff; `--dry-run` counts the same with read queries only.
  */
 import type { Client } from '../engine/client.js';
-import type { InstanceInfo, PruneOptions } from '../providers/provider.js';
+import type { InstanceInfo, PruneOptions } from '../core/provider.js';
 
 /** What to prune (durations already turned into epoch-ms cutoffs). */
 export interface PrunePlan {

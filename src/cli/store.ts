@@ -7,8 +7,8 @@
  */
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { isDuroxError } from '../engine/errors.js';
-import type { Provider } from '../providers/provider.js';
+import { isDuroxError } from '../core/errors.js';
+import type { Provider } from '../core/provider.js';
 import { SqliteProvider } from '../providers/sqlite/sqlite-provider.js';
 import { CliError, messageOf, usageError } from './errors.js';
 

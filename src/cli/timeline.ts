@@ -2,9 +2,9 @@
  * A readable timeline of a history (`durox history show`, `durox demo`): one line per event,
  * schedules linked to their completions, timers with their delays, events and the status.
  */
-import type { HistoryEvent } from '../engine/history.js';
+import type { HistoryEvent } from '../core/history.js';
 import { SYSCALL_PREFIX } from '../engine/replay/tasks.js';
-import type { ExecutionStatus } from '../providers/provider.js';
+import type { ExecutionStatus } from '../core/provider.js';
 import { formatDuration } from './durations.js';
 import type { HistoryFile } from './history-file.js';
 import { colorStatus, compactText, stdoutColors } from './output.js';

@@ -3,8 +3,8 @@
  * result shape `orchestration start --wait` and `orchestration wait` return.
  */
 import type { Client, OrchestrationStatus } from '../engine/client.js';
-import { isDuroxError } from '../engine/errors.js';
-import type { ErrorDetails } from '../engine/failure.js';
+import { isDuroxError } from '../core/errors.js';
+import type { ErrorDetails } from '../core/failure.js';
 import { unknownOrchestrationReason } from '../engine/workers.js';
 import { CliError } from './errors.js';
 import { formatDuration } from './durations.js';

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import type { MetricsSnapshot } from '../engine/metrics.js';
 import { Runtime } from '../engine/runtime/runtime.js';
 import type { RuntimeOptions } from '../engine/runtime/runtime-options.js';
-import type { Provider, QueueDepths } from '../providers/provider.js';
+import type { Provider, QueueDepths } from '../core/provider.js';
 import { formatDuration } from './durations.js';
 import { CliError, messageOf } from './errors.js';
 import { validate } from './input.js';

@@ -2,12 +2,12 @@
  * Client: starts orchestrations, raises events, reads status. It talks only to the provider,
  * so it works in any process that can reach the store, with or without a runtime.
  */
-import { NondeterminismError, OrchestrationFailedError, PoisonError, TimeoutError } from './errors.js';
-import type { DuroxError } from './errors.js';
-import { displayMessage, parseErrorDetails } from './failure.js';
-import type { ErrorDetails } from './failure.js';
-import { decodePayload, encodePayload } from './history.js';
-import type { StartOrchestrationItem } from './history.js';
+import { NondeterminismError, OrchestrationFailedError, PoisonError, TimeoutError } from '../core/errors.js';
+import type { DuroxError } from '../core/errors.js';
+import { displayMessage, parseErrorDetails } from '../core/failure.js';
+import type { ErrorDetails } from '../core/failure.js';
+import { decodePayload, encodePayload } from '../core/history.js';
+import type { StartOrchestrationItem } from '../core/history.js';
 import { checkInstanceId } from './instance-id.js';
 import * as management from './management.js';
 import type { ExecutionInfoView, HistoryEventView, InstanceInfoView, InstanceTree } from './management.js';
@@ -23,7 +23,7 @@ import type {
   PruneResult,
   QueueDepths,
   SystemMetrics,
-} from '../providers/provider.js';
+} from '../core/provider.js';
 
 /** Status as clients see it (duroxide-node's shape, plus `Pending`). */
 export interface OrchestrationStatus {

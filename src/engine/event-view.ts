@@ -8,8 +8,8 @@
  * custom status and KV events; durox gives their fields too (in the same style), and extra
  * fields duroxide-node leaves out (parent, session, tag, version) after the ones it has.
  */
-import { assertNever } from './failure.js';
-import type { HistoryEvent } from './history.js';
+import { assertNever } from '../core/failure.js';
+import type { HistoryEvent } from '../core/history.js';
 
 /** A history event as `client.readExecutionHistory` reports it (duroxide-node's shape). */
 export interface HistoryEventView {

@@ -3,7 +3,7 @@
  * id must contain something visible. Empty and whitespace-only ids cannot be told apart in
  * listings or typed back on a command line, and control characters make them unprintable.
  */
-import { InvalidInputError } from './errors.js';
+import { InvalidInputError } from '../core/errors.js';
 
 // C0 controls and DEL, as the CLI's input validation has always refused them.
 const CONTROL = /[\u0000-\u001f\u007f]/;

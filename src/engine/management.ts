@@ -3,16 +3,16 @@
  * history as readable events, instance trees and the delete rules that span several provider
  * calls. The Client exposes these as methods.
  */
-import { CannotDeleteSubOrchestrationError, NotFoundError } from './errors.js';
-import { displayMessage, parseErrorDetails } from './failure.js';
-import type { ErrorDetails } from './failure.js';
-import { decodePayload } from './history.js';
+import { CannotDeleteSubOrchestrationError, NotFoundError } from '../core/errors.js';
+import { displayMessage, parseErrorDetails } from '../core/failure.js';
+import type { ErrorDetails } from '../core/failure.js';
+import { decodePayload } from '../core/history.js';
 import type {
   DeleteInstanceResult,
   ExecutionStatus,
   InstanceStatus,
   Provider,
-} from '../providers/provider.js';
+} from '../core/provider.js';
 
 // History views live in event-view.ts; re-exported here, where the other views are.
 export { toEventView } from './event-view.js';

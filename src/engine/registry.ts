@@ -1,7 +1,7 @@
 /**
  * Registries of orchestration functions (by name and version) and activity functions.
  */
-import { InvalidInputError } from './errors.js';
+import { InvalidInputError } from '../core/errors.js';
 import type { OrchestrationHandler } from './replay/execution.js';
 import { SYSCALL_PREFIX } from './replay/tasks.js';
 import type { ActivityContext } from './runtime/activity-context.js';

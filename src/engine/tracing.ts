@@ -5,7 +5,7 @@
  * Process-wide, like duroxide-node's subscriber: the first successful call wins.
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
-import { IllegalStateError, InvalidInputError } from './errors.js';
+import { IllegalStateError, InvalidInputError } from '../core/errors.js';
 import { formatTraceLine, type TraceRecord } from './trace-format.js';
 
 /** Levels of `initTracing`, most severe first; `trace` is the most verbose. */

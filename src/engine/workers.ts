@@ -3,7 +3,7 @@
  * `Provider.registerWorker`): used by runtimes to leave work to the workers that can run it,
  * and by tools to tell a user that no running worker knows an orchestration.
  */
-import type { WorkerRegistration } from '../providers/provider.js';
+import type { WorkerRegistration } from '../core/provider.js';
 
 /** Whether some registration runs `name` (at `version`, when given). */
 export function runsOrchestration(

@@ -1,7 +1,7 @@
 /**
  * Shared by the providers' worker registries (see `Provider.registerWorker`).
  */
-import type { WorkerRegistration } from './provider.js';
+import type { WorkerRegistration } from '../core/provider.js';
 
 /** A stored row as a registration; a corrupt JSON column reads as "runs nothing". */
 export function decodeWorkerRow(row: {

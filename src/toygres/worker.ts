@@ -6,7 +6,7 @@
  */
 import { Runtime } from '../engine/runtime/runtime.js';
 import type { RuntimeOptions } from '../engine/runtime/runtime-options.js';
-import type { Provider } from '../providers/provider.js';
+import type { Provider } from '../core/provider.js';
 import { registerToygres } from './register.js';
 import type { ToygresOptions } from './register.js';
 

@@ -3,7 +3,7 @@
  * Each returns the message the status line shows; failures become error messages, never
  * exceptions, so the screen keeps running.
  */
-import { isDuroxError } from '../engine/errors.js';
+import { isDuroxError } from '../core/errors.js';
 import type { TuiClient } from './client.js';
 import { formatCount } from './format.js';
 import type { ActionRequest } from './requests.js';

@@ -4,7 +4,7 @@
  * cursor, the open dialog and the last action's message. Data lives in the hooks; this holds
  * only what the user chose, so it is tested without Ink.
  */
-import type { InstanceQuery, InstanceStatus } from '../providers/provider.js';
+import type { InstanceQuery, InstanceStatus } from '../core/provider.js';
 import { parseRaiseForm } from './requests.js';
 import type { ActionRequest } from './requests.js';
 

@@ -2,7 +2,7 @@
  * Colours of the TUI. Components take a `Theme` so that `NO_COLOR` (or `--no-color` style
  * options) turns every colour off in one place; selection stays visible through a `›` marker.
  */
-import type { InstanceStatus } from '../providers/provider.js';
+import type { InstanceStatus } from '../core/provider.js';
 
 /** An Ink colour name, or undefined for the terminal's default. */
 export type Colour = 'red' | 'green' | 'yellow' | 'blue' | 'magenta' | 'cyan' | 'gray' | undefined;

@@ -3,7 +3,7 @@
  * rates, so the overview samples finished instances (completed + failed) on every refresh and
  * turns the differences into completions per interval.
  */
-import type { SystemMetrics } from '../providers/provider.js';
+import type { SystemMetrics } from '../core/provider.js';
 
 /** One reading of the store-wide counts. */
 export interface MetricsSample {

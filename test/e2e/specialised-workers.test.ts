@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Client, SqliteProvider } from '../../src/index.js';
-import type { Provider } from '../../src/providers/provider.js';
+import type { Provider } from '../../src/core/provider.js';
 import { createTestSchema, openPostgresProvider, pgUrl } from '../helpers/postgres.js';
 import { fixtureScript, startWorker, stopWorker } from '../helpers/processes.js';
 

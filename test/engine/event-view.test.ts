@@ -4,8 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { toEventView } from '../../src/engine/event-view.js';
-import type { ErrorDetails } from '../../src/engine/failure.js';
-import type { EventKind, EventKinds, HistoryEvent } from '../../src/engine/history.js';
+import type { ErrorDetails } from '../../src/core/failure.js';
+import type { EventKind, EventKinds, HistoryEvent } from '../../src/core/history.js';
 
 function event<K extends EventKind>(type: K, fields: EventKinds[K], sourceEventId?: number): HistoryEvent {
   return {

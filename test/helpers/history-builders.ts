@@ -19,9 +19,9 @@ import type {
 import type { TraceLevel } from '../../src/engine/replay/context.js';
 import type { EventBody } from '../../src/engine/replay/matching.js';
 import { SYSCALL_NEW_GUID, SYSCALL_UTC_NOW } from '../../src/engine/replay/tasks.js';
-import { DUROX_VERSION, encodePayload } from '../../src/engine/history.js';
-import type { EventKinds, EventOf, HistoryEvent, OrchestratorWorkItem } from '../../src/engine/history.js';
-import type { ApplicationErrorDetails, ErrorDetails } from '../../src/engine/failure.js';
+import { DUROX_VERSION, encodePayload } from '../../src/core/history.js';
+import type { EventKinds, EventOf, HistoryEvent, OrchestratorWorkItem } from '../../src/core/history.js';
+import type { ApplicationErrorDetails, ErrorDetails } from '../../src/core/failure.js';
 
 export const INSTANCE = 'inst-1';
 export const ORCH = 'TestOrch';

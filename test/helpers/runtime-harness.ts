@@ -9,7 +9,7 @@ import { afterEach } from 'vitest';
 import { Client, PostgresProvider, Runtime, SqliteProvider } from '../../src/index.js';
 import { createTestSchema, pgUrl } from './postgres.js';
 import type { Provider, RuntimeOptions } from '../../src/index.js';
-import type { HistoryEvent } from '../../src/engine/history.js';
+import type { HistoryEvent } from '../../src/core/history.js';
 
 export interface Harness {
   dir: string;

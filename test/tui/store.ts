@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Runtime, SqliteProvider } from '../../src/index.js';
 import type { OrchestrationContext } from '../../src/index.js';
-import type { OrchestrationAck } from '../../src/providers/provider.js';
+import type { OrchestrationAck } from '../../src/core/provider.js';
 
 export interface TestStore {
   dir: string;

@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../../cli/base-command.js';
 import { instanceId, validate } from '../../cli/input.js';
-import type { DeleteInstanceResult } from '../../providers/provider.js';
+import type { DeleteInstanceResult } from '../../core/provider.js';
 
 /** `--json` document of `orchestration delete`. */
 export interface OrchestrationDeleteResult extends DeleteInstanceResult {

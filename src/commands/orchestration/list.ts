@@ -4,7 +4,7 @@ import { integerFlag } from '../../cli/flags.js';
 import { usageError } from '../../cli/errors.js';
 import { name, validate } from '../../cli/input.js';
 import { printInstanceTable } from '../../cli/orchestration-output.js';
-import type { InstanceInfo, InstanceStatus } from '../../providers/provider.js';
+import type { InstanceInfo, InstanceStatus } from '../../core/provider.js';
 
 /** One row of `orchestration list` (outputs are left out: see `orchestration status`). */
 export type InstanceSummary = Omit<InstanceInfo, 'output' | 'customStatusVersion'>;

@@ -5,7 +5,7 @@
  * The API and result shapes are duroxide-node's; additions are n-ary and nested `race` / `all`,
  * generator objects as tasks (multi-step branches), and backoff objects in retry policies.
  */
-import { encodePayload } from '../history.js';
+import { encodePayload } from '../../core/history.js';
 import { checkInstanceId } from '../instance-id.js';
 import type { RetryPolicyInput } from './retry-policy.js';
 import type {

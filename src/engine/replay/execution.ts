@@ -11,11 +11,11 @@
  * This module reads no clock and no randomness: time and GUIDs come from the turn's inputs
  * (live) or from the recorded events (replay).
  */
-import { DUROX_VERSION, TERMINAL_KINDS, decodePayload, encodePayload } from '../history.js';
-import type { EventKinds, HistoryEvent, OrchestratorWorkItem } from '../history.js';
-import { failureToError, toApplicationFailure } from '../failure.js';
-import type { ErrorDetails } from '../failure.js';
-import { IllegalStateError, NondeterminismError, isDuroxError } from '../errors.js';
+import { DUROX_VERSION, TERMINAL_KINDS, decodePayload, encodePayload } from '../../core/history.js';
+import type { EventKinds, HistoryEvent, OrchestratorWorkItem } from '../../core/history.js';
+import { failureToError, toApplicationFailure } from '../../core/failure.js';
+import type { ErrorDetails } from '../../core/failure.js';
+import { IllegalStateError, NondeterminismError, isDuroxError } from '../../core/errors.js';
 import { OrchestrationContext } from './context.js';
 import type { ContextHost, TraceLevel } from './context.js';
 import { ACTION_KINDS, describe, matches } from './matching.js';

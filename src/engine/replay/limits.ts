@@ -2,8 +2,8 @@
  * Size limits checked at the end of every turn. A violation fails the orchestration with an
  * application error and none of the turn's new work is dispatched.
  */
-import type { ApplicationErrorDetails } from '../failure.js';
-import type { HistoryEvent } from '../history.js';
+import type { ApplicationErrorDetails } from '../../core/failure.js';
+import type { HistoryEvent } from '../../core/history.js';
 
 /** Most KV keys one instance may hold. */
 export const MAX_KV_KEYS = 150;

@@ -5,7 +5,7 @@
  * queue names; sub-orchestration name and input; detached target; KV key and value. Timer
  * durations, custom status text and cancellation reasons may change between code versions.
  */
-import type { EventKind, EventKinds, HistoryEvent } from '../history.js';
+import type { EventKind, EventKinds, HistoryEvent } from '../../core/history.js';
 
 /** An event without its envelope: what an action will record. */
 export type EventBody = { [K in EventKind]: { type: K } & EventKinds[K] }[EventKind];

@@ -2,8 +2,8 @@
  * Offline replay of a saved history against current code, with no store and no side effects:
  * the check to run before deploying a new version (`durox history replay`).
  */
-import { TERMINAL_KINDS, decodePayload } from '../history.js';
-import type { HistoryEvent } from '../history.js';
+import { TERMINAL_KINDS, decodePayload } from '../../core/history.js';
+import type { HistoryEvent } from '../../core/history.js';
 import { ExecutionState } from './execution.js';
 import type { KvValue, OrchestrationHandler } from './execution.js';
 import { describe } from './matching.js';

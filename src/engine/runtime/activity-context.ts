@@ -2,7 +2,7 @@
  * ActivityContext: what an activity function receives besides its input.
  */
 import type { Client } from '../client.js';
-import type { ActivityExecuteItem } from '../history.js';
+import type { ActivityExecuteItem } from '../../core/history.js';
 import type { Logger, LogLevel } from '../logger.js';
 
 /** The context handed to every activity function (duroxide-node's shape). */

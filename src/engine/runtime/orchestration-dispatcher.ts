@@ -2,10 +2,10 @@
  * The orchestration dispatcher: N loops that fetch locked instance batches, plan the turn and
  * commit it with one ack, keeping the instance lease alive meanwhile.
  */
-import { isDuroxError } from '../errors.js';
+import { isDuroxError } from '../../core/errors.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
-import type { OrchestrationItem, Provider, ScheduledActivityId } from '../../providers/provider.js';
+import type { OrchestrationItem, Provider, ScheduledActivityId } from '../../core/provider.js';
 import type { InstanceCache } from './instance-cache.js';
 import type { TurnPlan, TurnPlanner } from './orchestration-turn.js';
 import { fetchErrorDelayMs, keepLeaseAlive, sleep, withRetries } from './provider-calls.js';

@@ -5,11 +5,11 @@
 import { randomUUID } from 'node:crypto';
 import { ExecutionState } from '../replay/execution.js';
 import type { ExecutionOutcome, OrchestrationHandler, TraceSink } from '../replay/execution.js';
-import { DUROX_VERSION, isTerminal } from '../history.js';
-import type { ContinueAsNewItem, EventKinds, HistoryEvent, StartOrchestrationItem } from '../history.js';
-import type { ErrorDetails } from '../failure.js';
+import { DUROX_VERSION, isTerminal } from '../../core/history.js';
+import type { ContinueAsNewItem, EventKinds, HistoryEvent, StartOrchestrationItem } from '../../core/history.js';
+import type { ErrorDetails } from '../../core/failure.js';
 import type { OrchestrationRegistry } from '../registry.js';
-import type { OrchestrationAck, OrchestrationItem } from '../../providers/provider.js';
+import type { OrchestrationAck, OrchestrationItem } from '../../core/provider.js';
 import type { InstanceCache } from './instance-cache.js';
 import type { CompiledRuntimeOptions } from './runtime-options.js';
 import { unregisteredDelayMs } from './runtime-options.js';

@@ -2,7 +2,7 @@
  * Helpers for calling the provider from dispatchers: retries of transient errors, lease
  * renewal loops and interruptible sleeps.
  */
-import { isDuroxError, isRetryable } from '../errors.js';
+import { isDuroxError, isRetryable } from '../../core/errors.js';
 
 /** Resolves after `ms`, or early when `signal` aborts. */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {

@@ -3,8 +3,8 @@
  * (validated, defaulted, frozen) when the runtime is created.
  */
 import { z } from 'zod';
-import { InvalidInputError } from '../errors.js';
-import type { TagFilter } from '../../providers/provider.js';
+import { InvalidInputError } from '../../core/errors.js';
+import type { TagFilter } from '../../core/provider.js';
 import { MAX_TAG_NAME_BYTES, MAX_WORKER_TAGS } from '../replay/limits.js';
 
 /** Which activity tags this runtime runs (duroxide-node's shapes). */

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { setMaxListeners } from 'node:events';
 import { Client } from '../client.js';
-import { IllegalStateError } from '../errors.js';
+import { IllegalStateError } from '../../core/errors.js';
 import { createLogger } from '../logger.js';
 import type { Logger } from '../logger.js';
 import { Metrics } from '../metrics.js';
@@ -14,7 +14,7 @@ import { ActivityRegistry, DEFAULT_VERSION, OrchestrationRegistry } from '../reg
 import type { ActivityHandler } from '../registry.js';
 import type { OrchestrationHandler, TraceSink } from '../replay/execution.js';
 import { SYSCALL_GET_KV_VALUE } from '../replay/tasks.js';
-import type { Provider, WorkerRegistrationInput } from '../../providers/provider.js';
+import type { Provider, WorkerRegistrationInput } from '../../core/provider.js';
 import { InstanceCache } from './instance-cache.js';
 import { OrchestrationDispatcher } from './orchestration-dispatcher.js';
 import { TurnPlanner } from './orchestration-turn.js';

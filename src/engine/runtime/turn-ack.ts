@@ -4,9 +4,9 @@
  * changes, and execution metadata.
  */
 import type { ExecutionState, ExecutionOutcome } from '../replay/execution.js';
-import type { HistoryEvent, OrchestratorWorkItem } from '../history.js';
-import type { ErrorDetails } from '../failure.js';
-import type { KvMutation, OrchestrationAck } from '../../providers/provider.js';
+import type { HistoryEvent, OrchestratorWorkItem } from '../../core/history.js';
+import type { ErrorDetails } from '../../core/failure.js';
+import type { KvMutation, OrchestrationAck } from '../../core/provider.js';
 
 /** Builds the ack of a turn of `exec` that recorded `delta` and ended with `outcome`. */
 export function buildAck(

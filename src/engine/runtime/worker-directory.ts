@@ -4,7 +4,7 @@
  * run and it does not, so its dispatchers skip their work instead of spending its attempts.
  */
 import type { Logger } from '../logger.js';
-import type { Provider, WorkerRegistration, WorkerRegistrationInput } from '../../providers/provider.js';
+import type { Provider, WorkerRegistration, WorkerRegistrationInput } from '../../core/provider.js';
 import { runsActivity, runsOrchestration } from '../workers.js';
 import { sleep } from './provider-calls.js';
 

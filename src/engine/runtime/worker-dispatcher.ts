@@ -4,14 +4,14 @@
  * the activity was cancelled (its item was withdrawn) or lost: the activity is told through
  * `ctx.isCancelled()` and its result is discarded.
  */
-import { isDuroxError } from '../errors.js';
-import { toApplicationFailure } from '../failure.js';
-import type { ErrorDetails } from '../failure.js';
-import { decodePayload, encodePayload } from '../history.js';
-import type { OrchestratorWorkItem } from '../history.js';
+import { isDuroxError } from '../../core/errors.js';
+import { toApplicationFailure } from '../../core/failure.js';
+import type { ErrorDetails } from '../../core/failure.js';
+import { decodePayload, encodePayload } from '../../core/history.js';
+import type { OrchestratorWorkItem } from '../../core/history.js';
 import type { ActivityRegistry } from '../registry.js';
 import type { Client } from '../client.js';
-import type { ScheduledActivityId, SessionFetchConfig, WorkItemLease } from '../../providers/provider.js';
+import type { ScheduledActivityId, SessionFetchConfig, WorkItemLease } from '../../core/provider.js';
 import { ActivityContext } from './activity-context.js';
 import { HANDOFF_DELAY_MS, type DispatcherDeps } from './orchestration-dispatcher.js';
 import { fetchErrorDelayMs, keepLeaseAlive, sleep, withRetries } from './provider-calls.js';

@@ -8,7 +8,7 @@
  * is permanent: then each call runs again as a batch of its own (a failed batch rolled back
  * whole), so one bad call — say an ack with a duplicate event id — fails alone.
  */
-import { isRetryable } from '../../engine/errors.js';
+import { isRetryable } from '../../core/errors.js';
 
 interface Pending<Request, Result> {
   request: Request;

@@ -5,7 +5,7 @@
  * execution, same incarnation (created_at), and the event the entry ends with unchanged (md5) —
  * so another process appending, pruning or recreating the instance only costs a full read.
  */
-import type { HistoryEvent } from '../../engine/history.js';
+import type { HistoryEvent } from '../../core/history.js';
 
 /** Histories shorter than this are always read whole: cheaper than tracking them. */
 export const MIN_CACHED_EVENTS = 32;

@@ -6,7 +6,7 @@
  * breaking migration newer than this code is refused.
  */
 import type pg from 'pg';
-import { SchemaTooNewError } from '../../engine/errors.js';
+import { SchemaTooNewError } from '../../core/errors.js';
 import type { Migration } from './generated/migrations.js';
 import { quoteIdentifier } from './schema-name.js';
 

@@ -14,13 +14,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { InvalidInputError, LockLostError, ProviderError } from '../../engine/errors.js';
+import { InvalidInputError, LockLostError, ProviderError } from '../../core/errors.js';
 import type {
   ActivityExecuteItem,
   HistoryEvent,
   OrchestratorWorkItem,
   StartOrchestrationItem,
-} from '../../engine/history.js';
+} from '../../core/history.js';
 import type {
   DeleteInstanceResult,
   ExecutionInfo,
@@ -41,7 +41,7 @@ import type {
   WorkItemLease,
   WorkerRegistration,
   WorkerRegistrationInput,
-} from '../provider.js';
+} from '../../core/provider.js';
 import { Batcher, BatcherMap, type BatcherOptions } from './batcher.js';
 import { HistoryCache } from './history-cache.js';
 import { DispatcherDetector, EmptyHints, LeaseBuffer } from './prefetch.js';

@@ -9,7 +9,7 @@
  * then behaves like a duplicate delivery (an ack reports a lost lock, an enqueue inserts twice),
  * which at-least-once delivery already allows.
  */
-import { isDuroxError, ProviderError } from '../../engine/errors.js';
+import { isDuroxError, ProviderError } from '../../core/errors.js';
 
 /** How the provider treats one kind of transient failure. */
 export interface RetryRule {

@@ -4,7 +4,7 @@
  * from it (statement names, the NOTIFY channel, advisory-lock keys) is a digest.
  */
 import { createHash } from 'node:crypto';
-import { InvalidInputError } from '../../engine/errors.js';
+import { InvalidInputError } from '../../core/errors.js';
 
 /** PostgreSQL truncates identifiers longer than this many bytes (NAMEDATALEN - 1). */
 const MAX_IDENTIFIER_BYTES = 63;

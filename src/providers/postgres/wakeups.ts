@@ -4,7 +4,7 @@
  * per queue armed for the earliest known delayed item. The provider feeds it from its own
  * writes (at once) and from NOTIFYs of other processes (see listener.ts).
  */
-import type { QueueKind } from '../provider.js';
+import type { QueueKind } from '../../core/provider.js';
 import { MAX_TIMER_DELAY_MS, waitFor, type Wake } from '../waiters.js';
 
 interface QueueSignal {

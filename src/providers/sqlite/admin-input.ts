@@ -2,8 +2,8 @@
  * Argument checks shared by the management operations. They run inside the provider operation,
  * so a bad argument rejects the returned promise with `InvalidInputError`.
  */
-import { InvalidInputError } from '../../engine/errors.js';
-import type { InstanceStatus } from '../provider.js';
+import { InvalidInputError } from '../../core/errors.js';
+import type { InstanceStatus } from '../../core/provider.js';
 
 const STATUSES: ReadonlySet<string> = new Set([
   'Pending',

@@ -4,7 +4,7 @@
  * exponential backoff until a long deadline, so that "database is locked" never reaches the
  * engine under ordinary multi-process contention.
  */
-import { isDuroxError, ProviderError } from '../../engine/errors.js';
+import { isDuroxError, ProviderError } from '../../core/errors.js';
 
 /** SQLite's blocking busy timeout per statement, in ms. */
 export const NATIVE_BUSY_TIMEOUT_MS = 25;

@@ -4,7 +4,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import { InvalidInputError, MissingDependencyError } from '../../engine/errors.js';
+import { InvalidInputError, MissingDependencyError } from '../../core/errors.js';
 import { NATIVE_BUSY_TIMEOUT_MS } from './busy-retry.js';
 import type { CompiledSqliteOptions } from './sqlite-options.js';
 

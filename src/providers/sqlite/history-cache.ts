@@ -10,7 +10,7 @@
  * Events are shared between the cache and the arrays handed out: callers must treat history
  * events as read-only (the arrays themselves are fresh copies).
  */
-import type { HistoryEvent } from '../../engine/history.js';
+import type { HistoryEvent } from '../../core/history.js';
 
 /** A cached history of one execution. */
 export interface CachedHistory {

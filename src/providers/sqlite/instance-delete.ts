@@ -7,8 +7,8 @@
  * from recreating it: that turn's ack finds no lease and fails with `LockLostError`.
  */
 import type Database from 'better-sqlite3';
-import { InstanceStillRunningError, InvalidInputError } from '../../engine/errors.js';
-import type { DeleteInstanceResult, InstanceFilter } from '../provider.js';
+import { InstanceStillRunningError, InvalidInputError } from '../../core/errors.js';
+import type { DeleteInstanceResult, InstanceFilter } from '../../core/provider.js';
 import { countArg, idsArg, timeArg } from './admin-input.js';
 import type { HistoryCache } from './history-cache.js';
 

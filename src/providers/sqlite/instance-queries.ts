@@ -6,8 +6,8 @@
  * range scan instead of a join of every instance with its execution.
  */
 import type Database from 'better-sqlite3';
-import { InvalidInputError } from '../../engine/errors.js';
-import type { ExecutionInfo, ExecutionStatus, InstanceInfo, InstanceQuery } from '../provider.js';
+import { InvalidInputError } from '../../core/errors.js';
+import type { ExecutionInfo, ExecutionStatus, InstanceInfo, InstanceQuery } from '../../core/provider.js';
 import { countArg, statusArg } from './admin-input.js';
 import {
   INSTANCE_INFO_COLUMNS,

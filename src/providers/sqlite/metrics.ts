@@ -3,7 +3,7 @@
  * numbers come from one snapshot.
  */
 import type Database from 'better-sqlite3';
-import type { InstanceStats, QueueDepths, SystemMetrics } from '../provider.js';
+import type { InstanceStats, QueueDepths, SystemMetrics } from '../../core/provider.js';
 
 // Status counts are range counts of idx_instances_status. The event and execution totals count
 // whole tables (there is no smaller index to count), so they grow with the store.

@@ -5,7 +5,7 @@
  * this code is refused.
  */
 import type Database from 'better-sqlite3';
-import { SchemaTooNewError } from '../../engine/errors.js';
+import { SchemaTooNewError } from '../../core/errors.js';
 import type { Migration } from './generated/migrations.js';
 
 /** Runs a synchronous step under the provider's busy retry. */

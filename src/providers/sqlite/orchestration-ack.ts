@@ -3,8 +3,8 @@
  * (lost lease, duplicate event id) throws inside the transaction, so nothing is written.
  */
 import type Database from 'better-sqlite3';
-import { LockLostError } from '../../engine/errors.js';
-import type { OrchestrationAck } from '../provider.js';
+import { LockLostError } from '../../core/errors.js';
+import type { OrchestrationAck } from '../../core/provider.js';
 import type { KvTables } from './kv.js';
 import { instanceOfLockToken } from './lock-tokens.js';
 import type { OrchestratorQueue } from './orchestrator-queue.js';

@@ -3,8 +3,8 @@
  * messages, and return them with the current execution's history and committed KV state.
  */
 import type Database from 'better-sqlite3';
-import type { HistoryEvent, OrchestratorWorkItem } from '../../engine/history.js';
-import type { KvEntry, OrchestrationItem } from '../provider.js';
+import type { HistoryEvent, OrchestratorWorkItem } from '../../core/history.js';
+import type { KvEntry, OrchestrationItem } from '../../core/provider.js';
 import type { CachedHistory, HistoryCache } from './history-cache.js';
 import type { KvTables } from './kv.js';
 import { newInstanceLockToken } from './lock-tokens.js';

@@ -4,8 +4,8 @@
  * orchestration-ack.ts.
  */
 import type Database from 'better-sqlite3';
-import { LockLostError } from '../../engine/errors.js';
-import type { OrchestratorWorkItem, StartOrchestrationItem } from '../../engine/history.js';
+import { LockLostError } from '../../core/errors.js';
+import type { OrchestratorWorkItem, StartOrchestrationItem } from '../../core/history.js';
 import { instanceOfLockToken } from './lock-tokens.js';
 
 // Untags only this lease's messages; a later lease's tags are left alone.

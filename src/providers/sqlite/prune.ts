@@ -5,8 +5,8 @@
  * one a turn reads or the history cache holds) is never pruned.
  */
 import type Database from 'better-sqlite3';
-import { NotFoundError } from '../../engine/errors.js';
-import type { InstanceFilter, PruneOptions, PruneResult } from '../provider.js';
+import { NotFoundError } from '../../core/errors.js';
+import type { InstanceFilter, PruneOptions, PruneResult } from '../../core/provider.js';
 import { countArg, idsArg, timeArg } from './admin-input.js';
 
 const SELECT_CURRENT_EXECUTION = 'SELECT current_execution_id FROM instances WHERE instance_id = ?';

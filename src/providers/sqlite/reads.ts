@@ -2,9 +2,9 @@
  * Read-only queries for status and history, and the history decoder shared with the fetch.
  */
 import type Database from 'better-sqlite3';
-import { ProviderError } from '../../engine/errors.js';
-import type { HistoryEvent } from '../../engine/history.js';
-import type { InstanceInfo, InstanceStatus } from '../provider.js';
+import { ProviderError } from '../../core/errors.js';
+import type { HistoryEvent } from '../../core/history.js';
+import type { InstanceInfo, InstanceStatus } from '../../core/provider.js';
 
 // The latest execution is the instance's current one; history rows without an instance row
 // (written by an ack that carried no metadata) fall back to their highest execution id.

@@ -15,7 +15,7 @@ import type {
   PruneResult,
   QueueDepths,
   SystemMetrics,
-} from '../provider.js';
+} from '../../core/provider.js';
 import type { HistoryCache } from './history-cache.js';
 import { InstanceDeleter } from './instance-delete.js';
 import { InstanceQueries } from './instance-queries.js';

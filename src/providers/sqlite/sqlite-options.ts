@@ -3,7 +3,7 @@
  * of the provider reads.
  */
 import { z } from 'zod';
-import { InvalidInputError } from '../../engine/errors.js';
+import { InvalidInputError } from '../../core/errors.js';
 
 const optionsSchema = z
   .object({

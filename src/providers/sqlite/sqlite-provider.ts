@@ -4,13 +4,13 @@
  * holds the write lock. Several processes may share one database file.
  */
 import type Database from 'better-sqlite3';
-import { ProviderError } from '../../engine/errors.js';
+import { ProviderError } from '../../core/errors.js';
 import type {
   ActivityExecuteItem,
   HistoryEvent,
   OrchestratorWorkItem,
   StartOrchestrationItem,
-} from '../../engine/history.js';
+} from '../../core/history.js';
 import type {
   FetchOrchestrationItemOptions,
   FetchWorkItemOptions,
@@ -22,7 +22,7 @@ import type {
   WorkItemLease,
   WorkerRegistration,
   WorkerRegistrationInput,
-} from '../provider.js';
+} from '../../core/provider.js';
 import { toProviderError, withBusyRetry } from './busy-retry.js';
 import { startCheckpointer, type Checkpointer } from './checkpointer.js';
 import { GroupCommitter } from './group-commit.js';

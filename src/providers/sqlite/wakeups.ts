@@ -4,7 +4,7 @@
  * file share their signals (a client and a runtime may each open their own). Work written by
  * other processes is found by the callers' poll timeouts.
  */
-import type { QueueKind } from '../provider.js';
+import type { QueueKind } from '../../core/provider.js';
 import { MAX_TIMER_DELAY_MS, waitFor, type Wake } from '../waiters.js';
 
 /** Per-queue state: who is waiting, and whether a notify arrived while nobody was. */

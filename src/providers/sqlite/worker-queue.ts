@@ -3,9 +3,9 @@
  * session.
  */
 import type Database from 'better-sqlite3';
-import { LockLostError } from '../../engine/errors.js';
-import type { ActivityExecuteItem, OrchestratorWorkItem } from '../../engine/history.js';
-import type { FetchWorkItemOptions, TagFilter, WorkItemLease } from '../provider.js';
+import { LockLostError } from '../../core/errors.js';
+import type { ActivityExecuteItem, OrchestratorWorkItem } from '../../core/history.js';
+import type { FetchWorkItemOptions, TagFilter, WorkItemLease } from '../../core/provider.js';
 import { newWorkItemLockToken, rowOfLockToken } from './lock-tokens.js';
 import type { OrchestratorQueue } from './orchestrator-queue.js';
 import type { SessionTable } from './sessions.js';

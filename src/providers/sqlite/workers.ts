@@ -3,7 +3,7 @@
  * (see migration 000004).
  */
 import type Database from 'better-sqlite3';
-import type { WorkerRegistration, WorkerRegistrationInput } from '../provider.js';
+import type { WorkerRegistration, WorkerRegistrationInput } from '../../core/provider.js';
 import { decodeWorkerRow } from '../workers.js';
 
 const UPSERT = `

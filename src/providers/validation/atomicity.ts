@@ -3,7 +3,7 @@
  * releases the lease.
  */
 import assert from 'node:assert/strict';
-import { isDuroxError } from '../../engine/errors.js';
+import { isDuroxError } from '../../core/errors.js';
 import {
   ANY_TAG,
   SHORT_LEASE_MS,

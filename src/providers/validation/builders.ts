@@ -6,8 +6,8 @@
  * store and enqueues only what it needs, so anything else is a provider bug.
  */
 import assert from 'node:assert/strict';
-import { isDuroxError, type DuroxErrorCode } from '../../engine/errors.js';
-import type { ErrorDetails } from '../../engine/failure.js';
+import { isDuroxError, type DuroxErrorCode } from '../../core/errors.js';
+import type { ErrorDetails } from '../../core/failure.js';
 import type {
   ActivityExecuteItem,
   ActivityCompletedItem,
@@ -18,7 +18,7 @@ import type {
   QueueMessageItem,
   StartOrchestrationItem,
   TimerFiredItem,
-} from '../../engine/history.js';
+} from '../../core/history.js';
 import type {
   FetchWorkItemOptions,
   KvMutation,
@@ -26,7 +26,7 @@ import type {
   OrchestrationItem,
   Provider,
   WorkItemLease,
-} from '../provider.js';
+} from '../../core/provider.js';
 
 // ---- timing -----------------------------------------------------------------------------------
 

@@ -4,7 +4,7 @@
  * next renew or ack.
  */
 import assert from 'node:assert/strict';
-import type { ScheduledActivityId } from '../provider.js';
+import type { ScheduledActivityId } from '../../core/provider.js';
 import {
   activityItem,
   assertNoBatch,

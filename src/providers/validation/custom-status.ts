@@ -3,7 +3,7 @@
  * writes it, so clients can poll for changes.
  */
 import assert from 'node:assert/strict';
-import type { Provider } from '../provider.js';
+import type { Provider } from '../../core/provider.js';
 import {
   continueAsNew,
   createInstance,

@@ -3,8 +3,8 @@
  * with the running-instance and orphaned-child guards, and the bulk delete of terminal roots.
  */
 import assert from 'node:assert/strict';
-import { isDuroxError } from '../../engine/errors.js';
-import type { Provider } from '../provider.js';
+import { isDuroxError } from '../../core/errors.js';
+import type { Provider } from '../../core/provider.js';
 import {
   activityItem,
   assertNoBatch,

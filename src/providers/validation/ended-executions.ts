@@ -5,8 +5,8 @@
  * everything addressed to the instance as a whole and everything of other executions.
  */
 import assert from 'node:assert/strict';
-import type { OrchestratorWorkItem } from '../../engine/history.js';
-import type { OrchestrationAck, OrchestrationItem, Provider } from '../provider.js';
+import type { OrchestratorWorkItem } from '../../core/history.js';
+import type { OrchestrationAck, OrchestrationItem, Provider } from '../../core/provider.js';
 import {
   completedEvent,
   completionItem,

@@ -2,7 +2,7 @@
  * Runs a case body on a fresh provider and always cleans up: peers first, then the provider
  * through the factory's `destroy` (default `close`).
  */
-import type { Provider } from '../provider.js';
+import type { Provider } from '../../core/provider.js';
 import type { ProviderFactory, ValidationCase, ValidationCategory } from './types.js';
 
 /** What a case body gets besides its provider. */

@@ -3,7 +3,7 @@
  * tombstones hiding keys); fetch snapshots carry only what ended executions committed.
  */
 import assert from 'node:assert/strict';
-import type { KvMutation, Provider } from '../provider.js';
+import type { KvMutation, Provider } from '../../core/provider.js';
 import {
   completeInstance,
   continueAsNew,

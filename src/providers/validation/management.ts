@@ -3,7 +3,7 @@
  * store-wide metrics, queue depths and per-instance size figures.
  */
 import assert from 'node:assert/strict';
-import type { InstanceQuery, Provider } from '../provider.js';
+import type { InstanceQuery, Provider } from '../../core/provider.js';
 import {
   LONG_LEASE_MS,
   activityItem,

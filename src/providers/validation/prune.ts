@@ -3,7 +3,7 @@
  * running executions and KV state stay.
  */
 import assert from 'node:assert/strict';
-import type { Provider } from '../provider.js';
+import type { Provider } from '../../core/provider.js';
 import {
   completeInstance,
   continueAsNew,

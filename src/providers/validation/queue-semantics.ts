@@ -3,7 +3,7 @@
  * item kind, and orphan messages for instances that do not exist.
  */
 import assert from 'node:assert/strict';
-import type { OrchestratorWorkItem } from '../../engine/history.js';
+import type { OrchestratorWorkItem } from '../../core/history.js';
 import {
   DELAY_MS,
   FAILURE,

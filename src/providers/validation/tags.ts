@@ -2,7 +2,7 @@
  * Activity tags: a worker's tag filter decides which activity items it may fetch.
  */
 import assert from 'node:assert/strict';
-import type { FetchWorkItemOptions, Provider } from '../provider.js';
+import type { FetchWorkItemOptions, Provider } from '../../core/provider.js';
 import { activityItem, assertNoWork, createInstance, fetchWork } from './builders.js';
 import { casesOf } from './harness.js';
 import type { ValidationCase } from './types.js';

@@ -2,7 +2,7 @@
  * Types of the provider conformance suite: what a provider author hands in (a factory) and what
  * the suite hands back (framework-agnostic cases).
  */
-import type { Provider } from '../provider.js';
+import type { Provider } from '../../core/provider.js';
 
 /** The behaviour categories of the suite, after duroxide's provider validation (§5.3). */
 export const VALIDATION_CATEGORIES = [

@@ -5,7 +5,7 @@
  * a dispatcher-like loop (fetch, else wait) and measures when it found the work.
  */
 import assert from 'node:assert/strict';
-import type { OrchestrationItem, Provider, QueueKind, WorkItemLease } from '../provider.js';
+import type { OrchestrationItem, Provider, QueueKind, WorkItemLease } from '../../core/provider.js';
 import {
   DEFAULT_ONLY,
   WAKE_BOUND_MS,

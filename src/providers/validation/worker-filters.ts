@@ -3,7 +3,7 @@
  * registry they are computed from.
  */
 import assert from 'node:assert/strict';
-import type { Provider } from '../provider.js';
+import type { Provider } from '../../core/provider.js';
 import {
   DEFAULT_ONLY,
   LONG_LEASE_MS,

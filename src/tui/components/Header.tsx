@@ -3,7 +3,7 @@
  */
 import { Box, Text } from 'ink';
 import type { ReactElement } from 'react';
-import type { SystemMetrics } from '../../providers/provider.js';
+import type { SystemMetrics } from '../../core/provider.js';
 import { formatCount, truncate } from '../format.js';
 import type { View } from '../state.js';
 import type { Theme } from '../theme.js';

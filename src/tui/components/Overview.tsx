@@ -5,7 +5,7 @@
 import { Box, Text } from 'ink';
 import type { ReactElement, ReactNode } from 'react';
 import { decodeOutput } from '../../engine/management.js';
-import type { InstanceInfo, SystemMetrics } from '../../providers/provider.js';
+import type { InstanceInfo, SystemMetrics } from '../../core/provider.js';
 import { fit, formatAge, formatCount, showValue, sparkline, truncate } from '../format.js';
 import type { MetricsData, OverviewData } from '../hooks/use-metrics.js';
 import { statusColour } from '../theme.js';

@@ -7,7 +7,7 @@
  */
 import { useRef } from 'react';
 import type { ExecutionInfoView, InstanceInfoView, InstanceTree } from '../../engine/management.js';
-import type { InstanceStatus } from '../../providers/provider.js';
+import type { InstanceStatus } from '../../core/provider.js';
 import type { TuiClient } from '../client.js';
 import type { DetailPanel } from '../state.js';
 import { buildTimeline } from '../timeline.js';

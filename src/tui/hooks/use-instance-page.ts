@@ -2,7 +2,7 @@
  * The instance table's data: one page and the count of matches, two queries per refresh
  * whatever the store holds.
  */
-import type { InstanceInfo, InstanceQuery } from '../../providers/provider.js';
+import type { InstanceInfo, InstanceQuery } from '../../core/provider.js';
 import type { TuiClient } from '../client.js';
 import { countQuery, instancesQuery } from '../state.js';
 import type { InstancesState } from '../state.js';

@@ -3,8 +3,8 @@
  * the overview turns into throughput.
  */
 import { useRef } from 'react';
-import type { QueueDepths, SystemMetrics } from '../../providers/provider.js';
-import type { InstanceInfo } from '../../providers/provider.js';
+import type { QueueDepths, SystemMetrics } from '../../core/provider.js';
+import type { InstanceInfo } from '../../core/provider.js';
 import type { TuiClient } from '../client.js';
 import { addSample, sampleOf } from '../throughput.js';
 import type { MetricsSample } from '../throughput.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseErrorDetails } from '../../../src/engine/failure.js';
-import type { ApplicationErrorDetails } from '../../../src/engine/failure.js';
+import { parseErrorDetails } from '../../../src/core/failure.js';
+import type { ApplicationErrorDetails } from '../../../src/core/failure.js';
 import { createHarness, TEST_PROVIDER } from '../../helpers/runtime-harness.js';
 import type { Harness } from '../../helpers/runtime-harness.js';
 

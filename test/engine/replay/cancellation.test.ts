@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { OrchestrationContext } from '../../../src/engine/replay/context.js';
-import { displayMessage } from '../../../src/engine/failure.js';
+import { displayMessage } from '../../../src/core/failure.js';
 import {
   TurnDriver,
   activityScheduled,

@@ -3,7 +3,7 @@ import type { OrchestrationContext } from '../../../src/engine/replay/context.js
 import { ExecutionState } from '../../../src/engine/replay/execution.js';
 import type { OrchestrationHandler } from '../../../src/engine/replay/execution.js';
 import type { Task } from '../../../src/engine/replay/tasks.js';
-import { displayMessage } from '../../../src/engine/failure.js';
+import { displayMessage } from '../../../src/core/failure.js';
 import type { EventSpec } from '../../helpers/history-builders.js';
 import {
   START_MS,

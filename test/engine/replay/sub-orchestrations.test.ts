@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { OrchestrationContext } from '../../../src/engine/replay/context.js';
-import type { ErrorDetails } from '../../../src/engine/failure.js';
+import type { ErrorDetails } from '../../../src/core/failure.js';
 import type { EventSpec } from '../../helpers/history-builders.js';
 import {
   TurnDriver,

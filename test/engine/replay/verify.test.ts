@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { verifyHistory } from '../../../src/engine/replay/verify.js';
-import type { HistoryEvent } from '../../../src/engine/history.js';
+import type { HistoryEvent } from '../../../src/core/history.js';
 import type { OrchestrationHandler } from '../../../src/engine/replay/execution.js';
 import { orderFulfillment } from '../../fixtures/orchestrations/order-fulfillment.js';
 import { approvalWorkflow } from '../../fixtures/orchestrations/approval-workflow.js';

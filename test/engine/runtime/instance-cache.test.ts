@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createHarness } from '../../helpers/runtime-harness.js';
-import type { HistoryEvent } from '../../../src/engine/history.js';
+import type { HistoryEvent } from '../../../src/core/history.js';
 import type { Harness } from '../../helpers/runtime-harness.js';
 
 /** A workload that exercises many turns: sequence, fan-out, timers, events, KV, custom status. */

@@ -4,7 +4,7 @@
  * one turn and keep each instance's history gap-free.
  */
 import { describe, expect, it } from 'vitest';
-import type { HistoryEvent } from '../../../src/engine/history.js';
+import type { HistoryEvent } from '../../../src/core/history.js';
 import type { PostgresProvider } from '../../../src/providers/postgres/postgres-provider.js';
 import { createTestSchema, openPostgresProvider as openProvider } from '../../helpers/postgres.js';
 import {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { isDuroxError, type ProviderError } from '../../../src/engine/errors.js';
+import { isDuroxError, type ProviderError } from '../../../src/core/errors.js';
 import { PostgresProvider } from '../../../src/providers/postgres/postgres-provider.js';
 import {
   createTestSchema,

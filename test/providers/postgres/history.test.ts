@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { HistoryEvent } from '../../../src/engine/history.js';
+import type { HistoryEvent } from '../../../src/core/history.js';
 import type { PostgresProvider } from '../../../src/providers/postgres/postgres-provider.js';
 import { openPostgresProvider as openProvider, quoteIdent, rawClient } from '../../helpers/postgres.js';
 import {

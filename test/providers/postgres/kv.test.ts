@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ExecutionStatus, KvMutation, OrchestrationItem } from '../../../src/providers/provider.js';
+import type { ExecutionStatus, KvMutation, OrchestrationItem } from '../../../src/core/provider.js';
 import type { PostgresProvider } from '../../../src/providers/postgres/postgres-provider.js';
 import { openPostgresProvider as openProvider } from '../../helpers/postgres.js';
 import { externalItem, fetchOrchestration, startAck } from './helpers.js';

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { isDuroxError } from '../../../src/engine/errors.js';
+import { isDuroxError } from '../../../src/core/errors.js';
 import { migrations } from '../../../src/providers/postgres/generated/migrations.js';
 import { SCHEMA_PLACEHOLDER } from '../../../src/providers/postgres/migrate.js';
 import { PostgresProvider } from '../../../src/providers/postgres/postgres-provider.js';

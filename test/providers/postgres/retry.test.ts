@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { isDuroxError, LockLostError, type ProviderError } from '../../../src/engine/errors.js';
+import { isDuroxError, LockLostError, type ProviderError } from '../../../src/core/errors.js';
 import { retryRuleOf, toProviderError, withRetries } from '../../../src/providers/postgres/retry.js';
 import { openPostgresProvider as openProvider, quoteIdent, rawClient } from '../../helpers/postgres.js';
 import { errorOf, externalItem, fetchOrchestration, startItem } from './helpers.js';

@@ -3,13 +3,13 @@
  * start message, a fetch, an ack carrying metadata), continue-as-new executions, and bulk
  * seeding through concurrent fetch/ack loops.
  */
-import type { HistoryEvent } from '../../../src/engine/history.js';
+import type { HistoryEvent } from '../../../src/core/history.js';
 import type {
   ExecutionStatus,
   OrchestrationAck,
   OrchestrationItem,
   Provider,
-} from '../../../src/providers/provider.js';
+} from '../../../src/core/provider.js';
 import {
   ack,
   externalItem,

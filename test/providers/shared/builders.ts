@@ -2,15 +2,15 @@
  * Item, event and ack builders and small utilities shared by the SQLite and PostgreSQL provider
  * tests (test/providers/sqlite/helpers.ts and test/providers/postgres/helpers.ts re-export them).
  */
-import type { ActivityExecuteItem, HistoryEvent, OrchestratorWorkItem } from '../../../src/engine/history.js';
-import { isDuroxError } from '../../../src/engine/errors.js';
+import type { ActivityExecuteItem, HistoryEvent, OrchestratorWorkItem } from '../../../src/core/history.js';
+import { isDuroxError } from '../../../src/core/errors.js';
 import type {
   FetchWorkItemOptions,
   OrchestrationAck,
   OrchestrationItem,
   Provider,
   WorkItemLease,
-} from '../../../src/providers/provider.js';
+} from '../../../src/core/provider.js';
 
 export function startItem(
   instance: string,

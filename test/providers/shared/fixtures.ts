@@ -3,7 +3,7 @@
  * (SQLite on a new temporary database file, PostgreSQL on a new schema), closed after the test,
  * and can run a raw SQL statement against that provider's store (unqualified table names).
  */
-import type { Provider } from '../../../src/providers/provider.js';
+import type { Provider } from '../../../src/core/provider.js';
 import { openPostgresProvider, quoteIdent, rawClient } from '../../helpers/postgres.js';
 import { openProvider as openSqliteProvider, rawConnection, tempDbPath } from '../sqlite/helpers.js';
 

@@ -7,7 +7,7 @@ import type {
   KvMutation,
   OrchestrationItem,
   Provider,
-} from '../../../src/providers/provider.js';
+} from '../../../src/core/provider.js';
 import { externalItem, fetchOrchestration, startAck } from './builders.js';
 import { providerFixtures } from './fixtures.js';
 

@@ -3,8 +3,8 @@
  * against every provider.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { isDuroxError, type DuroxError } from '../../../src/engine/errors.js';
-import type { Provider } from '../../../src/providers/provider.js';
+import { isDuroxError, type DuroxError } from '../../../src/core/errors.js';
+import type { Provider } from '../../../src/core/provider.js';
 import { continueAsNew, createInstance, creatingAck, finish, seedInstances, turn } from './admin-helpers.js';
 import {
   ack,

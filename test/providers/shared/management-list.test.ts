@@ -4,8 +4,8 @@
  * management-list files).
  */
 import { describe, expect, it } from 'vitest';
-import { isDuroxError } from '../../../src/engine/errors.js';
-import type { ExecutionStatus, InstanceInfo, InstanceQuery } from '../../../src/providers/provider.js';
+import { isDuroxError } from '../../../src/core/errors.js';
+import type { ExecutionStatus, InstanceInfo, InstanceQuery } from '../../../src/core/provider.js';
 import {
   continueAsNew,
   createInstance,

@@ -2,8 +2,8 @@
  * pruneExecutions and pruneExecutionsBulk, run against every provider.
  */
 import { describe, expect, it } from 'vitest';
-import { isDuroxError } from '../../../src/engine/errors.js';
-import type { Provider } from '../../../src/providers/provider.js';
+import { isDuroxError } from '../../../src/core/errors.js';
+import type { Provider } from '../../../src/core/provider.js';
 import { continueAsNew, createInstance, finish, turn } from './admin-helpers.js';
 import {
   ack,

@@ -3,7 +3,7 @@
  * PostgreSQL-only payload cases stay in test/providers/postgres/orchestration-ack.test.ts).
  */
 import { describe, expect, it } from 'vitest';
-import { isDuroxError, type ProviderError } from '../../../src/engine/errors.js';
+import { isDuroxError, type ProviderError } from '../../../src/core/errors.js';
 import {
   ack,
   activityItem,

@@ -4,7 +4,7 @@
  * per-provider orchestration-fetch files).
  */
 import { describe, expect, it } from 'vitest';
-import { isDuroxError } from '../../../src/engine/errors.js';
+import { isDuroxError } from '../../../src/core/errors.js';
 import {
   errorOf,
   externalItem,

@@ -4,7 +4,7 @@
  * queue.test.ts).
  */
 import { describe, expect, it } from 'vitest';
-import type { FetchWorkItemOptions, Provider, TagFilter } from '../../../src/providers/provider.js';
+import type { FetchWorkItemOptions, Provider, TagFilter } from '../../../src/core/provider.js';
 import {
   activityItem,
   DEFAULT_ONLY,

@@ -1,6 +1,6 @@
 import { statSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { isDuroxError } from '../../../src/engine/errors.js';
+import { isDuroxError } from '../../../src/core/errors.js';
 import {
   activityItem,
   errorOf,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { HistoryEvent } from '../../../src/engine/history.js';
+import type { HistoryEvent } from '../../../src/core/history.js';
 import type { SqliteProvider } from '../../../src/providers/sqlite/sqlite-provider.js';
 import {
   ack,

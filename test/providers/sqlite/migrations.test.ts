@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { isDuroxError } from '../../../src/engine/errors.js';
+import { isDuroxError } from '../../../src/core/errors.js';
 import { withBusyRetry } from '../../../src/providers/sqlite/busy-retry.js';
 import { migrations, type Migration } from '../../../src/providers/sqlite/generated/migrations.js';
 import { migrate, type RetryRunner } from '../../../src/providers/sqlite/migrate.js';

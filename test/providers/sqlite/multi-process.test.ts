@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { isDuroxError, type ProviderError } from '../../../src/engine/errors.js';
+import { isDuroxError, type ProviderError } from '../../../src/core/errors.js';
 import { externalItem, openProvider, rawConnection, startItem, tempDbPath } from './helpers.js';
 
 const FIXTURE = fileURLToPath(new URL('../../fixtures/sqlite-hammer.mjs', import.meta.url));

@@ -1,7 +1,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { isDuroxError, type ProviderError } from '../../../src/engine/errors.js';
+import { isDuroxError, type ProviderError } from '../../../src/core/errors.js';
 import { parseSqliteLocation } from '../../../src/providers/sqlite/connection.js';
 import { SqliteProvider } from '../../../src/providers/sqlite/sqlite-provider.js';
 import { compileSqliteOptions } from '../../../src/providers/sqlite/sqlite-options.js';

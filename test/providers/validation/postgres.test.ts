@@ -4,7 +4,7 @@
  * processes would open it. Schemas are dropped after the file (test/helpers/postgres.ts).
  */
 import { describe, it } from 'vitest';
-import type { Provider } from '../../../src/providers/provider.js';
+import type { Provider } from '../../../src/core/provider.js';
 import { PostgresProvider } from '../../../src/providers/postgres/index.js';
 import {
   VALIDATION_CATEGORIES,

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'vitest';
-import type { Provider } from '../../../src/providers/provider.js';
+import type { Provider } from '../../../src/core/provider.js';
 import { SqliteProvider } from '../../../src/providers/sqlite/index.js';
 import {
   VALIDATION_CATEGORIES,

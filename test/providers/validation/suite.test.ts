@@ -2,7 +2,7 @@
  * The conformance suite itself: names, categories and registration rules.
  */
 import { describe, expect, it } from 'vitest';
-import type { Provider } from '../../../src/providers/provider.js';
+import type { Provider } from '../../../src/core/provider.js';
 import {
   VALIDATION_CASES,
   VALIDATION_CATEGORIES,

@@ -7,8 +7,8 @@
  * jsonb parameters whatever their size; event and work-item JSON ride inside as strings, so
  * they are stored exactly as the engine wrote them.
  */
-import type { OrchestratorWorkItem } from '../../../engine/history.js';
-import type { OrchestrationAck, WorkItemLease } from '../../provider.js';
+import type { OrchestratorWorkItem } from '../../../core/history.js';
+import type { OrchestrationAck, WorkItemLease } from '../../../core/provider.js';
 import type { HistoryCache } from '../history-cache.js';
 import { newTokenPrefix } from '../lock-tokens.js';
 import { run, statement, type Db, type QueryContext } from './context.js';

@@ -1,5 +1,5 @@
 /** How many instances match an InstanceQuery (limit and offset ignored). */
-import type { InstanceQuery } from '../../provider.js';
+import type { InstanceQuery } from '../../../core/provider.js';
 import { run, statement, type Db, type QueryContext } from './context.js';
 import { compileInstanceQuery, FILTER_SQL } from './instance-query.js';
 

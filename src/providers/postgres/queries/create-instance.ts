@@ -3,7 +3,7 @@
  * that the instance exists: one call of `create_instance` (migration 000003), one NOTIFY.
  * Not coalesced with other enqueues: each caller needs its own answer.
  */
-import type { StartOrchestrationItem } from '../../../engine/history.js';
+import type { StartOrchestrationItem } from '../../../core/history.js';
 import { run, statement, type Db, type QueryContext } from './context.js';
 
 const SQL = (schema: string): string =>

@@ -2,8 +2,8 @@
  * Deletes terminal root instances matching a filter, each with all its descendants: one call
  * of `delete_instance_bulk` (roots oldest first, tree walk and delete in one transaction).
  */
-import { InvalidInputError } from '../../../engine/errors.js';
-import type { DeleteInstanceResult, InstanceFilter } from '../../provider.js';
+import { InvalidInputError } from '../../../core/errors.js';
+import type { DeleteInstanceResult, InstanceFilter } from '../../../core/provider.js';
 import { run, statement, type Db, type QueryContext } from './context.js';
 import { instanceIdList } from './delete-instances.js';
 

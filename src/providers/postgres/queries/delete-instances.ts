@@ -4,8 +4,8 @@
  * behind, and only then deletes. The checks report an outcome instead of raising, so nothing
  * is deleted when they fail.
  */
-import { InstanceStillRunningError, InvalidInputError } from '../../../engine/errors.js';
-import type { DeleteInstanceResult } from '../../provider.js';
+import { InstanceStillRunningError, InvalidInputError } from '../../../core/errors.js';
+import type { DeleteInstanceResult } from '../../../core/provider.js';
 import { run, statement, type Db, type QueryContext } from './context.js';
 
 const SQL = (schema: string): string =>

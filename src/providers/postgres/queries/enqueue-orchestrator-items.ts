@@ -2,7 +2,7 @@
  * Inserts orchestrator messages of coalesced callers (never creating instances) and announces
  * them: one call of `enqueue_orchestrator_items`, one NOTIFY.
  */
-import type { OrchestratorWorkItem } from '../../../engine/history.js';
+import type { OrchestratorWorkItem } from '../../../core/history.js';
 import { run, statement, type Db, type QueryContext } from './context.js';
 
 const SQL = (schema: string): string =>

@@ -2,7 +2,7 @@
  * Inserts an activity item directly (tests and tools) and announces it: one call of
  * `enqueue_worker_work`.
  */
-import type { ActivityExecuteItem } from '../../../engine/history.js';
+import type { ActivityExecuteItem } from '../../../core/history.js';
 import { run, statement, type Db, type QueryContext } from './context.js';
 
 const SQL = (schema: string): string =>

@@ -6,8 +6,8 @@
  * no eligible work it returns the earliest delayed message's time instead, for the caller's
  * wake-up timer — so an empty poll costs one round trip, too.
  */
-import type { HistoryEvent, OrchestratorWorkItem } from '../../../engine/history.js';
-import type { KvEntry, OrchestrationItem } from '../../provider.js';
+import type { HistoryEvent, OrchestratorWorkItem } from '../../../core/history.js';
+import type { KvEntry, OrchestrationItem } from '../../../core/provider.js';
 import type { HistoryCache } from '../history-cache.js';
 import { newTokenPrefix } from '../lock-tokens.js';
 import { run, statement, type Db, type QueryContext } from './context.js';

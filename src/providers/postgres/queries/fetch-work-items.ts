@@ -4,8 +4,8 @@
  * visible unlocked item allowed by the tag filter and session rules with `FOR UPDATE SKIP
  * LOCKED`, claim its session if it has one, lock it.
  */
-import type { ActivityExecuteItem } from '../../../engine/history.js';
-import type { TagFilter, WorkItemLease } from '../../provider.js';
+import type { ActivityExecuteItem } from '../../../core/history.js';
+import type { TagFilter, WorkItemLease } from '../../../core/provider.js';
 import { newTokenPrefix } from '../lock-tokens.js';
 import { run, statement, type Db, type QueryContext } from './context.js';
 

@@ -1,5 +1,5 @@
 /** One execution with its event count. */
-import type { ExecutionInfo, ExecutionStatus } from '../../provider.js';
+import type { ExecutionInfo, ExecutionStatus } from '../../../core/provider.js';
 import { run, statement, type Db, type QueryContext } from './context.js';
 
 const SQL = (schema: string): string => `

@@ -1,5 +1,5 @@
 /** The instance row joined with its current execution, by primary key. */
-import type { InstanceInfo } from '../../provider.js';
+import type { InstanceInfo } from '../../../core/provider.js';
 import { run, statement, type Db, type QueryContext } from './context.js';
 import {
   CURRENT_EXECUTION_JOIN,

@@ -4,7 +4,7 @@
  * 0 when that row cannot be decoded), and the live KV keys (committed values not shadowed by
  * the delta, plus delta values) with their value bytes. Sizes are bytes of UTF-8 text.
  */
-import type { InstanceStats } from '../../provider.js';
+import type { InstanceStats } from '../../../core/provider.js';
 import { run, statement, type Db, type QueryContext } from './context.js';
 
 const SQL = (schema: string): string => `

@@ -3,7 +3,7 @@
  * activities not locked (an expired lock counts as unlocked), and orchestrator messages not
  * visible yet (timers, delays).
  */
-import type { QueueDepths } from '../../provider.js';
+import type { QueueDepths } from '../../../core/provider.js';
 import { run, statement, type Db, type QueryContext } from './context.js';
 
 const SQL = (schema: string): string => `

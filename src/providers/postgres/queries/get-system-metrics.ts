@@ -3,7 +3,7 @@
  * instances' status copy (idx_instances_status); an instance between continue-as-new
  * executions counts as running. Executions and events are whole-table counts.
  */
-import type { SystemMetrics } from '../../provider.js';
+import type { SystemMetrics } from '../../../core/provider.js';
 import { run, statement, type Db, type QueryContext } from './context.js';
 
 const SQL = (schema: string): string => `

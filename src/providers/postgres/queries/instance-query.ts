@@ -2,8 +2,8 @@
  * The InstanceQuery filter shared by listInstances and countInstances. Filters are parameters
  * that are NULL when absent, so one prepared statement per sort order serves every combination.
  */
-import { InvalidInputError } from '../../../engine/errors.js';
-import type { InstanceQuery, InstanceStatus } from '../../provider.js';
+import { InvalidInputError } from '../../../core/errors.js';
+import type { InstanceQuery, InstanceStatus } from '../../../core/provider.js';
 
 const STATUSES: ReadonlySet<InstanceStatus> = new Set([
   'Pending',

@@ -2,7 +2,7 @@
  * The instance-row shape that status reads and listings share: the instance (with its copy of
  * the current execution's status) joined with the current execution for its output.
  */
-import type { InstanceInfo, InstanceStatus } from '../../provider.js';
+import type { InstanceInfo, InstanceStatus } from '../../../core/provider.js';
 
 /** Select list (aliases i = instances, e = its current execution). */
 export const INSTANCE_COLUMNS = `

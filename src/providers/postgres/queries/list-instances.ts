@@ -2,7 +2,7 @@
  * Instances matching an InstanceQuery, with their current execution, one page. Newest first by
  * default, which walks idx_instances_created backwards and stops after the page.
  */
-import type { InstanceInfo, InstanceQuery } from '../../provider.js';
+import type { InstanceInfo, InstanceQuery } from '../../../core/provider.js';
 import { run, statement, type Db, type QueryContext } from './context.js';
 import { compileInstanceQuery, FILTER_SQL, ORDER_COLUMNS, type OrderKey } from './instance-query.js';
 import {

@@ -4,7 +4,7 @@
  * `filter.completedBefore` applies to the executions like `options.completedBefore` (the
  * earlier cutoff wins): a running instance has no completion time.
  */
-import type { InstanceFilter, PruneOptions, PruneResult } from '../../provider.js';
+import type { InstanceFilter, PruneOptions, PruneResult } from '../../../core/provider.js';
 import { run, statement, type Db, type QueryContext } from './context.js';
 import { filterParameters } from './delete-instance-bulk.js';
 import { pruneParameters } from './prune-executions.js';

@@ -2,8 +2,8 @@
  * Deletes old executions of one instance (never the current or a running one): one call of
  * `prune_executions`.
  */
-import { InvalidInputError, NotFoundError } from '../../../engine/errors.js';
-import type { PruneOptions, PruneResult } from '../../provider.js';
+import { InvalidInputError, NotFoundError } from '../../../core/errors.js';
+import type { PruneOptions, PruneResult } from '../../../core/provider.js';
 import { run, statement, type Db, type QueryContext } from './context.js';
 
 const SQL = (schema: string): string =>

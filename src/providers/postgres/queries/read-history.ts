@@ -4,8 +4,8 @@
  * history without an instance row (an ack that carried no metadata) falls back to its highest
  * execution id.
  */
-import { ProviderError } from '../../../engine/errors.js';
-import type { HistoryEvent } from '../../../engine/history.js';
+import { ProviderError } from '../../../core/errors.js';
+import type { HistoryEvent } from '../../../core/history.js';
 import { run, statement, type Db, type QueryContext } from './context.js';
 
 const LATEST_SQL = (schema: string): string => `

@@ -1,7 +1,7 @@
 /**
  * The worker registry (000004): what each running runtime can run, kept alive by heartbeats.
  */
-import type { WorkerRegistration, WorkerRegistrationInput } from '../../provider.js';
+import type { WorkerRegistration, WorkerRegistrationInput } from '../../../core/provider.js';
 import { decodeWorkerRow } from '../../workers.js';
 import { run, statement, type Db, type QueryContext } from './context.js';
 

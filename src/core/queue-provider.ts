@@ -1,11 +1,7 @@
 /**
- * The storage contract every durox provider implements.
- *
- * A provider stores histories and two queues. The orchestrator queue holds messages for
- * orchestration instances (starts, completions, timers, events); it is fetched one instance at a
- * time under an instance-level lease, and a turn is committed with one atomic ack. The worker
- * queue holds activity executions, fetched one at a time with peek-lock. Providers never run
- * user code and never interpret history beyond what the ack hands them explicitly.
+ * The queue half of the provider contract: what the runtime needs to run turns and activities
+ * (the two queues under peek-lock leases, history and KV reads, the worker registry and
+ * wake-ups). See `provider.ts` for the whole contract.
  *
  * Times are epoch milliseconds from the calling process's clock.
  */
@@ -14,7 +10,8 @@ import type {
   HistoryEvent,
   OrchestratorWorkItem,
   StartOrchestrationItem,
-} from '../engine/history.js';
+} from './history.js';
+import type { ExecutionStatus, InstanceInfo } from './management-provider.js';
 
 /** A KV value with the turn time that last wrote it. */
 export interface KvEntry {
@@ -48,15 +45,6 @@ export type KvMutation =
   | { op: 'set'; key: string; value: string; lastUpdatedAtMs: number }
   | { op: 'clear'; key: string }
   | { op: 'clearAll' };
-
-/** Status of an execution as the ack reports it. */
-export type ExecutionStatus = 'Running' | 'Completed' | 'Failed' | 'ContinuedAsNew';
-
-/**
- * Status of an instance: its current execution's status, or `Pending` from the moment a client
- * created it (`Provider.createInstance`) until its first turn is committed.
- */
-export type InstanceStatus = 'Pending' | ExecutionStatus;
 
 /** An orchestrator message and when it becomes visible. */
 export interface OutgoingOrchestratorItem {
@@ -164,121 +152,11 @@ export interface WorkItemLease {
   attemptCount: number;
 }
 
-/** Instance row plus its current execution, as status queries need it. */
-export interface InstanceInfo {
-  instanceId: string;
-  orchestrationName: string;
-  orchestrationVersion: string | null;
-  currentExecutionId: number;
-  /** `Pending` until the first turn commits (no execution exists yet), then the current execution's. */
-  status: InstanceStatus;
-  /** Output, error details JSON or next input, as acked. */
-  output: string | null;
-  createdAt: number;
-  updatedAt: number;
-  parentInstanceId: string | null;
-  customStatus: string | null;
-  customStatusVersion: number;
-}
-
-/** Summary of one execution. */
-export interface ExecutionInfo {
-  executionId: number;
-  status: ExecutionStatus;
-  output: string | null;
-  startedAt: number;
-  completedAt: number | null;
-  eventCount: number;
-}
-
-/** Filter and page for listing instances (management, CLI, TUI). */
-export interface InstanceQuery {
-  /** Status of the instance (its current execution's, or `Pending` before the first turn). */
-  status?: InstanceStatus;
-  orchestrationName?: string;
-  /** Case-sensitive substring of the instance id. */
-  idContains?: string;
-  /** Only instances without a parent. */
-  rootsOnly?: boolean;
-  /** Sort key; default `createdAt`. */
-  orderBy?: 'createdAt' | 'updatedAt' | 'instanceId';
-  /** Default true (newest first). */
-  descending?: boolean;
-  /** Page size; default unlimited. */
-  limit?: number;
-  offset?: number;
-}
-
-/** Store-wide counts. */
-export interface SystemMetrics {
-  totalInstances: number;
-  totalExecutions: number;
-  runningInstances: number;
-  completedInstances: number;
-  failedInstances: number;
-  totalEvents: number;
-}
-
-/** Messages waiting, unlocked. `timerQueue` counts orchestrator messages not yet visible (timers, delays). */
-export interface QueueDepths {
-  orchestratorQueue: number;
-  workerQueue: number;
-  timerQueue: number;
-}
-
-/** What a delete removed. */
-export interface DeleteInstanceResult {
-  instancesDeleted: number;
-  executionsDeleted: number;
-  eventsDeleted: number;
-  queueMessagesDeleted: number;
-}
-
-/** Which terminal root instances a bulk delete takes (filters are ANDed). */
-export interface InstanceFilter {
-  instanceIds?: string[];
-  /**
-   * Epoch ms. For bulk delete: only instances whose current execution completed before it.
-   * For bulk prune: only executions that completed before it (in any instance, running
-   * ones included), like `PruneOptions.completedBefore`.
-   */
-  completedBefore?: number;
-  /** At most this many root instances (default 1000). */
-  limit?: number;
-}
-
-/** Which executions a prune removes (never the current one, never a running one). */
-export interface PruneOptions {
-  /** Keep this many most recent executions (including the current one); 0 or 1 = only the current. */
-  keepLast?: number;
-  /** Only executions that completed before this time (epoch ms). */
-  completedBefore?: number;
-}
-
-/** What a prune removed. */
-export interface PruneResult {
-  instancesProcessed: number;
-  executionsDeleted: number;
-  eventsDeleted: number;
-}
-
-/** Size figures of one instance. */
-export interface InstanceStats {
-  /** Events of the current execution. */
-  historyEventCount: number;
-  /** Bytes of stored event JSON of the current execution. */
-  historySizeBytes: number;
-  /** Queue messages carried into the current execution by continue-as-new. */
-  queuePendingCount: number;
-  kvUserKeyCount: number;
-  kvTotalValueBytes: number;
-}
-
 /** Which queue a dispatcher waits on. */
 export type QueueKind = 'orchestrator' | 'worker';
 
-/** The provider contract. All methods may reject with a `ProviderError`. */
-export interface Provider {
+/** Queue, turn and read operations. All methods may reject with a `ProviderError`. */
+export interface QueueProvider {
   /** Short name for logs and metrics (e.g. `sqlite`). */
   readonly name: string;
 
@@ -370,48 +248,6 @@ export interface Provider {
 
   /** Live KV map. */
   getKvAllValues(instanceId: string): Promise<Record<string, string>>;
-
-  // ---- management ---------------------------------------------------------------------------
-
-  /** Instances matching `query`, with their current execution. */
-  listInstances(query?: InstanceQuery): Promise<InstanceInfo[]>;
-
-  /** How many instances match `query` (ignores `limit`/`offset`). */
-  countInstances(query?: InstanceQuery): Promise<number>;
-
-  /** Execution ids of an instance, ascending (empty when unknown). */
-  listExecutions(instanceId: string): Promise<number[]>;
-
-  /** One execution, or `null` when unknown. */
-  getExecutionInfo(instanceId: string, executionId: number): Promise<ExecutionInfo | null>;
-
-  /** Direct children (sub-orchestrations) of an instance, in creation order. */
-  listChildren(instanceId: string): Promise<string[]>;
-
-  /**
-   * Deletes the instances (history, executions, queued messages, locks, KV) in one
-   * transaction. Rejects with `InstanceStillRunningError` when one is running (or between
-   * executions) and `force` is false — a `Pending` instance is not running: nothing of it has run,
-   * and deleting it withdraws its start — and with `InvalidInputError` when a child of a listed instance is not listed (a
-   * child spawned meanwhile). The ids may be reused afterwards.
-   */
-  deleteInstances(instanceIds: string[], force: boolean): Promise<DeleteInstanceResult>;
-
-  /** Deletes terminal root instances matching `filter`, each with all its descendants. */
-  deleteInstanceBulk(filter: InstanceFilter): Promise<DeleteInstanceResult>;
-
-  /** Deletes old executions of one instance; rejects with `NotFoundError` for an unknown instance. */
-  pruneExecutions(instanceId: string, options: PruneOptions): Promise<PruneResult>;
-
-  /** `pruneExecutions` for every instance matching `filter` (any status, running included). */
-  pruneExecutionsBulk(filter: InstanceFilter, options: PruneOptions): Promise<PruneResult>;
-
-  getSystemMetrics(): Promise<SystemMetrics>;
-
-  getQueueDepths(): Promise<QueueDepths>;
-
-  /** Size figures of an instance, or `null` when unknown. */
-  getInstanceStats(instanceId: string): Promise<InstanceStats | null>;
 
   // ---- worker registry (optional) -----------------------------------------------------------
 
