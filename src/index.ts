@@ -8,6 +8,7 @@ export { Runtime } from './engine/runtime/runtime.js';
 export type { RuntimeOptions, TagFilterInput } from './engine/runtime/runtime-options.js';
 export { Client } from './engine/client.js';
 export type { OrchestrationStatus, StartOrchestrationOptions } from './engine/client.js';
+export type { UnrunnableOrchestration, UnrunnableWork } from './engine/workers.js';
 export { OrchestrationContext } from './engine/replay/context.js';
 export type { ActivityOptions, TraceLevel } from './engine/replay/context.js';
 export { ActivityContext } from './engine/runtime/activity-context.js';

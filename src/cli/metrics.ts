@@ -2,8 +2,25 @@
  * `durox metrics`: store-wide counts and queue depths, once or watched.
  */
 import type { Client } from '../engine/client.js';
-import type { QueueDepths, SystemMetrics } from '../core/provider.js';
+import type { UnrunnableOrchestration } from '../engine/workers.js';
+import type { QueueDepths, SystemMetrics, WorkerRegistration } from '../core/provider.js';
+import { formatDuration } from './durations.js';
 import { keyValues, stdoutColors } from './output.js';
+
+/** The `workers` section of a metrics sample (stores with a worker registry only). */
+export interface WorkersSample {
+  /** How many workers are registered and alive. */
+  live: number;
+  /** Their registrations: id, orchestrations with versions, activities, epoch-ms times. */
+  registrations: WorkerRegistration[];
+  /**
+   * Orchestrations of Pending and Running instances that no live worker knows, with instance
+   * counts (queued activities are not checked).
+   */
+  unknownOrchestrations: UnrunnableOrchestration[];
+  /** False when more non-terminal instances exist than were checked (counts are lower bounds). */
+  complete: boolean;
+}
 
 /** `--json` document of `metrics` (one per line with `--watch`). */
 export interface MetricsSample {
@@ -11,11 +28,55 @@ export interface MetricsSample {
   at: string;
   system: SystemMetrics;
   queues: QueueDepths;
+  /** Absent when the store keeps no worker registry. */
+  workers?: WorkersSample;
 }
 
+/** Reads one sample through the client. */
 export async function readMetrics(client: Client): Promise<MetricsSample> {
-  const [system, queues] = await Promise.all([client.getSystemMetrics(), client.getQueueDepths()]);
-  return { at: new Date().toISOString(), system, queues };
+  const [system, queues, unrunnable] = await Promise.all([
+    client.getSystemMetrics(),
+    client.getQueueDepths(),
+    client.getUnrunnableWork(),
+  ]);
+  const sample: MetricsSample = { at: new Date().toISOString(), system, queues };
+  if (unrunnable) {
+    sample.workers = {
+      live: unrunnable.workers.length,
+      registrations: unrunnable.workers,
+      unknownOrchestrations: unrunnable.orchestrations,
+      complete: unrunnable.complete,
+    };
+  }
+  return sample;
+}
+
+/** `Hello@1.0.0` (or the bare name for instances started without a version). */
+function nameAt(name: string, version: string | null): string {
+  return version === null ? name : `${name}@${version}`;
+}
+
+/** `Helo (2 instances), Hello@9.9.9 (1 instance)`; `+` marks lower bounds. */
+function unknownList(w: WorkersSample): string {
+  return w.unknownOrchestrations
+    .map(
+      (o) =>
+        `${nameAt(o.name, o.version)} (${o.instances}${w.complete ? '' : '+'} instance${o.instances === 1 ? '' : 's'})`,
+    )
+    .join(', ');
+}
+
+/** One worker's lines for the human output: id with expiry, then what it runs. */
+function workerLines(w: WorkerRegistration, nowMs: number): [string, string][] {
+  const orchestrations = Object.entries(w.orchestrations)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([name, versions]) => `${name}@${versions.join('|')}`);
+  const activities = [...w.activities].sort();
+  return [
+    [`  ${w.workerId}`, `expires in ${formatDuration(Math.max(0, w.expiresAt - nowMs))}`],
+    ['    orchestrations', orchestrations.join(', ') || 'none'],
+    ['    activities', activities.join(', ') || 'none'],
+  ];
 }
 
 export function renderMetricsSample(s: MetricsSample): string {
@@ -31,15 +92,36 @@ export function renderMetricsSample(s: MetricsSample): string {
       ['orchestrator queue', String(s.queues.orchestratorQueue)],
       ['worker queue', String(s.queues.workerQueue)],
       ['timer queue', String(s.queues.timerQueue)],
+      ...workerPairs(s, c),
     ],
     c,
   );
 }
 
+function workerPairs(s: MetricsSample, c: ReturnType<typeof stdoutColors>): [string, string][] {
+  const w = s.workers;
+  if (!w) return [];
+  const now = Date.parse(s.at);
+  const pairs: [string, string][] = [['workers', `${w.live} live`]];
+  for (const reg of [...w.registrations].sort((a, b) => a.workerId.localeCompare(b.workerId))) {
+    pairs.push(...workerLines(reg, now));
+  }
+  if (w.unknownOrchestrations.length > 0) {
+    pairs.push(['no running worker knows', c.yellow(unknownList(w))]);
+  }
+  return pairs;
+}
+
 function oneLine(s: MetricsSample): string {
   const m = s.system;
   const q = s.queues;
-  return `${s.at} instances=${m.totalInstances} running=${m.runningInstances} completed=${m.completedInstances} failed=${m.failedInstances} executions=${m.totalExecutions} events=${m.totalEvents} orchestrator_queue=${q.orchestratorQueue} worker_queue=${q.workerQueue} timer_queue=${q.timerQueue}`;
+  return `${s.at} instances=${m.totalInstances} running=${m.runningInstances} completed=${m.completedInstances} failed=${m.failedInstances} executions=${m.totalExecutions} events=${m.totalEvents} orchestrator_queue=${q.orchestratorQueue} worker_queue=${q.workerQueue} timer_queue=${q.timerQueue}${workersWords(s.workers)}`;
+}
+
+function workersWords(w: WorkersSample | undefined): string {
+  if (!w) return '';
+  const unknown = w.unknownOrchestrations.map((o) => `${nameAt(o.name, o.version)}:${o.instances}`);
+  return ` workers=${w.live}${unknown.length > 0 ? ` unknown_orchestrations=${unknown.join(',')}` : ''}`;
 }
 
 export interface WatchOptions {

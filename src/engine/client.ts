@@ -10,6 +10,8 @@ import { decodePayload, encodePayload } from '../core/history.js';
 import type { StartOrchestrationItem } from '../core/history.js';
 import { checkInstanceId } from './instance-id.js';
 import * as management from './management.js';
+import { unrunnableOrchestrations } from './workers.js';
+import type { UnrunnableWork } from './workers.js';
 import type { ExecutionInfoView, HistoryEventView, InstanceInfoView, InstanceTree } from './management.js';
 import type {
   DeleteInstanceResult,
@@ -23,6 +25,7 @@ import type {
   PruneResult,
   QueueDepths,
   SystemMetrics,
+  WorkerRegistration,
 } from '../core/provider.js';
 
 /** Status as clients see it (duroxide-node's shape, plus `Pending`). */
@@ -50,6 +53,9 @@ export interface StartOrchestrationOptions {
 }
 
 const MAX_POLL_MS = 100;
+
+/** Non-terminal instances read per status by {@link Client.getUnrunnableWork}. */
+export const UNRUNNABLE_SCAN_LIMIT = 1000;
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
@@ -347,6 +353,40 @@ export class Client {
 
   getQueueDepths(): Promise<QueueDepths> {
     return this.provider.getQueueDepths();
+  }
+
+  /**
+   * The live worker registrations of the store: what each running runtime can run (a durox
+   * addition). `null` when the provider keeps no worker registry.
+   */
+  async listWorkers(): Promise<WorkerRegistration[] | null> {
+    if (typeof this.provider.listWorkers !== 'function') return null;
+    return this.provider.listWorkers();
+  }
+
+  /**
+   * Work that no running worker can run (a durox addition): the orchestration names (with
+   * versions) of `Pending` and `Running` instances that no live registration knows, with
+   * instance counts, plus the registrations checked. Such instances wait (and end as poison
+   * after the unregistered-code backoff) until a worker that knows them starts. Reads at most
+   * {@link UNRUNNABLE_SCAN_LIMIT} instances per status, newest first (`complete` is false when
+   * there were more). Queued activities that no worker registers are not reported: the
+   * provider contract has no cheap read of the worker queue's activity names. `null` when the
+   * provider keeps no worker registry.
+   */
+  async getUnrunnableWork(): Promise<UnrunnableWork | null> {
+    if (typeof this.provider.listWorkers !== 'function') return null;
+    const query = { limit: UNRUNNABLE_SCAN_LIMIT, orderBy: 'updatedAt' } as const;
+    const [workers, pending, running] = await Promise.all([
+      this.provider.listWorkers(),
+      this.provider.listInstances({ ...query, status: 'Pending' }),
+      this.provider.listInstances({ ...query, status: 'Running' }),
+    ]);
+    return {
+      workers,
+      orchestrations: unrunnableOrchestrations(workers, [...pending, ...running]),
+      complete: pending.length < UNRUNNABLE_SCAN_LIMIT && running.length < UNRUNNABLE_SCAN_LIMIT,
+    };
   }
 
   /** Size figures of an instance, or `null` when unknown. */

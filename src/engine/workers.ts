@@ -41,3 +41,48 @@ export function unknownOrchestrationReason(
   const known = names.length === 0 ? 'none' : names.slice(0, 8).join(', ') + (names.length > 8 ? ', …' : '');
   return `no running worker knows orchestration '${name}' (they run: ${known})`;
 }
+
+/** Non-terminal instances of one orchestration (and version) that no running worker knows. */
+export interface UnrunnableOrchestration {
+  name: string;
+  /** The instances' version; `null` for instances started without one (any version would do). */
+  version: string | null;
+  /** How many of the instances read have this name and version. */
+  instances: number;
+}
+
+/**
+ * Work of a store that no running worker can run, as {@link Client.getUnrunnableWork} reports
+ * it, with the live registrations it was checked against.
+ */
+export interface UnrunnableWork {
+  /** The live worker registrations. */
+  workers: WorkerRegistration[];
+  /**
+   * Orchestrations of `Pending` and `Running` instances that no live worker registers (at the
+   * instance's version), most instances first. Queued activities are not covered: the store
+   * has no cheap read of the worker queue's activity names.
+   */
+  orchestrations: UnrunnableOrchestration[];
+  /** False when there were more non-terminal instances than were read: counts are lower bounds. */
+  complete: boolean;
+}
+
+/**
+ * Groups `instances` whose orchestration (at its version) no registration in `workers` runs,
+ * by name and version, most instances first.
+ */
+export function unrunnableOrchestrations(
+  workers: readonly WorkerRegistration[],
+  instances: readonly { orchestrationName: string; orchestrationVersion: string | null }[],
+): UnrunnableOrchestration[] {
+  const groups = new Map<string, UnrunnableOrchestration>();
+  for (const { orchestrationName: name, orchestrationVersion: version } of instances) {
+    if (runsOrchestration(workers, name, version)) continue;
+    const key = JSON.stringify([name, version]);
+    const group = groups.get(key);
+    if (group) group.instances++;
+    else groups.set(key, { name, version, instances: 1 });
+  }
+  return [...groups.values()].sort((a, b) => b.instances - a.instances || a.name.localeCompare(b.name));
+}

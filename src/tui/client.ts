@@ -17,6 +17,7 @@ export type TuiClient = Pick<
   | 'getKvAllValues'
   | 'getSystemMetrics'
   | 'getQueueDepths'
+  | 'getUnrunnableWork'
   | 'cancelInstance'
   | 'raiseEvent'
   | 'deleteInstance'

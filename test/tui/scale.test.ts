@@ -102,6 +102,7 @@ describe(`${COUNT.toLocaleString('en-US')} instances`, () => {
       'countInstances',
       'getQueueDepths',
       'getSystemMetrics',
+      'getUnrunnableWork',
       'listInstances',
     ]);
     for (const call of calls.filter((c) => c.method === 'listInstances')) {

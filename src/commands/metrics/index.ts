@@ -7,7 +7,7 @@ import type { MetricsSample } from '../../cli/metrics.js';
 export default class Metrics extends BaseCommand<typeof Metrics> {
   static override summary = 'Show store-wide metrics and queue depths';
   static override description =
-    'Instance counts by status, executions and events stored, and the orchestrator, worker and timer queue depths. With --watch: redraws every --interval on a terminal, prints a line per tick otherwise, and with --json writes one JSON document per line per tick; stops on Ctrl+C or after --count ticks.';
+    'Instance counts by status, executions and events stored, the orchestrator, worker and timer queue depths, and (on stores with a worker registry) the live workers with what each runs, and the orchestrations of waiting or running instances that no running worker knows. With --watch: redraws every --interval on a terminal, prints a line per tick otherwise, and with --json writes one JSON document per line per tick; stops on Ctrl+C or after --count ticks.';
   static override examples = [
     '<%= config.bin %> metrics',
     '<%= config.bin %> metrics --watch',

@@ -1,12 +1,14 @@
 /**
- * The overview screen: counts by status, queue depths, throughput over the last minutes (from
- * successive metrics samples) and the latest failures.
+ * The overview screen: counts by status, queue depths, live workers (with a warning naming the
+ * orchestrations no running worker knows), throughput over the last minutes (from successive
+ * metrics samples) and the latest failures.
  */
 import { Box, Text } from 'ink';
 import type { ReactElement, ReactNode } from 'react';
 import { decodeOutput } from '../../engine/management.js';
 import type { InstanceInfo, SystemMetrics } from '../../core/provider.js';
 import { fit, formatAge, formatCount, showValue, sparkline, truncate } from '../format.js';
+import type { UnrunnableWork } from '../../engine/workers.js';
 import type { MetricsData, OverviewData } from '../hooks/use-metrics.js';
 import { statusColour } from '../theme.js';
 import type { Theme } from '../theme.js';
@@ -71,6 +73,16 @@ function StatusBars({
   );
 }
 
+/** `Helo (1), Hello@9.9.9 (2)`: unknown orchestrations with their instance counts. */
+function unknownText(w: UnrunnableWork): string {
+  return w.orchestrations
+    .map(
+      (o) =>
+        `${o.version === null ? o.name : `${o.name}@${o.version}`} (${o.instances}${w.complete ? '' : '+'})`,
+    )
+    .join(', ');
+}
+
 function failureText(row: InstanceInfo): string {
   const decoded = decodeOutput(row.status, row.output);
   return `✗ ${showValue(decoded.output ?? 'failed')}`;
@@ -91,7 +103,10 @@ export function Overview({
   const buckets = throughputBuckets(samples, metrics?.at ?? now, BUCKET_MS, BUCKETS);
   const rates = recentRates(samples, BUCKET_MS);
   const peak = Math.max(0, ...buckets);
-  const failuresRoom = Math.max(0, height - 11);
+  // `null`: the store keeps no worker registry, so the row is left out.
+  const workers = overview?.workers;
+  const unknown = workers && workers.orchestrations.length > 0 ? unknownText(workers) : null;
+  const failuresRoom = Math.max(0, height - 11 - (workers === null ? 0 : 1) - (unknown ? 1 : 0));
   const failures = (overview?.failures ?? []).slice(0, failuresRoom);
   return (
     <Box flexDirection="column" width={width} height={height} overflow="hidden">
@@ -116,6 +131,14 @@ export function Overview({
             )} · timers ${formatCount(overview.queues.timerQueue)}`
           : '…'}
       </Row>
+      {workers === null ? null : (
+        <Row label="Workers">{workers ? `${formatCount(workers.workers.length)} live` : '…'}</Row>
+      )}
+      {unknown ? (
+        <Text wrap="truncate" color={theme.c('yellow')}>
+          {'  '}⚠ no running worker knows {unknown}
+        </Text>
+      ) : null}
       <Row label="Throughput">
         {rates
           ? `${rates.finishedPerSec.toFixed(1)}/s finished · ${rates.startedPerSec.toFixed(1)}/s started`

@@ -5,6 +5,7 @@
 import { useRef } from 'react';
 import type { QueueDepths, SystemMetrics } from '../../core/provider.js';
 import type { InstanceInfo } from '../../core/provider.js';
+import type { UnrunnableWork } from '../../engine/workers.js';
 import type { TuiClient } from '../client.js';
 import { addSample, sampleOf } from '../throughput.js';
 import type { MetricsSample } from '../throughput.js';
@@ -43,11 +44,13 @@ export interface OverviewData {
   readonly queues: QueueDepths;
   /** The latest failed instances (one small page). */
   readonly failures: readonly InstanceInfo[];
+  /** Live workers and the orchestrations none of them knows; `null` without a worker registry. */
+  readonly workers: UnrunnableWork | null;
 }
 
 export const OVERVIEW_FAILURES = 5;
 
-/** Queue depths and the latest failures, while the overview is shown. */
+/** Queue depths, the latest failures and the live workers, while the overview is shown. */
 export function useOverview(
   client: TuiClient,
   refreshMs: number,
@@ -56,7 +59,7 @@ export function useOverview(
 ): Polled<OverviewData> {
   return usePoll(
     async () => {
-      const [queues, failures] = await Promise.all([
+      const [queues, failures, workers] = await Promise.all([
         client.getQueueDepths(),
         client.listInstances({
           status: 'Failed',
@@ -64,8 +67,9 @@ export function useOverview(
           descending: true,
           limit: OVERVIEW_FAILURES,
         }),
+        client.getUnrunnableWork(),
       ]);
-      return { queues, failures };
+      return { queues, failures, workers };
     },
     [client, refreshToken],
     { intervalMs: refreshMs, enabled },

@@ -230,7 +230,9 @@ describe('runtime basics (file SQLite)', () => {
     await h.client.startOrchestration('f1', 'Forever');
     const err = await h.client.waitForOrchestration('f1', 150).catch((e: unknown) => e);
     expect(isDuroxError(err, 'TIMEOUT')).toBe(true);
-    expect((await h.client.getStatus('f1')).status).toBe('Running');
+    // The timeout ends the wait, not the instance (on a loaded machine its first turn may not
+    // have run yet within 150 ms).
+    expect(['Pending', 'Running']).toContain((await h.client.getStatus('f1')).status);
     expect((await h.client.getStatus('nope')).status).toBe('NotFound');
   });
 
