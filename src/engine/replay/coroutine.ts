@@ -261,7 +261,7 @@ export class CoroutineDriver {
       case 'scope':
         return this.startCoroutine(task.generator, parent, typed);
       default:
-        return assertNever(task, 'task');
+        return assertNever(task);
     }
   }
 

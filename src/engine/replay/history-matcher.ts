@@ -84,7 +84,7 @@ export class HistoryMatcher {
         end.halted = true;
         return;
       default:
-        return assertNever(event, 'event kind');
+        return assertNever(event);
     }
   }
 

@@ -30,7 +30,7 @@ function completionBody(m: CompletionItem): EventBody {
     case 'SubOrchFailed':
       return { type: 'SubOrchestrationFailed', details: m.details };
     default:
-      return assertNever(m, 'completion message');
+      return assertNever(m);
   }
 }
 
@@ -71,7 +71,7 @@ export class Inbox {
         // Handled by the runtime before the turn.
         return;
       default:
-        return assertNever(message, 'orchestrator message');
+        return assertNever(message);
     }
   }
 

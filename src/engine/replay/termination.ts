@@ -151,6 +151,6 @@ export function terminalEvent(outcome: ExecutionOutcome): EventBody | null {
     case 'Running':
       return null;
     default:
-      return assertNever(outcome, 'execution outcome');
+      return assertNever(outcome);
   }
 }

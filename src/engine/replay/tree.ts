@@ -136,7 +136,7 @@ export class TaskTree {
       case 'immediate':
         return;
       default:
-        return assertNever(leaf.kind, 'leaf kind');
+        return assertNever(leaf.kind);
     }
   }
 
@@ -162,7 +162,7 @@ export class TaskTree {
         }
         return this.settle(leaf, { ok: false, error: failureToError(event.details) });
       default:
-        return assertNever(event, 'completion event');
+        return assertNever(event);
     }
   }
 
@@ -234,7 +234,7 @@ export class TaskTree {
         return;
       }
       default:
-        return assertNever(parent, 'parent node');
+        return assertNever(parent);
     }
   }
 
@@ -260,7 +260,7 @@ export class TaskTree {
         if (node.awaiting) this.cancel(node.awaiting, reason);
         return;
       default:
-        return assertNever(node, 'node');
+        return assertNever(node);
     }
   }
 
@@ -295,6 +295,6 @@ function breadcrumbFor(leaf: LeafNode, reason: string): EventBody | null {
     case 'immediate':
       return null;
     default:
-      return assertNever(leaf.kind, 'leaf kind');
+      return assertNever(leaf.kind);
   }
 }
