@@ -6,6 +6,7 @@
  * `yield` that awaited it. Categories follow duroxide: application (user code), infrastructure
  * (store or runtime), configuration (nondeterminism, unregistered code) and poison.
  */
+import { assertNever } from './exhaustive.js';
 
 /** Failures raised by user code: activity errors, orchestration errors, cancellation. */
 export interface ApplicationErrorDetails {
@@ -192,9 +193,4 @@ export function parseErrorDetails(text: string): ErrorDetails {
     // fall through
   }
   return { category: 'application', kind: 'OrchestrationFailed', message: text, retryable: false };
-}
-
-/** Exhaustiveness check for switches over closed unions. */
-export function assertNever(value: never): never {
-  throw new Error(`unexpected value: ${JSON.stringify(value)}`);
 }

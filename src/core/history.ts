@@ -81,7 +81,13 @@ export const TERMINAL_KINDS: ReadonlySet<EventKind> = new Set([
   'OrchestrationContinuedAsNew',
 ]);
 
-export function isTerminal(event: HistoryEvent | undefined): boolean {
+/** An event of a terminal kind. */
+export type TerminalEvent = Extract<
+  HistoryEvent,
+  { type: 'OrchestrationCompleted' | 'OrchestrationFailed' | 'OrchestrationContinuedAsNew' }
+>;
+
+export function isTerminal(event: HistoryEvent | undefined): event is TerminalEvent {
   return event !== undefined && TERMINAL_KINDS.has(event.type);
 }
 

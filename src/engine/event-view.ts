@@ -8,7 +8,7 @@
  * custom status and KV events; durox gives their fields too (in the same style), and extra
  * fields duroxide-node leaves out (parent, session, tag, version) after the ones it has.
  */
-import { assertNever } from '../core/failure.js';
+import { assertNever } from '../core/exhaustive.js';
 import type { HistoryEvent } from '../core/history.js';
 
 /** A history event as `client.readExecutionHistory` reports it (duroxide-node's shape). */

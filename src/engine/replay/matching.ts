@@ -6,6 +6,7 @@
  * durations, custom status text and cancellation reasons may change between code versions.
  */
 import type { EventKind, EventKinds, HistoryEvent } from '../../core/history.js';
+import { assertNever } from '../../core/exhaustive.js';
 
 /** An event without its envelope: what an action will record. */
 export type EventBody = { [K in EventKind]: { type: K } & EventKinds[K] }[EventKind];
@@ -59,8 +60,24 @@ export function describe(body: EventBody | HistoryEvent, sourceEventId?: number)
     case 'ExternalSubscribedCancelled':
     case 'QueueSubscriptionCancelled':
       return `${body.type}(source=${sourceEventId ?? ('source_event_id' in body ? body.source_event_id : '?')})`;
-    default:
+    case 'OrchestrationStarted':
+    case 'OrchestrationCompleted':
+    case 'OrchestrationFailed':
+    case 'OrchestrationContinuedAsNew':
+    case 'OrchestrationCancelRequested':
+    case 'ActivityCompleted':
+    case 'ActivityFailed':
+    case 'TimerCreated':
+    case 'TimerFired':
+    case 'ExternalEvent':
+    case 'QueueEventDelivered':
+    case 'SubOrchestrationCompleted':
+    case 'SubOrchestrationFailed':
+    case 'CustomStatusUpdated':
+    case 'KeyValuesCleared':
       return body.type;
+    default:
+      return assertNever(body);
   }
 }
 
@@ -94,9 +111,29 @@ export function matches(action: EventBody, event: HistoryEvent): boolean {
     }
     case 'KeyValueCleared':
       return (event as typeof action).key === action.key;
-    default:
-      // Timers, custom status, clear-all and cancellation breadcrumbs match by kind
-      // (breadcrumb sources are checked by the caller).
+    // Timers, custom status, clear-all and cancellation breadcrumbs match by kind (breadcrumb
+    // sources are checked by the caller); the other kinds are never actions.
+    case 'TimerCreated':
+    case 'CustomStatusUpdated':
+    case 'KeyValuesCleared':
+    case 'ActivityCancelRequested':
+    case 'SubOrchestrationCancelRequested':
+    case 'ExternalSubscribedCancelled':
+    case 'QueueSubscriptionCancelled':
+    case 'OrchestrationStarted':
+    case 'OrchestrationCompleted':
+    case 'OrchestrationFailed':
+    case 'OrchestrationContinuedAsNew':
+    case 'OrchestrationCancelRequested':
+    case 'ActivityCompleted':
+    case 'ActivityFailed':
+    case 'TimerFired':
+    case 'ExternalEvent':
+    case 'QueueEventDelivered':
+    case 'SubOrchestrationCompleted':
+    case 'SubOrchestrationFailed':
       return true;
+    default:
+      return assertNever(action);
   }
 }

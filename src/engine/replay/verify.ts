@@ -2,7 +2,8 @@
  * Offline replay of a saved history against current code, with no store and no side effects:
  * the check to run before deploying a new version (`durox history replay`).
  */
-import { TERMINAL_KINDS, decodePayload } from '../../core/history.js';
+import { decodePayload, isTerminal } from '../../core/history.js';
+import { assertNever } from '../../core/exhaustive.js';
 import type { HistoryEvent } from '../../core/history.js';
 import { ExecutionState } from './execution.js';
 import type { KvValue, OrchestrationHandler } from './execution.js';
@@ -51,7 +52,7 @@ export function verifyHistory(
     });
   }
   const last = history.at(-1)!;
-  const terminal = TERMINAL_KINDS.has(last.type) ? last : null;
+  const terminal = isTerminal(last) ? last : null;
   const exec = new ExecutionState({
     instanceId: first.instance_id,
     executionId: first.execution_id,
@@ -124,11 +125,10 @@ export function verifyHistory(
           `continue-as-new input differs: recorded ${terminal.input}, code ${outcome.input}`,
         );
       return report;
-    default:
-      // Failed: cancellation, poison and infrastructure failures are not the code's doing, so any
-      // code state is consistent with them; an application failure should still be thrown.
+    case 'OrchestrationFailed':
+      // Cancellation, poison and infrastructure failures are not the code's doing, so any code
+      // state is consistent with them; an application failure should still be thrown.
       if (
-        terminal.type === 'OrchestrationFailed' &&
         terminal.details.category === 'application' &&
         terminal.details.kind === 'OrchestrationFailed' &&
         outcome.kind === 'returned'
@@ -136,5 +136,7 @@ export function verifyHistory(
         report.warnings.push(`history failed with "${terminal.details.message}" but the code now returns`);
       }
       return report;
+    default:
+      return assertNever(terminal);
   }
 }

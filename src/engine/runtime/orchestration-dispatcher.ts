@@ -3,6 +3,7 @@
  * commit it with one ack, keeping the instance lease alive meanwhile.
  */
 import { isDuroxError } from '../../core/errors.js';
+import { assertNever } from '../../core/exhaustive.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { OrchestrationItem, Provider, ScheduledActivityId } from '../../core/provider.js';
@@ -188,6 +189,8 @@ export class OrchestrationDispatcher {
         });
         break;
       }
+      default:
+        assertNever(outcome);
     }
     this.cache.evict(item.instanceId);
   }

@@ -6,6 +6,7 @@
 import type { ExecutionState, ExecutionOutcome } from '../replay/execution.js';
 import type { HistoryEvent, OrchestratorWorkItem } from '../../core/history.js';
 import type { ErrorDetails } from '../../core/failure.js';
+import { assertNever } from '../../core/exhaustive.js';
 import type { KvMutation, OrchestrationAck } from '../../core/provider.js';
 
 /** Builds the ack of a turn of `exec` that recorded `delta` and ended with `outcome`. */
@@ -136,8 +137,26 @@ export function buildAck(
       case 'KeyValuesCleared':
         kv.push({ op: 'clearAll' });
         break;
-      default:
+      // Nothing to send or store for these beyond the history itself.
+      case 'OrchestrationStarted':
+      case 'OrchestrationCompleted':
+      case 'OrchestrationFailed':
+      case 'OrchestrationContinuedAsNew':
+      case 'OrchestrationCancelRequested':
+      case 'ActivityCompleted':
+      case 'ActivityFailed':
+      case 'TimerFired':
+      case 'ExternalSubscribed':
+      case 'ExternalEvent':
+      case 'ExternalSubscribedCancelled':
+      case 'QueueSubscribed':
+      case 'QueueEventDelivered':
+      case 'QueueSubscriptionCancelled':
+      case 'SubOrchestrationCompleted':
+      case 'SubOrchestrationFailed':
         break;
+      default:
+        assertNever(event);
     }
   }
   applyOutcome(ack, exec, outcome);
@@ -175,6 +194,8 @@ function applyOutcome(ack: OrchestrationAck, exec: ExecutionState, outcome: Exec
         },
       });
       return;
+    default:
+      return assertNever(outcome);
   }
 }
 
