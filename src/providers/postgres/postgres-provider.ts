@@ -116,16 +116,6 @@ const TYPES: pg.CustomTypesConfig = {
 const ACK_BATCHING: BatcherOptions = { maxInFlight: 2, maxBatch: 64 };
 const FETCH_BATCHING: BatcherOptions = { maxInFlight: 2, maxBatch: 32 };
 
-/** A NOTIFY payload as notify_work() builds it (see 000002-functions.sql). */
-interface WorkNotice {
-  s?: string;
-  o?: number;
-  od?: number | null;
-  w?: number;
-  wd?: number | null;
-  i?: string[] | '*' | null;
-}
-
 /** How a worker slot fetches: the shared shape and its own session owner. */
 /** A caller of the orchestration fetch; callers coalesce when both fields match. */
 interface OrchestrationFetchRequest {
@@ -231,7 +221,11 @@ export class PostgresProvider implements Provider {
     private readonly pool: pg.Pool,
     private readonly ctx: QueryContext,
   ) {
-    this.wake = new WakeSignals((queue) => this.rearm(queue));
+    this.wake = new WakeSignals(
+      (queue) => this.rearm(queue),
+      ctx.origin,
+      (instanceId) => this.holds(instanceId),
+    );
     this.historyCache = new HistoryCache(ctx.options.historyCacheEvents);
     this.orchestratorBuffer = new LeaseBuffer((items) => {
       for (const item of items)
@@ -537,7 +531,7 @@ export class PostgresProvider implements Provider {
       const provider = new PostgresProvider(pool, ctx);
       if (compiled.listen) {
         const listener = new NotificationListener({ ...config, statement_timeout: false }, channel, {
-          onNotification: (payload) => provider.onNotification(payload),
+          onNotification: (payload) => provider.wake.onNotification(payload),
           onReconnect: () => provider.wake.notifyAll(),
         });
         await listener.start();
@@ -585,26 +579,6 @@ export class PostgresProvider implements Provider {
   }
 
   // ---- wake-up plumbing ---------------------------------------------------------------------
-
-  /** A NOTIFY from another provider (this process or another) on this schema. */
-  private onNotification(payload: string): void {
-    let notice: WorkNotice;
-    try {
-      notice = JSON.parse(payload) as WorkNotice;
-    } catch {
-      return;
-    }
-    // This provider signalled its own writes locally already.
-    if (notice.s === this.ctx.origin) return;
-    const allHeld =
-      Array.isArray(notice.i) && notice.i.length > 0 && notice.i.filter((id) => !this.holds(id)).length === 0;
-    if (typeof notice.o === 'number' && notice.o > 0 && !allHeld) this.wake.notify('orchestrator', notice.o);
-    if (typeof notice.od === 'number') this.wake.scheduleAt('orchestrator', notice.od);
-    if (typeof notice.w === 'number' && notice.w > 0) this.wake.notify('worker', notice.w);
-    if (typeof notice.wd === 'number') this.wake.scheduleAt('worker', notice.wd);
-    if (notice.i === '*') this.wake.notifyAllInstances();
-    else if (Array.isArray(notice.i)) for (const id of notice.i) this.wake.notifyInstance(id);
-  }
 
   /** After a queue's timer fired: arms it for the next item still delayed. */
   private rearm(queue: QueueKind): void {
