@@ -1,13 +1,17 @@
 /**
- * PostgreSQL's wake-up signals (see ../wake-signal.ts): the provider feeds them from its own
- * writes (at once) and from NOTIFYs of other providers on the schema (see listener.ts), whose
- * payloads are read here. A fired timer looks the next delayed item up asynchronously.
+ * PostgreSQL's wake-up signals (see ../wake-signal.ts) and their wiring: the provider feeds
+ * them from its own writes (at once) and from NOTIFYs of other providers on the schema (one
+ * LISTEN connection, see listener.ts), whose payloads are read here. Timers are armed from the
+ * store: at connect, after a reconnect, and after one fired, asynchronously.
  */
+import type pg from 'pg';
 import type { QueueKind } from '../../core/provider.js';
 import { WakeSignal } from '../wake-signal.js';
+import { NotificationListener } from './listener.js';
+import type { NextVisible } from './queries/next-visible-at.js';
 
-/** Called after a queue's timer fired, to look up (asynchronously) the next delayed item. */
-export type RearmHook = (queue: QueueKind) => void;
+/** Looks up the earliest item of each queue visible after `afterMs`. */
+export type NextVisibleLookup = (afterMs: number) => Promise<NextVisible>;
 
 /** A NOTIFY payload as notify_work() builds it (see 000002-functions.sql). */
 interface WorkNotice {
@@ -25,20 +29,71 @@ interface WorkNotice {
 
 export class WakeSignals extends WakeSignal {
   /**
-   * @param rearm looks up the next delayed item after a timer fired.
+   * @param nextVisible looks up the next delayed items in the store.
    * @param origin this provider's origin: its own NOTIFYs were signalled locally already.
    * @param holds whether a turn of the instance runs here (its messages wake nobody yet).
    */
   constructor(
-    private readonly rearm: RearmHook,
+    private readonly nextVisible: NextVisibleLookup,
     private readonly origin: string,
     private readonly holds: (instanceId: string) => boolean,
   ) {
     super();
   }
 
+  /** After a queue's timer fired: arms it for the next item still delayed. */
   protected override onTimerFired(queue: QueueKind): void {
-    this.rearm(queue);
+    void this.armFromStore([queue], Date.now());
+  }
+
+  /**
+   * Wakes `queues` for the earliest item in the store visible after `afterMs`, or arms their
+   * timers for it (best effort). An item that became visible while the query ran wakes at once:
+   * its writer announced only its due time, which this provider may have dropped for an
+   * earlier timer.
+   */
+  async armFromStore(queues: readonly QueueKind[], afterMs: number): Promise<void> {
+    if (this.closed) return;
+    try {
+      const next = await this.nextVisible(afterMs);
+      for (const queue of queues) {
+        const at = next[queue];
+        if (at !== null) this.scheduleAt(queue, at);
+      }
+    } catch {
+      // A failed look-up only costs a late wake-up; dispatchers also poll.
+    }
+  }
+
+  /** Wakes waiters on `queue` now, or arms the timer for `visibleAt`. */
+  signalQueue(queue: QueueKind, visibleAt: number): void {
+    if (visibleAt <= Date.now()) this.notify(queue, 1);
+    else this.scheduleAt(queue, visibleAt);
+  }
+
+  /** Wakes orchestrator dispatchers for new messages of `instanceId`, unless a local turn holds it. */
+  signalOrchestratorMessage(instanceId: string, visibleAt: number): void {
+    if (visibleAt <= Date.now() && this.holds(instanceId)) return;
+    this.signalQueue('orchestrator', visibleAt);
+  }
+
+  /**
+   * Starts the LISTEN connection on `channel` and arms the timers from the store: announcements
+   * sent before the LISTEN were missed (as after a reconnect), so every stored item counts
+   * (0: times are epoch ms). Awaited: an answer arriving after the caller's first writes would
+   * wake its waiters for those once more.
+   */
+  async listen(config: pg.ClientConfig | null, channel: string): Promise<NotificationListener | null> {
+    let listener: NotificationListener | null = null;
+    if (config !== null) {
+      listener = new NotificationListener(config, channel, {
+        onNotification: (payload) => this.onNotification(payload),
+        onReconnect: () => this.notifyAll(),
+      });
+      await listener.start();
+    }
+    await this.armFromStore(['orchestrator', 'worker'], 0);
+    return listener;
   }
 
   /** A NOTIFY from another provider (this process or another) on this schema. */
