@@ -1,168 +1,118 @@
 /**
- * In-process wake-up signals of one provider: who waits for which queue or instance, whether a
- * notification arrived while nobody waited (remembered, so no wake-up is lost), and one timer
- * per queue armed for the earliest known delayed item. The provider feeds it from its own
- * writes (at once) and from NOTIFYs of other processes (see listener.ts).
+ * PostgreSQL's wake-up signals (see ../wake-signal.ts) and their wiring: the provider feeds
+ * them from its own writes (at once) and from NOTIFYs of other providers on the schema (one
+ * LISTEN connection, see listener.ts), whose payloads are read here. Timers are armed from the
+ * store: at connect, after a reconnect, and after one fired, asynchronously.
  */
+import type pg from 'pg';
 import type { QueueKind } from '../../core/provider.js';
-import { MAX_TIMER_DELAY_MS, waitFor, type Wake } from '../waiters.js';
+import { WakeSignal } from '../wake-signal.js';
+import { NotificationListener } from './listener.js';
+import type { NextVisible } from './queries/next-visible-at.js';
 
-interface QueueSignal {
-  waiters: Set<Wake>;
-  /** A notify with no waiter is remembered so the next wait returns at once. */
-  pending: boolean;
-  timer?: { at: number; handle: NodeJS.Timeout };
+/** Looks up the earliest item of each queue visible after `afterMs`. */
+export type NextVisibleLookup = (afterMs: number) => Promise<NextVisible>;
+
+/** A NOTIFY payload as notify_work() builds it (see 000002-functions.sql). */
+interface WorkNotice {
+  /** The sending provider's origin. */
+  s?: string;
+  /** Orchestrator items ready now, and the earliest delayed one. */
+  o?: number;
+  od?: number | null;
+  /** Worker items ready now, and the earliest delayed one. */
+  w?: number;
+  wd?: number | null;
+  /** Changed instances ('*': too many to list). */
+  i?: string[] | '*' | null;
 }
 
-/**
- * An instance change nobody waited for is remembered this long: a status poller reads the
- * status, then waits — a change landing while its read was on the wire would otherwise go
- * unnoticed until the poller's timeout. An early wake only costs the poller one more read.
- */
-const INSTANCE_MEMORY_MS = 100;
-const MAX_REMEMBERED_INSTANCES = 10_000;
-
-/** Called after a queue's timer fired, to look up (asynchronously) the next delayed item. */
-export type RearmHook = (queue: QueueKind) => void;
-
-export class WakeSignals {
-  private readonly queues: Record<QueueKind, QueueSignal> = {
-    orchestrator: { waiters: new Set(), pending: false },
-    worker: { waiters: new Set(), pending: false },
-  };
-  private readonly instanceWaiters = new Map<string, Set<Wake>>();
-  /** Changes of instances nobody was waiting for, with when they happened. */
-  private readonly unseenChanges = new Map<string, number>();
-  private readonly epochs: Record<QueueKind, number> = { orchestrator: 0, worker: 0 };
-  private closed = false;
-
-  constructor(private readonly rearm: RearmHook) {}
-
-  /** Counts the wake-ups of `queue`: any change means work may have appeared since. */
-  epoch(queue: QueueKind): number {
-    return this.epochs[queue];
+export class WakeSignals extends WakeSignal {
+  /**
+   * @param nextVisible looks up the next delayed items in the store.
+   * @param origin this provider's origin: its own NOTIFYs were signalled locally already.
+   * @param holds whether a turn of the instance runs here (its messages wake nobody yet).
+   */
+  constructor(
+    private readonly nextVisible: NextVisibleLookup,
+    private readonly origin: string,
+    private readonly holds: (instanceId: string) => boolean,
+  ) {
+    super();
   }
 
-  /** Idle waiters on `queue` right now. */
-  waiters(queue: QueueKind): number {
-    return this.queues[queue].waiters.size;
+  /** After a queue's timer fired: arms it for the next item still delayed. */
+  protected override onTimerFired(queue: QueueKind): void {
+    void this.armFromStore([queue], Date.now());
   }
 
   /**
-   * `count` items may be available on `queue` now: wakes that many idle waiters. `fresh` =
-   * false means the items are already locked for this process (see prefetch.ts), so the store
-   * has nothing new and the epoch stays.
+   * Wakes `queues` for the earliest item in the store visible after `afterMs`, or arms their
+   * timers for it (best effort). An item that became visible while the query ran wakes at once:
+   * its writer announced only its due time, which this provider may have dropped for an
+   * earlier timer.
    */
-  notify(queue: QueueKind, count = Number.POSITIVE_INFINITY, fresh = true): void {
-    if (this.closed || count <= 0) return;
-    if (fresh) this.epochs[queue]++;
-    const signal = this.queues[queue];
-    if (signal.waiters.size === 0) {
-      signal.pending = true;
-      return;
-    }
-    let woken = 0;
-    for (const wake of [...signal.waiters]) {
-      if (woken >= count) break;
-      wake();
-      woken++;
-    }
-  }
-
-  /** The instance may have changed. */
-  notifyInstance(instanceId: string): void {
-    const waiters = this.instanceWaiters.get(instanceId);
-    if (waiters === undefined || waiters.size === 0) {
-      this.unseenChanges.delete(instanceId);
-      this.unseenChanges.set(instanceId, Date.now());
-      if (this.unseenChanges.size > MAX_REMEMBERED_INSTANCES) {
-        this.unseenChanges.delete(this.unseenChanges.keys().next().value!);
+  async armFromStore(queues: readonly QueueKind[], afterMs: number): Promise<void> {
+    if (this.closed) return;
+    try {
+      const next = await this.nextVisible(afterMs);
+      for (const queue of queues) {
+        const at = next[queue];
+        if (at !== null) this.scheduleAt(queue, at);
       }
+    } catch {
+      // A failed look-up only costs a late wake-up; dispatchers also poll.
+    }
+  }
+
+  /** Wakes waiters on `queue` now, or arms the timer for `visibleAt`. */
+  signalQueue(queue: QueueKind, visibleAt: number): void {
+    if (visibleAt <= Date.now()) this.notify(queue, 1);
+    else this.scheduleAt(queue, visibleAt);
+  }
+
+  /** Wakes orchestrator dispatchers for new messages of `instanceId`, unless a local turn holds it. */
+  signalOrchestratorMessage(instanceId: string, visibleAt: number): void {
+    if (visibleAt <= Date.now() && this.holds(instanceId)) return;
+    this.signalQueue('orchestrator', visibleAt);
+  }
+
+  /**
+   * Starts the LISTEN connection on `channel` and arms the timers from the store: announcements
+   * sent before the LISTEN were missed (as after a reconnect), so every stored item counts
+   * (0: times are epoch ms). Awaited: an answer arriving after the caller's first writes would
+   * wake its waiters for those once more.
+   */
+  async listen(config: pg.ClientConfig | null, channel: string): Promise<NotificationListener | null> {
+    let listener: NotificationListener | null = null;
+    if (config !== null) {
+      listener = new NotificationListener(config, channel, {
+        onNotification: (payload) => this.onNotification(payload),
+        onReconnect: () => this.notifyAll(),
+      });
+      await listener.start();
+    }
+    await this.armFromStore(['orchestrator', 'worker'], 0);
+    return listener;
+  }
+
+  /** A NOTIFY from another provider (this process or another) on this schema. */
+  onNotification(payload: string): void {
+    let notice: WorkNotice;
+    try {
+      notice = JSON.parse(payload) as WorkNotice;
+    } catch {
       return;
     }
-    for (const wake of [...waiters]) wake();
-  }
-
-  /** Every instance may have changed (a notification was too large, or may have been missed). */
-  notifyAllInstances(): void {
-    this.unseenChanges.clear();
-    for (const waiters of [...this.instanceWaiters.values()]) {
-      for (const wake of [...waiters]) wake();
-    }
-  }
-
-  /** Everything may have changed: after the listener reconnected, notifications may be lost. */
-  notifyAll(): void {
-    this.notify('orchestrator');
-    this.notify('worker');
-    this.notifyAllInstances();
-  }
-
-  /** Work on `queue` becomes visible at `atMs`; keeps one timer for the earliest such time. */
-  scheduleAt(queue: QueueKind, atMs: number): void {
-    if (this.closed) return;
-    const now = Date.now();
-    if (atMs <= now) {
-      this.notify(queue);
-      return;
-    }
-    const signal = this.queues[queue];
-    if (signal.timer !== undefined && signal.timer.at <= atMs) return;
-    if (signal.timer !== undefined) clearTimeout(signal.timer.handle);
-    const handle = setTimeout(() => this.fire(queue), Math.min(atMs - now, MAX_TIMER_DELAY_MS));
-    // A pending wake-up must never keep the process alive on its own.
-    handle.unref();
-    signal.timer = { at: atMs, handle };
-  }
-
-  private fire(queue: QueueKind): void {
-    const signal = this.queues[queue];
-    const due = signal.timer?.at ?? 0;
-    signal.timer = undefined;
-    if (this.closed) return;
-    if (Date.now() >= due) this.notify(queue);
-    else this.scheduleAt(queue, due);
-    this.rearm(queue);
-  }
-
-  /** Resolves on the next notify of `queue` (at once if one is pending), timeout or abort. */
-  waitForWork(queue: QueueKind, timeoutMs: number, signal?: AbortSignal): Promise<void> {
-    const state = this.queues[queue];
-    if (state.pending || this.closed) {
-      state.pending = false;
-      return Promise.resolve();
-    }
-    return waitFor(state.waiters, timeoutMs, signal);
-  }
-
-  /** Resolves on the next change notice of the instance, timeout or abort. */
-  waitForInstanceChange(instanceId: string, timeoutMs: number, signal?: AbortSignal): Promise<void> {
-    if (this.closed) return Promise.resolve();
-    const unseen = this.unseenChanges.get(instanceId);
-    if (unseen !== undefined) {
-      this.unseenChanges.delete(instanceId);
-      if (Date.now() - unseen <= INSTANCE_MEMORY_MS) return Promise.resolve();
-    }
-    let waiters = this.instanceWaiters.get(instanceId);
-    if (waiters === undefined) {
-      waiters = new Set();
-      this.instanceWaiters.set(instanceId, waiters);
-    }
-    const set = waiters;
-    return waitFor(set, timeoutMs, signal).finally(() => {
-      if (set.size === 0 && this.instanceWaiters.get(instanceId) === set)
-        this.instanceWaiters.delete(instanceId);
-    });
-  }
-
-  /** Clears timers and releases every waiter. */
-  close(): void {
-    this.closed = true;
-    for (const state of Object.values(this.queues)) {
-      if (state.timer !== undefined) clearTimeout(state.timer.handle);
-      state.timer = undefined;
-      for (const wake of [...state.waiters]) wake();
-    }
-    this.notifyAllInstances();
+    // This provider signalled its own writes locally already.
+    if (notice.s === this.origin) return;
+    const allHeld =
+      Array.isArray(notice.i) && notice.i.length > 0 && notice.i.filter((id) => !this.holds(id)).length === 0;
+    if (typeof notice.o === 'number' && notice.o > 0 && !allHeld) this.notify('orchestrator', notice.o);
+    if (typeof notice.od === 'number') this.scheduleAt('orchestrator', notice.od);
+    if (typeof notice.w === 'number' && notice.w > 0) this.notify('worker', notice.w);
+    if (typeof notice.wd === 'number') this.scheduleAt('worker', notice.wd);
+    if (notice.i === '*') this.notifyAllInstances();
+    else if (Array.isArray(notice.i)) for (const id of notice.i) this.notifyInstance(id);
   }
 }

@@ -3,6 +3,7 @@
  * the running execution's writes (NULL value = tombstone) until a terminal ack merges it.
  */
 import type Database from 'better-sqlite3';
+import { assertNever } from '../../core/failure.js';
 import type { KvEntry, KvMutation } from '../../core/provider.js';
 
 const SELECT_SNAPSHOT = 'SELECT key, value, last_updated_at_ms FROM kv_store WHERE instance_id = ?';
@@ -103,6 +104,8 @@ export class KvTables {
           this.tombstoneStoreKeys.run({ instanceId, now });
           this.tombstoneDeltaKeys.run({ instanceId, now });
           break;
+        default:
+          assertNever(mutation);
       }
     }
   }

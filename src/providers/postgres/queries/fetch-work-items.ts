@@ -6,6 +6,7 @@
  */
 import type { ActivityExecuteItem } from '../../../core/history.js';
 import type { TagFilter, WorkItemLease } from '../../../core/provider.js';
+import { assertNever } from '../../../core/failure.js';
 import { newTokenPrefix } from '../lock-tokens.js';
 import { run, statement, type Db, type QueryContext } from './context.js';
 
@@ -61,6 +62,8 @@ export function tagParameters(filter: TagFilter): [boolean, boolean, string[]] {
       return [false, true, filter.tags];
     case 'none':
       return [false, false, []];
+    default:
+      return assertNever(filter);
   }
 }
 
