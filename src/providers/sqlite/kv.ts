@@ -3,7 +3,7 @@
  * the running execution's writes (NULL value = tombstone) until a terminal ack merges it.
  */
 import type Database from 'better-sqlite3';
-import { assertNever } from '../../core/failure.js';
+import { assertNever } from '../../core/exhaustive.js';
 import type { KvEntry, KvMutation } from '../../core/provider.js';
 
 const SELECT_SNAPSHOT = 'SELECT key, value, last_updated_at_ms FROM kv_store WHERE instance_id = ?';

@@ -11,7 +11,7 @@ import type { OrchestratorWorkItem } from '../../../core/history.js';
 import type { OrchestrationAck, WorkItemLease } from '../../../core/provider.js';
 import type { HistoryCache } from '../history-cache.js';
 import { newTokenPrefix } from '../lock-tokens.js';
-import { assertNever } from '../../../core/failure.js';
+import { assertNever } from '../../../core/exhaustive.js';
 import { run, statement, type Db, type QueryContext } from './context.js';
 import { decodeFetchRows, type FetchedOrchestrations, type FetchRow } from './fetch-orchestration-items.js';
 import { decodeLeaseRows, tagParameters, type WorkFetchShape } from './fetch-work-items.js';

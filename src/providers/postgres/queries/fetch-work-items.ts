@@ -6,7 +6,7 @@
  */
 import type { ActivityExecuteItem } from '../../../core/history.js';
 import type { TagFilter, WorkItemLease } from '../../../core/provider.js';
-import { assertNever } from '../../../core/failure.js';
+import { assertNever } from '../../../core/exhaustive.js';
 import { newTokenPrefix } from '../lock-tokens.js';
 import { run, statement, type Db, type QueryContext } from './context.js';
 
