@@ -13,7 +13,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import type { Client, OrchestrationStatus } from '../engine/client.js';
+import type { Client, OrchestrationStatus } from '../index.js';
 import { DEFAULTS, READINESS } from './config.js';
 import { ToygresError } from './errors.js';
 import { ACTIVE_STATES, INSTANCE_STATES } from './metadata/store.js';

@@ -4,7 +4,7 @@ import { usageError } from '../../cli/errors.js';
 import { durationFlag, integerFlag, moduleFlag } from '../../cli/flags.js';
 import { stderrColors } from '../../cli/output.js';
 import { runWorker } from '../../cli/worker.js';
-import { toygresWorkerExtension } from '../../toygres/cli/worker-extension.js';
+import { toygresWorkerExtension } from '../../cli/toygres/worker-extension.js';
 import type { WorkerRunResult } from '../../cli/worker.js';
 
 export default class WorkerRun extends BaseCommand<typeof WorkerRun> {

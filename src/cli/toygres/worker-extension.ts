@@ -4,12 +4,15 @@
  * a toygres activity first needs it (a store that never sees toygres gets no toygres tables), and
  * closes it after the drain. The system pruner is started by the first `instance create`.
  */
-import type { WorkerExtension } from '../../cli/worker.js';
-import type { Runtime } from '../../engine/runtime/runtime.js';
-import { openMetadataStore } from '../metadata/open.js';
-import type { MetadataStore } from '../metadata/store.js';
-import { registerToygres, TOYGRES_ORCHESTRATIONS } from '../register.js';
-import { ACTIVITIES } from '../names.js';
+import type { Runtime } from '../../index.js';
+import {
+  ACTIVITIES,
+  openMetadataStore,
+  registerToygres,
+  TOYGRES_ORCHESTRATIONS,
+} from '../../toygres/index.js';
+import type { MetadataStore } from '../../toygres/index.js';
+import type { WorkerExtension } from '../worker.js';
 
 export function toygresWorkerExtension(store: { url: string; schema?: string }): WorkerExtension {
   let opening: Promise<MetadataStore> | null = null;
