@@ -36,7 +36,7 @@ export function toCliError(err: unknown): unknown {
 /** `--embedded-worker` (default: on for SQLite stores). */
 export const embeddedWorkerFlag = Flags.boolean({
   description:
-    'While waiting, run toygres in this process (default: on for SQLite stores, off for PostgreSQL). Turn it off when `durox worker run` serves the store',
+    'While waiting, run toygres in this process (default: on for SQLite stores, off for PostgreSQL). Turn it off when `durox worker run --toygres` serves the store',
   allowNo: true,
 });
 

@@ -1,10 +1,12 @@
 /**
- * toygres inside `durox worker run` (on by default, `--no-toygres` to leave it out): registers the
- * toygres orchestrations and activities, opens the metadata store on the worker's store URL when
- * a toygres activity first needs it (a store that never sees toygres gets no toygres tables), and
- * closes it after the drain. The system pruner is started by the first `instance create`.
+ * toygres inside `durox worker run`: with `--toygres` always, without the flag only on a store that
+ * already holds toygres instances (a user's own worker does not silently run the fleet manager),
+ * never with `--no-toygres`. Registers the toygres orchestrations and activities, opens the
+ * metadata store on the worker's store URL when a toygres activity first needs it (a store that
+ * never sees toygres gets no toygres tables), and closes it after the drain. The system pruner is
+ * started by the first `instance create`.
  */
-import type { Runtime } from '../../index.js';
+import type { Provider, Runtime } from '../../index.js';
 import {
   ACTIVITIES,
   openMetadataStore,
@@ -14,7 +16,23 @@ import {
 import type { MetadataStore } from '../../toygres/index.js';
 import type { WorkerExtension } from '../worker.js';
 
-export function toygresWorkerExtension(store: { url: string; schema?: string }): WorkerExtension {
+/** True when the store holds an instance (of any status) of a toygres orchestration. */
+export async function storeHoldsToygres(store: Provider): Promise<boolean> {
+  const names = new Set(TOYGRES_ORCHESTRATIONS.map((o) => o.name));
+  for (const orchestrationName of names) {
+    if ((await store.countInstances({ orchestrationName })) > 0) return true;
+  }
+  return false;
+}
+
+/**
+ * The extension for the worker's store; `always: false` registers it only when
+ * {@link storeHoldsToygres} (no `--toygres` flag).
+ */
+export function toygresWorkerExtension(
+  store: { url: string; schema?: string },
+  options: { always: boolean },
+): WorkerExtension {
   let opening: Promise<MetadataStore> | null = null;
   const metadata = (): Promise<MetadataStore> => {
     opening ??= openMetadataStore(
@@ -27,6 +45,7 @@ export function toygresWorkerExtension(store: { url: string; schema?: string }):
     return opening;
   };
   return {
+    ...(options.always ? {} : { wanted: storeHoldsToygres }),
     register(runtime: Runtime) {
       registerToygres(runtime, { metadata });
       return {
