@@ -115,5 +115,20 @@ export { PostgresProvider } from './providers/postgres/postgres-provider.js';
 export type { PostgresProviderOptions } from './providers/postgres/postgres-options.js';
 export { runProviderValidation, VALIDATION_CASES } from './providers/validation/index.js';
 export type { ProviderFactory, ValidationCase, ValidationCategory } from './providers/validation/index.js';
+// Building on a durox store: application tables next to the engine's (see docs/providers.md).
+/**
+ * Opens a separate SQLite connection to a store's file (see `src/providers/sqlite/side-connection.ts`).
+ */
+export { openSqliteSideConnection } from './providers/sqlite/side-connection.js';
+/**
+ * True for SQLite lock contention that goes away by itself (`SQLITE_BUSY*`, `SQLITE_LOCKED*`,
+ * "database is locked"): retry the operation with backoff.
+ */
+export { isBusyError as isSqliteBusyError } from './providers/sqlite/busy-retry.js';
+/**
+ * A PostgreSQL identifier (schema, table) as quoted SQL text: `my"schema` → `"my""schema"`.
+ * Use it for any name that reaches SQL text, such as the store's schema.
+ */
+export { quoteIdentifier } from './providers/postgres/schema-name.js';
 export { initTracing } from './engine/tracing.js';
 export type { TracingOptions, TracingLevel, TracingFormat } from './engine/tracing.js';

@@ -107,11 +107,20 @@ export interface WorkerIo {
   log: (line: string) => void;
   /** Built-in registrations besides the modules (e.g. toygres). */
   extensions?: WorkerExtension[];
+  /** The error when neither the modules nor an extension register anything (default: MODULE). */
+  nothingToRun?: () => CliError;
+  /** Called with the extensions registered, once the store is open and before the runtime starts. */
+  onRegistered?: (extensions: readonly WorkerExtension[]) => void;
 }
 
 /** Something the worker hosts besides the user's modules (e.g. toygres). */
 export interface WorkerExtension {
-  /** Registers on the runtime (the store is not open yet); returns what it registered. */
+  /**
+   * When present, asked once the store is open: the extension is registered only if it says yes
+   * (toygres without `--toygres`: only on a store that already holds toygres instances).
+   */
+  wanted?(store: Provider): Promise<boolean>;
+  /** Registers on the runtime (before it starts); returns what it registered. */
   register(runtime: Runtime): { orchestrations: string[]; activities: string[] };
   /** After the drain. */
   stop?(): Promise<void>;
@@ -145,16 +154,25 @@ export async function runWorker(
   const registrations = await loadModules(flags.module, runtime);
   const orchestrations = describeOrchestrations(registrations);
   const activities = [...registrations.activities.keys()];
-  for (const extension of io.extensions ?? []) {
+  const extensions: WorkerExtension[] = [];
+  const register = (extension: WorkerExtension): void => {
     const added = extension.register(runtime);
     orchestrations.push(...added.orchestrations);
     activities.push(...added.activities);
-  }
-  if (orchestrations.length === 0 && activities.length === 0) {
-    throw new CliError('MODULE', 'the modules register no orchestration and no activity');
-  }
+    extensions.push(extension);
+  };
+  const conditional = (io.extensions ?? []).filter((e) => e.wanted !== undefined);
+  for (const extension of io.extensions ?? []) if (extension.wanted === undefined) register(extension);
+  const nothingRegistered = (): boolean => orchestrations.length === 0 && activities.length === 0;
+  const nothingToRun = (): CliError =>
+    io.nothingToRun?.() ?? new CliError('MODULE', 'the modules register no orchestration and no activity');
+  // Checked before the store is opened when no extension could still add something.
+  if (nothingRegistered() && conditional.length === 0) throw nothingToRun();
   const store = await openStore();
   opened = store;
+  for (const extension of conditional) if (await extension.wanted!(store)) register(extension);
+  if (nothingRegistered()) throw nothingToRun();
+  io.onRegistered?.(extensions);
 
   let metricsServer: Awaited<ReturnType<typeof startMetricsServer>> | null = null;
   if (flags['metrics-port'] !== undefined) {
@@ -233,7 +251,7 @@ export async function runWorker(
   const drainStart = Date.now();
   const abandonedBefore = instruments.abandoned;
   await runtime.shutdown(flags['drain-timeout']);
-  for (const extension of io.extensions ?? []) await extension.stop?.().catch(() => undefined);
+  for (const extension of extensions) await extension.stop?.().catch(() => undefined);
   const drainMs = Date.now() - drainStart;
   const released = instruments.abandoned - abandonedBefore;
   await metricsServer?.close();

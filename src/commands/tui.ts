@@ -1,7 +1,7 @@
 import { ORCHESTRATIONS } from '../toygres/names.js';
 import { openMetadataStore } from '../toygres/metadata/open.js';
 import type { MetadataStore } from '../toygres/metadata/store.js';
-import { toygresDataSource } from '../toygres/tui-source.js';
+import { toygresDataSource } from '../tui/toygres-source.js';
 import { Flags } from '@oclif/core';
 import { z } from 'zod';
 import { BaseCommand } from '../cli/base-command.js';

@@ -4,9 +4,7 @@
  * the secret table, and never returned.
  */
 import pg from 'pg';
-import type { Client } from '../engine/client.js';
-import type { ActivityContext } from '../engine/runtime/activity-context.js';
-import type { Runtime } from '../engine/runtime/runtime.js';
+import type { ActivityContext, Client, Runtime } from '../index.js';
 import { DEFAULTS } from './config.js';
 import { IllegalTransitionError } from './metadata/store.js';
 import type { MetadataStore } from './metadata/store.js';

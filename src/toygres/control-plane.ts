@@ -13,7 +13,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import type { Client, OrchestrationStatus } from '../engine/client.js';
+import type { Client, OrchestrationStatus } from '../index.js';
 import { DEFAULTS, READINESS } from './config.js';
 import { ToygresError } from './errors.js';
 import { ACTIVE_STATES, INSTANCE_STATES } from './metadata/store.js';
@@ -170,7 +170,7 @@ async function retireActor(client: Client, actorId: string): Promise<void> {
           'CONFLICT',
           `the health monitor of an earlier instance (${actorId}) is still stopping`,
           {
-            hint: 'make sure a worker runs (durox worker run) and try again',
+            hint: 'make sure a worker runs (durox worker run --toygres) and try again',
           },
         );
       }
@@ -231,7 +231,7 @@ async function waitForOrchestration(
         'TIMEOUT',
         `${orchestrationId} did not finish within ${Math.round(options.timeoutMs / 1000)} s`,
         {
-          hint: 'it goes on in the background: check with `durox instance get <name>`, and make sure a worker runs (`durox worker run`)',
+          hint: 'it goes on in the background: check with `durox instance get <name>`, and make sure a worker runs (`durox worker run --toygres`)',
         },
       );
     }

@@ -56,6 +56,5 @@ export type * from './platforms/platform.js';
 export { connectionString, generatePassword, MASK } from './secrets.js';
 export { startEmbeddedWorker } from './worker.js';
 export type { EmbeddedWorker } from './worker.js';
-export { toygresDataSource } from './tui-source.js';
 export { DEFAULTS, duroxHome, defaultInstancesRoot } from './config.js';
 export type * from './types.js';

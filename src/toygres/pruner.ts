@@ -2,7 +2,7 @@
  * Starting the singleton system pruner (`toygres-system-pruner`). The control plane ensures it on
  * every create, so stores that never see toygres get no pruner.
  */
-import type { Client } from '../engine/client.js';
+import type { Client } from '../index.js';
 import { DEFAULTS } from './config.js';
 import { ORCHESTRATIONS, SYSTEM_PRUNER_ID } from './names.js';
 import type { SystemPrunerInput } from './types.js';

@@ -2,7 +2,7 @@
  * Registering toygres on a runtime: every orchestration under its versions, every activity, and
  * the environment the activities use (metadata store, platforms).
  */
-import type { Runtime } from '../engine/runtime/runtime.js';
+import type { Runtime } from '../index.js';
 import { queryVersion, registerActivities } from './activities.js';
 import type { ToygresEnvironment } from './activities.js';
 import { DEFAULTS } from './config.js';

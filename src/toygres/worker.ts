@@ -4,9 +4,8 @@
  * through leases. Messages of orchestrations it does not know are put back for a minute, so it
  * barely touches other applications' work (each such delivery still counts an attempt).
  */
-import { Runtime } from '../engine/runtime/runtime.js';
-import type { RuntimeOptions } from '../engine/runtime/runtime-options.js';
-import type { Provider } from '../core/provider.js';
+import { Runtime } from '../index.js';
+import type { Provider, RuntimeOptions } from '../index.js';
 import { registerToygres } from './register.js';
 import type { ToygresOptions } from './register.js';
 

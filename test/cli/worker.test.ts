@@ -6,26 +6,73 @@
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { Client, SqliteProvider } from '../../src/index.js';
 import { durox, eventually, startWorker, tempDir, TEST_MODULE } from './helpers.js';
 
 const dir = tempDir();
 
+/** Orchestration names in the store's worker registry (the live workers). */
+async function registeredOrchestrations(store: string): Promise<string[]> {
+  const provider = await SqliteProvider.open(store);
+  try {
+    const workers = (await provider.listWorkers?.()) ?? [];
+    return [...new Set(workers.flatMap((w) => Object.keys(w.orchestrations)))].sort();
+  } finally {
+    await provider.close();
+  }
+}
+
 describe('worker run', () => {
-  it('warns in one stderr line when started without --module (it hosts toygres only)', async () => {
-    const store = `sqlite:${join(dir, 'no-module.db')}`;
-    const bare = await startWorker(['--store', store, '--json']);
-    const withModule = await startWorker(['-m', TEST_MODULE, '--store', store]);
+  it('runs toygres only when asked (--toygres) or when the store already holds toygres instances', async () => {
+    const store = `sqlite:${join(dir, 'toygres-opt-in.db')}`;
+    // A user's worker on a fresh store: no toygres, no warning.
+    const own = await startWorker(['-m', TEST_MODULE, '--store', store]);
+    const names = await registeredOrchestrations(store);
+    expect(names.length).toBeGreaterThan(0);
+    expect(names.filter((n) => n.startsWith('toygres::'))).toEqual([]);
+    expect(own.stderr()).not.toMatch(/toygres::|warning:/);
+    expect(await own.stop()).toBe(0);
+    // --toygres: registered, in the start line and in the worker registry.
+    const asked = await startWorker(['-m', TEST_MODULE, '--toygres', '--store', store]);
+    expect(asked.stderr()).toMatch(/durox worker started .*\[.*toygres::create-instance@1\.0\.0/);
+    expect(asked.stderr()).not.toContain('warning:');
+    expect(await registeredOrchestrations(store)).toContain('toygres::create-instance');
+    expect(await asked.stop()).toBe(0);
+    // Without --module nor --toygres on a store without toygres instances: a usage error.
+    const bareFresh = await durox(['worker', 'run', '--store', store]);
+    expect(bareFresh.code).toBe(2);
+    expect(bareFresh.stderr.split('\n')[0]).toBe(
+      'error: --module is required: this store holds no toygres instances (pass --toygres to run only toygres)',
+    );
+    // Once the store holds a toygres instance (a queued start is enough), workers run toygres.
+    const provider = await SqliteProvider.open(store);
+    try {
+      await new Client(provider).startOrchestration('toygres-system-pruner', 'toygres::system-pruner', {});
+    } finally {
+      await provider.close();
+    }
+    const [bare, withModule, declined] = await Promise.all([
+      startWorker(['--store', store, '--json']),
+      startWorker(['-m', TEST_MODULE, '--store', store]),
+      startWorker(['-m', TEST_MODULE, '--no-toygres', '--store', store]),
+    ]);
     expect(await bare.stop()).toBe(0);
     expect(await withModule.stop()).toBe(0);
-    const warnings = bare
-      .stderr()
-      .split('\n')
-      .filter((line) => line.startsWith('warning:'));
-    expect(warnings).toEqual([
+    expect(await declined.stop()).toBe(0);
+    const warnings = (w: { stderr: () => string }): string[] =>
+      w
+        .stderr()
+        .split('\n')
+        .filter((line) => line.startsWith('warning:'));
+    expect(warnings(bare)).toEqual([
       'warning: no --module: this worker hosts no user code, only toygres (`durox instance …`); pass --module <file> to run your orchestrations and activities',
     ]);
     expect(bare.stderr()).toMatch(/durox worker started .*: \d+ orchestration\(s\) \[toygres::/);
-    expect(withModule.stderr()).not.toContain('warning:');
+    expect(warnings(withModule)).toEqual([
+      'warning: this store holds toygres instances: this worker runs toygres too (--no-toygres to leave it out)',
+    ]);
+    expect(withModule.stderr()).toMatch(/durox worker started .*toygres::create-instance/);
+    expect(declined.stderr()).not.toMatch(/toygres::|warning:/);
   });
 
   it('survives SIGTERM mid-activity: the activity is given back and completed once by another worker', async () => {

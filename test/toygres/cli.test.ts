@@ -155,7 +155,7 @@ describe('durox instance (CLI, local platform)', () => {
   it('a worker killed with SIGKILL during a create: the create finishes after a restart, one server runs', async () => {
     const crashStore = `sqlite:${join(base, 'crash.db')}`;
     const args = ['--store', crashStore, '--worker-lock-timeout', '2s'];
-    const first = await startWorker(args, { env });
+    const first = await startWorker(['--toygres', ...args], { env }); // a fresh store: toygres on request
     const started = await durox(
       ['instance', 'create', 'crash', '--no-embedded-worker', ...args.slice(0, 2)],
       { env },
@@ -169,7 +169,7 @@ describe('durox instance (CLI, local platform)', () => {
       (await durox(['instance', 'get', 'crash', '--json', ...args.slice(0, 2)], { env })).json();
     expect((await get()).state).toBe('creating');
 
-    const second = await startWorker(args, { env });
+    const second = await startWorker(args, { env }); // the store now holds toygres instances
     try {
       await eventually(async () => (await get()).state === 'running', 60_000);
       const details = await get();

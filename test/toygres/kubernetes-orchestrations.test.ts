@@ -34,7 +34,7 @@ describe('toygres on the kubernetes platform (fake API server)', () => {
     fake = await startFakeKubeApi({ loadBalancerIp: '127.0.0.9' });
     const queried: string[] = [];
     bench = await startBench({
-      kubernetes: new KubernetesPlatform({ kubeconfig: fake.kubeconfigPath }),
+      kubernetes: await KubernetesPlatform.create({ kubeconfig: fake.kubeconfigPath }),
       queryServer: async (host, port, password) => {
         queried.push(`${host}:${port}`);
         if (password !== PASSWORD) throw new Error('password authentication failed');

@@ -12,7 +12,7 @@ import { SqliteMetadataStore } from '../../src/toygres/metadata/sqlite/sqlite-me
 import { IllegalTransitionError } from '../../src/toygres/metadata/store.js';
 import type { MetadataStore, NewInstance } from '../../src/toygres/metadata/store.js';
 import { SqliteProvider } from '../../src/providers/sqlite/sqlite-provider.js';
-import { toygresDataSource } from '../../src/toygres/tui-source.js';
+import { toygresDataSource } from '../../src/tui/toygres-source.js';
 import { createTestSchema, pgUrl } from '../helpers/postgres.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'toygres-meta-'));

@@ -1,7 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { Args, Flags } from '@oclif/core';
 import { CliError } from '../../cli/errors.js';
-import { InstanceCommand } from '../../toygres/cli/instance-command.js';
+import { InstanceCommand } from '../../cli/toygres/instance-command.js';
 import { connectionInfo } from '../../toygres/control-plane.js';
 import type { ConnectionDetails } from '../../toygres/control-plane.js';
 

@@ -4,7 +4,7 @@ import { usageError } from '../../cli/errors.js';
 import { ExitCode } from '../../cli/exit-codes.js';
 import { durationFlag, integerFlag } from '../../cli/flags.js';
 import { keyValues, stdoutColors } from '../../cli/output.js';
-import { embeddedWorkerFlag, InstanceCommand } from '../../toygres/cli/instance-command.js';
+import { embeddedWorkerFlag, InstanceCommand } from '../../cli/toygres/instance-command.js';
 import { createInstance, waitForCreate } from '../../toygres/control-plane.js';
 import type { CreatedInstance, OperationOutcome } from '../../toygres/control-plane.js';
 

@@ -2,7 +2,7 @@ import { Args, Flags } from '@oclif/core';
 import { ExitCode } from '../../cli/exit-codes.js';
 import { durationFlag } from '../../cli/flags.js';
 import { stdoutColors } from '../../cli/output.js';
-import { embeddedWorkerFlag, InstanceCommand } from '../../toygres/cli/instance-command.js';
+import { embeddedWorkerFlag, InstanceCommand } from '../../cli/toygres/instance-command.js';
 import { deleteInstance, waitForDelete } from '../../toygres/control-plane.js';
 import type { DeletionStarted, OperationOutcome } from '../../toygres/control-plane.js';
 

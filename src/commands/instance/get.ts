@@ -1,7 +1,7 @@
 import { Args } from '@oclif/core';
 import { formatTime, keyValues, stdoutColors } from '../../cli/output.js';
-import { healthText, stateText } from '../../toygres/cli/format.js';
-import { InstanceCommand } from '../../toygres/cli/instance-command.js';
+import { healthText, stateText } from '../../cli/toygres/format.js';
+import { InstanceCommand } from '../../cli/toygres/instance-command.js';
 import { getInstance } from '../../toygres/control-plane.js';
 import type { InstanceDetails, OrchestrationRef } from '../../toygres/control-plane.js';
 

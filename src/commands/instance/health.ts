@@ -1,8 +1,8 @@
 import { Args } from '@oclif/core';
 import { formatTime, keyValues, stdoutColors, table } from '../../cli/output.js';
-import { healthText, stateText } from '../../toygres/cli/format.js';
+import { healthText, stateText } from '../../cli/toygres/format.js';
 import { integerFlag } from '../../cli/flags.js';
-import { InstanceCommand } from '../../toygres/cli/instance-command.js';
+import { InstanceCommand } from '../../cli/toygres/instance-command.js';
 import { instanceHealth } from '../../toygres/control-plane.js';
 import type { HealthReport } from '../../toygres/control-plane.js';
 

@@ -1,11 +1,11 @@
 import { Flags } from '@oclif/core';
 import { table, stdoutColors } from '../../cli/output.js';
 import { integerFlag } from '../../cli/flags.js';
-import { InstanceCommand } from '../../toygres/cli/instance-command.js';
+import { InstanceCommand } from '../../cli/toygres/instance-command.js';
 import { listInstances } from '../../toygres/control-plane.js';
 import type { InstanceView } from '../../toygres/control-plane.js';
 import type { InstanceState } from '../../toygres/metadata/store.js';
-import { healthText, stateText } from '../../toygres/cli/format.js';
+import { healthText, stateText } from '../../cli/toygres/format.js';
 
 /** `--json` document of `instance list`. */
 export interface InstanceListResult {

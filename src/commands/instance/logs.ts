@@ -1,6 +1,6 @@
 import { Args } from '@oclif/core';
 import { integerFlag } from '../../cli/flags.js';
-import { InstanceCommand } from '../../toygres/cli/instance-command.js';
+import { InstanceCommand } from '../../cli/toygres/instance-command.js';
 import { instanceLogs } from '../../toygres/control-plane.js';
 
 /** `--json` document of `instance logs`. */

@@ -4,7 +4,7 @@ import { usageError } from '../../cli/errors.js';
 import { durationFlag, integerFlag, moduleFlag } from '../../cli/flags.js';
 import { stderrColors } from '../../cli/output.js';
 import { runWorker } from '../../cli/worker.js';
-import { toygresWorkerExtension } from '../../toygres/cli/worker-extension.js';
+import { toygresWorkerExtension } from '../../cli/toygres/worker-extension.js';
 import type { WorkerRunResult } from '../../cli/worker.js';
 
 export default class WorkerRun extends BaseCommand<typeof WorkerRun> {
@@ -13,16 +13,16 @@ export default class WorkerRun extends BaseCommand<typeof WorkerRun> {
 
 Start as many workers as you like on one store: they share the work. On a terminal a live status line shows orchestrations done and activities per second; otherwise a log line is written to stderr every --status-interval when something changed. With --json the summary is printed when the worker stops.
 
-toygres (managed PostgreSQL instances, \`durox instance …\`) runs in every worker unless --no-toygres; without --module a worker runs toygres only.`;
+toygres (managed PostgreSQL instances, \`durox instance …\`) runs in a worker started with --toygres, and without the flag only when the store already holds toygres instances (--no-toygres: never). \`durox worker run --toygres\` without --module runs toygres only.`;
   static override examples = [
     '<%= config.bin %> worker run --module ./dist/workflows.js',
     '<%= config.bin %> worker run -m ./src/workflows.ts --worker-concurrency 32 --metrics-port 9464',
     '<%= config.bin %> worker run -m ./gpu-activities.js --tags gpu --tag-mode only --orchestration-concurrency 0',
     'DUROX_STORE=postgres://durox:secret@db/durox <%= config.bin %> worker run -m ./app.js --worker-node-id node-a',
-    '<%= config.bin %> worker run',
+    '<%= config.bin %> worker run --toygres',
   ];
   static override flags = {
-    // Optional here: without --module a worker runs toygres only.
+    // Optional here: without --module a worker runs toygres only (--toygres, or a store with toygres instances).
     module: Flags.string({
       char: 'm',
       description: moduleFlag.description!,
@@ -30,8 +30,8 @@ toygres (managed PostgreSQL instances, \`durox instance …\`) runs in every wor
       helpValue: '<file>',
     }),
     toygres: Flags.boolean({
-      description: 'Also run toygres (`durox instance …`); --no-toygres to leave it out',
-      default: true,
+      description:
+        'Also run toygres (`durox instance …`); without the flag only if the store already holds toygres instances; --no-toygres: never',
       allowNo: true,
     }),
     'orchestration-concurrency': integerFlag({ min: 0, max: 1024 })({
@@ -97,15 +97,15 @@ toygres (managed PostgreSQL instances, \`durox instance …\`) runs in every wor
   async run(): Promise<WorkerRunResult> {
     const selection = this.storeSelection(); // a bad --store is a usage error before anything else
     const modules = this.flags.module ?? [];
-    if (!this.flags.toygres && modules.length === 0)
+    const toygresFlag = this.flags.toygres; // undefined: only if the store holds toygres instances
+    if (toygresFlag === false && modules.length === 0)
       throw usageError('--module is required with --no-toygres');
-    if (modules.length === 0) {
-      // A worker started without user code is usually a forgotten flag: say so at once (stderr,
-      // even with --json, like the start line) rather than let orchestrations wait for nothing.
-      process.stderr.write(
-        `${stderrColors().yellow('warning:')} no --module: this worker hosts no user code, only toygres (\`durox instance …\`); pass --module <file> to run your orchestrations and activities\n`,
-      );
-    }
+    const toygres =
+      toygresFlag === false ? null : toygresWorkerExtension(selection, { always: toygresFlag === true });
+    const warn = (text: string): void => {
+      // stderr, even with --json, like the start line.
+      process.stderr.write(`${stderrColors().yellow('warning:')} ${text}\n`);
+    };
     return runWorker(
       () => this.provider(),
       this.storeLabel(),
@@ -113,7 +113,29 @@ toygres (managed PostgreSQL instances, \`durox instance …\`) runs in every wor
       {
         live: this.interactive(),
         log: (line) => process.stderr.write(`${line}\n`),
-        ...(this.flags.toygres ? { extensions: [toygresWorkerExtension(selection)] } : {}),
+        ...(toygres ? { extensions: [toygres] } : {}),
+        ...(modules.length === 0
+          ? {
+              nothingToRun: () =>
+                usageError(
+                  '--module is required: this store holds no toygres instances (pass --toygres to run only toygres)',
+                ),
+            }
+          : {}),
+        onRegistered: (registered) => {
+          if (!toygres || !registered.includes(toygres)) return;
+          if (modules.length === 0) {
+            // A worker started without user code is usually a forgotten flag: say so at once rather
+            // than let orchestrations wait for nothing.
+            warn(
+              'no --module: this worker hosts no user code, only toygres (`durox instance …`); pass --module <file> to run your orchestrations and activities',
+            );
+          } else if (toygresFlag === undefined) {
+            warn(
+              'this store holds toygres instances: this worker runs toygres too (--no-toygres to leave it out)',
+            );
+          }
+        },
       },
     );
   }

@@ -3,8 +3,7 @@
  * failed create): removes whatever the create deployed and the password. The record keeps its
  * `failed` state and reason.
  */
-import type { OrchestrationContext } from '../../engine/replay/context.js';
-import type { Task } from '../../engine/replay/tasks.js';
+import type { OrchestrationContext, Task } from '../../index.js';
 import { ACTIVITIES } from '../names.js';
 import type { DestroyResult } from '../platforms/platform.js';
 import type { CleanupInstanceInput } from '../types.js';

@@ -11,9 +11,7 @@
  * Progress is published as custom status ("Deploying", "Waiting for the server (3/60): Starting",
  * …). Released code: change it only by registering a new version.
  */
-import type { OrchestrationContext } from '../../engine/replay/context.js';
-import type { RetryPolicyInput } from '../../engine/replay/retry-policy.js';
-import type { Task } from '../../engine/replay/tasks.js';
+import type { OrchestrationContext, RetryPolicyInput, Task } from '../../index.js';
 import { ACTIVITIES, instanceIds, ORCHESTRATIONS } from '../names.js';
 import type { DeployResult, Endpoint, Readiness } from '../platforms/platform.js';
 import type {

@@ -8,9 +8,7 @@
  * When removing the resources fails after its retries, the record stays `deleting` with the
  * reason as an event and the orchestration fails; `durox instance delete <name>` starts it again.
  */
-import type { OrchestrationContext } from '../../engine/replay/context.js';
-import type { RetryPolicyInput } from '../../engine/replay/retry-policy.js';
-import type { Task } from '../../engine/replay/tasks.js';
+import type { OrchestrationContext, RetryPolicyInput, Task } from '../../index.js';
 import { ACTIVITIES } from '../names.js';
 import type { DestroyResult } from '../platforms/platform.js';
 import type { BeginDeleteOutput, DeleteInstanceInput, DeleteInstanceOutput } from '../types.js';

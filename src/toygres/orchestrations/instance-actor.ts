@@ -12,8 +12,7 @@
  * A metadata-store failure never ends it: the cycle reports health `unknown`, waits an interval
  * and continues as new.
  */
-import type { OrchestrationContext } from '../../engine/replay/context.js';
-import type { Task } from '../../engine/replay/tasks.js';
+import type { OrchestrationContext, Task } from '../../index.js';
 import { ACTIVITIES, INSTANCE_DELETED_EVENT } from '../names.js';
 import type { ActorStatus, HealthCheckOutput, InstanceActorInput } from '../types.js';
 

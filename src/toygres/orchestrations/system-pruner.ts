@@ -5,8 +5,7 @@
  * (`client.pruneExecutionsBulk`), and drops orphan passwords and the health history of deleted
  * instances; then it waits and continues as new.
  */
-import type { OrchestrationContext } from '../../engine/replay/context.js';
-import type { Task } from '../../engine/replay/tasks.js';
+import type { OrchestrationContext, Task } from '../../index.js';
 import { ACTIVITIES } from '../names.js';
 import type { SystemPruneOutput, SystemPrunerInput } from '../types.js';
 

@@ -4,11 +4,12 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   createKubernetesPlatform,
   KubernetesApiError,
   kubernetesOptionsFromEnv,
+  loadKubernetesClient,
 } from '../../../src/toygres/platforms/kubernetes/index.js';
 import { KubernetesPlatform } from '../../../src/toygres/platforms/kubernetes/kubernetes-platform.js';
 import type { KubernetesPlatformOptions } from '../../../src/toygres/platforms/kubernetes/kubernetes-platform.js';
@@ -21,6 +22,11 @@ const NS = 'toygres';
 
 const fakes: FakeKubeApi[] = [];
 const cleanups: (() => Promise<void>)[] = [];
+
+// `new KubernetesPlatform(…)` needs the client, which `create()` would load.
+beforeAll(async () => {
+  await loadKubernetesClient();
+});
 
 afterEach(async () => {
   await Promise.all(fakes.splice(0).map((f) => f.close()));

@@ -4,7 +4,7 @@
  * and row locks (`SELECT … FOR UPDATE`) for the read-check-write operations.
  */
 import pg from 'pg';
-import { quoteIdentifier } from '../../../providers/postgres/schema-name.js';
+import { quoteIdentifier } from '../../../index.js';
 import { migrations } from './generated/migrations.js';
 import {
   checkTransition,

@@ -4,9 +4,7 @@
  * connection holds the write lock (the engine's busy handling), and its own migrations.
  */
 import type Database from 'better-sqlite3';
-import { isBusyError } from '../../../providers/sqlite/busy-retry.js';
-import { openDatabase, parseSqliteLocation } from '../../../providers/sqlite/connection.js';
-import type { SqliteLocation } from '../../../providers/sqlite/connection.js';
+import { isSqliteBusyError, openSqliteSideConnection } from '../../../index.js';
 import { migrations } from './generated/migrations.js';
 import {
   checkTransition,
@@ -46,7 +44,7 @@ async function retryBusy<T>(operation: string, attempt: () => T): Promise<T> {
     try {
       return attempt();
     } catch (err) {
-      if (!isBusyError(err)) throw err;
+      if (!isSqliteBusyError(err)) throw err;
       if (Date.now() - started >= BUSY_DEADLINE_MS) {
         throw new Error(`${operation}: the database stayed locked for ${Date.now() - started} ms`, {
           cause: err,
@@ -75,11 +73,10 @@ export class SqliteMetadataStore implements MetadataStore {
    * `sqlite::memory:` for a private in-memory database), migrating them if needed.
    */
   static async open(url: string): Promise<SqliteMetadataStore> {
-    const location: SqliteLocation = parseSqliteLocation(url);
-    const db = openDatabase(location);
+    const db = openSqliteSideConnection(url);
     try {
       await retryBusy('toygres:configure', () => {
-        if (location.kind === 'file') {
+        if (!db.memory) {
           db.pragma('journal_mode = WAL');
           db.pragma('synchronous = NORMAL');
         }

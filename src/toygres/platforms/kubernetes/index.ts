@@ -1,6 +1,7 @@
 /**
- * The Kubernetes platform of toygres. Importing this module is cheap: the Kubernetes client is
- * loaded by `createKubernetesPlatform` (or by importing `./kubernetes-platform.js` directly).
+ * The Kubernetes platform of toygres. Importing this module is cheap: the Kubernetes client
+ * (`@kubernetes/client-node`) is loaded by `createKubernetesPlatform` (or `loadKubernetesClient`),
+ * which throws MissingDependencyError when it is not installed.
  */
 import { kubernetesOptionsFromEnv } from './env.js';
 import type { KubernetesPlatform, KubernetesPlatformOptions } from './kubernetes-platform.js';
@@ -8,6 +9,7 @@ import type { KubernetesPlatform, KubernetesPlatformOptions } from './kubernetes
 export type { KubernetesPlatform, KubernetesPlatformOptions } from './kubernetes-platform.js';
 export { KubernetesApiError } from './errors.js';
 export { kubernetesOptionsFromEnv } from './env.js';
+export { loadKubernetesClient } from './client.js';
 export * from './manifests.js';
 
 /**
@@ -20,5 +22,5 @@ export async function createKubernetesPlatform(
   options: KubernetesPlatformOptions = {},
 ): Promise<KubernetesPlatform> {
   const { KubernetesPlatform } = await import('./kubernetes-platform.js');
-  return new KubernetesPlatform({ ...kubernetesOptionsFromEnv(), ...options });
+  return KubernetesPlatform.create({ ...kubernetesOptionsFromEnv(), ...options });
 }

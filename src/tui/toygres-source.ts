@@ -2,8 +2,8 @@
  * A data source for the TUI's Toygres screen (`src/tui/toygres.ts`) over the metadata store:
  * one row per instance that is not deleted, with its actor so the screen can show and open it.
  */
-import type { ToygresDataSource, ToygresInstanceRow, ToygresSnapshot } from '../tui/toygres.js';
-import type { MetadataStore } from './metadata/store.js';
+import type { MetadataStore } from '../toygres/index.js';
+import type { ToygresDataSource, ToygresInstanceRow, ToygresSnapshot } from './toygres.js';
 
 const STATE_LABELS: Record<string, string> = {
   creating: 'Creating',

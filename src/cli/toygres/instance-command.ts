@@ -5,18 +5,13 @@
  */
 import { Flags } from '@oclif/core';
 import type { Command } from '@oclif/core';
-import { BaseCommand } from '../../cli/base-command.js';
-import { CliError, messageOf } from '../../cli/errors.js';
-import type { CliErrorCode } from '../../cli/errors.js';
-import { stderrColors } from '../../cli/output.js';
-import { redactUrl } from '../../cli/store.js';
-import type { ControlPlane } from '../control-plane.js';
-import { ToygresError } from '../errors.js';
-import type { ToygresErrorCode } from '../errors.js';
-import { openMetadataStore } from '../metadata/open.js';
-import type { MetadataStore } from '../metadata/store.js';
-import { startEmbeddedWorker } from '../worker.js';
-import type { EmbeddedWorker } from '../worker.js';
+import { BaseCommand } from '../base-command.js';
+import { CliError, messageOf } from '../errors.js';
+import type { CliErrorCode } from '../errors.js';
+import { stderrColors } from '../output.js';
+import { redactUrl } from '../store.js';
+import { openMetadataStore, startEmbeddedWorker, ToygresError } from '../../toygres/index.js';
+import type { ControlPlane, EmbeddedWorker, MetadataStore, ToygresErrorCode } from '../../toygres/index.js';
 
 const CODES: Record<ToygresErrorCode, CliErrorCode> = {
   INVALID_INPUT: 'USAGE',
@@ -41,7 +36,7 @@ export function toCliError(err: unknown): unknown {
 /** `--embedded-worker` (default: on for SQLite stores). */
 export const embeddedWorkerFlag = Flags.boolean({
   description:
-    'While waiting, run toygres in this process (default: on for SQLite stores, off for PostgreSQL). Turn it off when `durox worker run` serves the store',
+    'While waiting, run toygres in this process (default: on for SQLite stores, off for PostgreSQL). Turn it off when `durox worker run --toygres` serves the store',
   allowNo: true,
 });
 
