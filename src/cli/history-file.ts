@@ -143,7 +143,7 @@ export async function buildHistoryFile(
   const kv = new Map<string, KvSnapshotEntry>();
   const executions: HistoryFileExecution[] = [];
   for (const executionId of complete ? stored : wanted) {
-    const events = await client.provider.readHistory(instanceId, executionId);
+    const events = await client.readStoredHistory(instanceId, executionId);
     if (wanted.includes(executionId)) {
       const exec = await client.getExecutionInfo(instanceId, executionId);
       const started = events[0]?.type === 'OrchestrationStarted' ? events[0] : undefined;

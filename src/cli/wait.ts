@@ -39,9 +39,9 @@ export async function unknownOrchestration(
   name: string,
   version: string | null,
 ): Promise<string | null> {
-  const listWorkers = client.provider.listWorkers?.bind(client.provider);
-  if (listWorkers === undefined) return null;
-  return unknownOrchestrationReason(await listWorkers(), name, version);
+  const workers = await client.listWorkers();
+  if (workers === null) return null;
+  return unknownOrchestrationReason(workers, name, version);
 }
 
 /** What a wait checks the running workers against, and how it reports a mismatch early. */
@@ -84,7 +84,7 @@ export async function waitForOutcome(
     stopChecking();
     stop();
   }
-  const info = await client.provider.getInstanceInfo(instanceId);
+  const info = await client.findInstance(instanceId);
   const outcome: OrchestrationOutcome = {
     instanceId,
     orchestrationName: info?.orchestrationName ?? null,
