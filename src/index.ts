@@ -42,7 +42,7 @@ export {
   OrchestrationFailedError,
   MissingDependencyError,
 } from './core/errors.js';
-export type { DuroxErrorCode } from './core/errors.js';
+export type { DuroxErrorCode, CliErrorCode } from './core/errors.js';
 export type { ErrorDetails } from './core/failure.js';
 export type { HistoryEvent, EventKind } from './core/history.js';
 export type {
