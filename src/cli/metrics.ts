@@ -3,6 +3,7 @@
  */
 import type { Client } from '../engine/client.js';
 import type { QueueDepths, SystemMetrics } from '../core/provider.js';
+import { sleep } from '../core/sleep.js';
 import { keyValues, stdoutColors } from './output.js';
 
 /** `--json` document of `metrics` (one per line with `--watch`). */
@@ -53,10 +54,10 @@ export interface WatchOptions {
 /** Prints a sample every interval until `count` ticks or a signal. */
 export async function watchMetrics(client: Client, options: WatchOptions): Promise<void> {
   let stop = false;
-  let wake: () => void = () => undefined;
+  const stopped = new AbortController();
   const onSignal = (): void => {
     stop = true;
-    wake();
+    stopped.abort();
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
@@ -72,13 +73,7 @@ export async function watchMetrics(client: Client, options: WatchOptions): Promi
         );
       }
       if (options.count !== undefined && tick >= options.count) break;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, options.intervalMs);
-        wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
+      await sleep(options.intervalMs, stopped.signal);
     }
   } finally {
     process.off('SIGINT', onSignal);

@@ -5,6 +5,7 @@
 import { NondeterminismError, OrchestrationFailedError, PoisonError, TimeoutError } from '../core/errors.js';
 import type { DuroxError } from '../core/errors.js';
 import { displayMessage, parseErrorDetails } from '../core/failure.js';
+import { sleep } from '../core/sleep.js';
 import type { ErrorDetails } from '../core/failure.js';
 import { decodePayload, encodePayload } from '../core/history.js';
 import type { HistoryEvent, StartOrchestrationItem } from '../core/history.js';
@@ -52,16 +53,6 @@ export interface StartOrchestrationOptions {
 }
 
 const MAX_POLL_MS = 100;
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
-}
 
 /** The typed error a Failed status becomes; the message is the status's `error` text. */
 function failureError(instanceId: string, status: OrchestrationStatus): DuroxError {
