@@ -5,6 +5,9 @@
  * 5 nondeterminism found by replay · 10 store unreachable.
  */
 import { isDuroxError } from '../core/errors.js';
+import type { DuroxErrorCode } from '../core/errors.js';
+import { ToygresError } from '../toygres/errors.js';
+import type { ToygresErrorCode } from '../toygres/errors.js';
 import { CliError, messageOf } from './errors.js';
 import { rewordParseError } from './parse-errors.js';
 import type { CommandUsage } from './parse-errors.js';
@@ -26,12 +29,16 @@ interface Mapping {
   hint?: string;
 }
 
+/** Every code an error can reach the CLI with; the table below needs an entry for each. */
+type ErrorCode = DuroxErrorCode | ToygresErrorCode | 'OCLIF_PARSE';
+
 /**
- * Error code → exit code and default hint. Keys are CLI codes (`CliError`), library codes
- * (`DuroxError`) and `OCLIF_PARSE` for flag and argument parsing errors.
+ * Error code → exit code and default hint. Keys are the codes of `DuroxError` (the library's
+ * and the CLI's own `CliError` codes), of `ToygresError`, and `OCLIF_PARSE` for flag and argument
+ * parsing errors. A code added to any of those unions fails to compile until it has an entry.
  */
-const TABLE: Record<string, Mapping> = {
-  // CLI errors
+const TABLE: Record<ErrorCode, Mapping> = {
+  // CLI errors (CliErrorCode)
   USAGE: { exit: ExitCode.USAGE, hint: 'run the command with --help for its flags' },
   OCLIF_PARSE: { exit: ExitCode.USAGE, hint: 'run the command with --help for its flags' },
   MODULE: { exit: ExitCode.USAGE, hint: 'run the module with node to see the full error, or pass --debug' },
@@ -48,7 +55,7 @@ const TABLE: Record<string, Mapping> = {
     hint: 'the instance keeps running; wait longer with `durox orchestration wait <id> --timeout 5m`, and check that a worker runs (`durox worker run`)',
   },
   NONDETERMINISM: { exit: ExitCode.NONDETERMINISM },
-  // library errors (DuroxErrorCode)
+  // library errors (the rest of DuroxErrorCode)
   INVALID_INPUT: { exit: ExitCode.USAGE },
   PROVIDER: { exit: ExitCode.STORE_UNREACHABLE, hint: 'the store failed; check that it is reachable' },
   SCHEMA_TOO_NEW: { exit: ExitCode.FAILED, hint: 'the store was migrated by a newer durox: upgrade durox' },
@@ -62,6 +69,8 @@ const TABLE: Record<string, Mapping> = {
   LOCK_LOST: { exit: ExitCode.FAILED },
   ILLEGAL_STATE: { exit: ExitCode.FAILED },
   MISSING_DEPENDENCY: { exit: ExitCode.FAILED },
+  // toygres control-plane errors (the rest of ToygresErrorCode)
+  CONFLICT: { exit: ExitCode.USAGE, hint: 'choose another name, or wait for the other operation to end' },
 };
 
 /** What the CLI reports for an error. */
@@ -93,10 +102,10 @@ function oneLine(message: string): string {
  * the command that failed, for the hints of flag and argument errors.
  */
 export function reportError(err: unknown, command?: CommandUsage): ErrorReport {
-  let code = 'INTERNAL';
+  let code: ErrorCode | 'INTERNAL' = 'INTERNAL';
   let hint: string | undefined;
   let message: string | undefined;
-  if (err instanceof CliError) {
+  if (err instanceof CliError || err instanceof ToygresError) {
     code = err.code;
     hint = err.hint;
   } else if (isDuroxError(err)) {
@@ -113,7 +122,7 @@ export function reportError(err: unknown, command?: CommandUsage): ErrorReport {
       hint = reworded.hint;
     }
   }
-  const mapping = TABLE[code];
+  const mapping = code === 'INTERNAL' ? undefined : TABLE[code];
   const report: ErrorReport = {
     code: code === 'OCLIF_PARSE' ? 'USAGE' : code,
     message: message ?? (oneLine(messageOf(err)) || code),

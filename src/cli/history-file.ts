@@ -9,6 +9,7 @@ import type { Client } from '../engine/client.js';
 import { DUROX_VERSION } from '../core/history.js';
 import type { HistoryEvent } from '../core/history.js';
 import type { ExecutionStatus } from '../core/provider.js';
+import { firstZodIssue } from '../core/zod-issues.js';
 import { CliError, messageOf, usageError } from './errors.js';
 
 export const HISTORY_FORMAT = 'durox-history';
@@ -143,7 +144,7 @@ export async function buildHistoryFile(
   const kv = new Map<string, KvSnapshotEntry>();
   const executions: HistoryFileExecution[] = [];
   for (const executionId of complete ? stored : wanted) {
-    const events = await client.provider.readHistory(instanceId, executionId);
+    const events = await client.readStoredHistory(instanceId, executionId);
     if (wanted.includes(executionId)) {
       const exec = await client.getExecutionInfo(instanceId, executionId);
       const started = events[0]?.type === 'OrchestrationStarted' ? events[0] : undefined;
@@ -204,9 +205,9 @@ export function readHistoryFile(path: string): HistoryFile {
   }
   const parsed = fileSchema.safeParse(json);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
+    const issue = firstZodIssue(parsed.error);
     throw usageError(
-      `history file ${path}: ${issue.path.join('.') || 'document'}: ${issue.message}`,
+      `history file ${path}: ${issue.path || 'document'}: ${issue.message}`,
       'history files are written by `durox history dump` (see docs/history-format.md)',
     );
   }

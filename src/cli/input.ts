@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { firstZodIssue } from '../core/zod-issues.js';
 import { instanceIdProblem } from '../engine/instance-id.js';
 import { messageOf, usageError } from './errors.js';
 
@@ -11,8 +12,8 @@ import { messageOf, usageError } from './errors.js';
 export function validate<S extends z.ZodTypeAny>(schema: S, value: unknown, what: string): z.output<S> {
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data as z.output<S>;
-  const issue = parsed.error.issues[0]!;
-  const path = issue.path.length > 0 ? ` (at ${issue.path.join('.')})` : '';
+  const issue = firstZodIssue(parsed.error);
+  const path = issue.path ? ` (at ${issue.path})` : '';
   throw usageError(`${what}: ${issue.message}${path}`);
 }
 
@@ -57,7 +58,7 @@ export function readJsonPayload(inline: string | undefined, file: string | undef
     const parsed = jsonText.safeParse(inline);
     if (parsed.success) return parsed.data;
     throw usageError(
-      `--${flag}: ${parsed.error.issues[0]!.message}`,
+      `--${flag}: ${firstZodIssue(parsed.error).message}`,
       `pass JSON, quoted for your shell; a string needs its own quotes: --${flag} '"text"'`,
     );
   }

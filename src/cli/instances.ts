@@ -12,7 +12,7 @@ import { colorStatus, stdoutColors } from './output.js';
  * message for an ended instance would never be delivered.
  */
 export async function requireRunning(client: Client, instanceId: string, action: string): Promise<void> {
-  const info = await client.provider.getInstanceInfo(instanceId);
+  const info = await client.findInstance(instanceId);
   if (!info) throw new CliError('NOT_FOUND', `instance '${instanceId}' not found`);
   if (info.status === 'Completed' || info.status === 'Failed') {
     throw new CliError(
@@ -40,8 +40,8 @@ export async function readTree(client: Client, root: InstanceInfoView): Promise<
     status: root.status,
     children: [],
   };
-  for (const childId of await client.provider.listChildren(root.instanceId)) {
-    const child = await client.provider.getInstanceInfo(childId);
+  for (const childId of await client.listChildren(root.instanceId)) {
+    const child = await client.findInstance(childId);
     if (!child) continue; // deleted meanwhile
     node.children.push(await readTree(client, await client.getInstanceInfo(childId)));
   }

@@ -5,6 +5,7 @@ import type { Client } from '../engine/client.js';
 import type { UnrunnableOrchestration } from '../engine/workers.js';
 import type { QueueDepths, SystemMetrics, WorkerRegistration } from '../core/provider.js';
 import { formatDuration } from './durations.js';
+import { sleep } from '../core/sleep.js';
 import { keyValues, stdoutColors } from './output.js';
 
 /** The `workers` section of a metrics sample (stores with a worker registry only). */
@@ -135,10 +136,10 @@ export interface WatchOptions {
 /** Prints a sample every interval until `count` ticks or a signal. */
 export async function watchMetrics(client: Client, options: WatchOptions): Promise<void> {
   let stop = false;
-  let wake: () => void = () => undefined;
+  const stopped = new AbortController();
   const onSignal = (): void => {
     stop = true;
-    wake();
+    stopped.abort();
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
@@ -154,13 +155,7 @@ export async function watchMetrics(client: Client, options: WatchOptions): Promi
         );
       }
       if (options.count !== undefined && tick >= options.count) break;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, options.intervalMs);
-        wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
+      await sleep(options.intervalMs, stopped.signal);
     }
   } finally {
     process.off('SIGINT', onSignal);

@@ -44,7 +44,7 @@ function iso(ms: number | undefined): string | null {
 /** Every instance, paged (or just one). */
 async function eachInstance(client: Client, instanceId: string | undefined): Promise<InstanceInfo[]> {
   if (instanceId !== undefined) {
-    const info = await client.provider.getInstanceInfo(instanceId);
+    const info = await client.findInstance(instanceId);
     return info ? [info] : [];
   }
   const all: InstanceInfo[] = [];
@@ -72,7 +72,7 @@ async function prunableExecutions(
   const counts: number[] = [];
   for (const id of ids) {
     if (id >= info.currentExecutionId || keep.has(id)) continue;
-    const exec = await client.provider.getExecutionInfo(info.instanceId, id);
+    const exec = await client.findExecution(info.instanceId, id);
     if (!exec || exec.status === 'Running') continue;
     const cutoff = options.completedBefore;
     if (cutoff !== undefined && !(exec.completedAt !== null && exec.completedAt < cutoff)) continue;
@@ -90,7 +90,7 @@ async function deletableRoots(
   const roots: InstanceInfo[] = [];
   for (const info of instances) {
     if (info.parentInstanceId !== null || (info.status !== 'Completed' && info.status !== 'Failed')) continue;
-    const exec = await client.provider.getExecutionInfo(info.instanceId, info.currentExecutionId);
+    const exec = await client.findExecution(info.instanceId, info.currentExecutionId);
     if (exec?.completedAt != null && exec.completedAt < plan.instancesCompletedBefore!) roots.push(info);
   }
   return roots;
@@ -106,7 +106,7 @@ async function dryRun(client: Client, plan: PrunePlan, report: PruneReport): Pro
         deleted.add(id);
         report.instances.instancesDeleted += 1;
         for (const executionId of await client.listExecutions(id)) {
-          const exec = await client.provider.getExecutionInfo(id, executionId);
+          const exec = await client.findExecution(id, executionId);
           report.instances.executionsDeleted += 1;
           report.instances.eventsDeleted += exec?.eventCount ?? 0;
         }
@@ -156,7 +156,7 @@ async function execute(client: Client, plan: PrunePlan, report: PruneReport): Pr
     const options = pruneOptions(plan);
     if (plan.instanceId !== undefined) {
       // The instance may just have been deleted above.
-      if (!(await client.provider.getInstanceInfo(plan.instanceId))) return;
+      if (!(await client.findInstance(plan.instanceId))) return;
       const r = await client.pruneExecutions(plan.instanceId, options);
       report.executions.instancesProcessed += r.executionsDeleted > 0 ? 1 : 0;
       report.executions.executionsDeleted += r.executionsDeleted;

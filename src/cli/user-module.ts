@@ -16,6 +16,7 @@ import { existsSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
+import { firstZodIssue } from '../core/zod-issues.js';
 import { compareVersions, DEFAULT_VERSION } from '../engine/registry.js';
 import type { ActivityHandler } from '../engine/registry.js';
 import type { OrchestrationHandler } from '../engine/replay/execution.js';
@@ -182,8 +183,8 @@ export async function loadModules(files: string[], target?: Runtime): Promise<Re
     const exported = exportsOf(await importModule(file));
     const parsed = moduleShape.safeParse(exported);
     if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      throw moduleError(file, `export ${issue.path.join('.')} ${issue.message}`);
+      const issue = firstZodIssue(parsed.error);
+      throw moduleError(file, `export ${issue.path} ${issue.message}`);
     }
     const shape = parsed.data;
     if (!shape.register && !shape.orchestrations && !shape.activities) {

@@ -84,7 +84,7 @@ export async function waitForOutcome(
     stopChecking();
     stop();
   }
-  const info = await client.provider.getInstanceInfo(instanceId);
+  const info = await client.findInstance(instanceId);
   const outcome: OrchestrationOutcome = {
     instanceId,
     orchestrationName: info?.orchestrationName ?? null,

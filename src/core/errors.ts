@@ -8,8 +8,34 @@
 
 const BRAND = Symbol.for('durox.error');
 
-/** Every error code durox throws. */
+/**
+ * Codes of the errors the `durox` CLI raises itself (its `CliError`, a `DuroxError`); the
+ * library throws none of these except the ones it shares (`NOT_FOUND`, `TIMEOUT`,
+ * `NONDETERMINISM`), which mean the same in both.
+ */
+export type CliErrorCode =
+  /** Bad flags, arguments or input files. */
+  | 'USAGE'
+  /** A `--module` could not be loaded or registers nothing usable. */
+  | 'MODULE'
+  /** The store could not be opened or reached. */
+  | 'STORE_UNREACHABLE'
+  /** `orchestration start` with an id that already exists. */
+  | 'INSTANCE_EXISTS'
+  /** The instance already ended, so the request (cancel, raise, enqueue) cannot apply. */
+  | 'INSTANCE_ENDED'
+  /** The instance is unknown. */
+  | 'NOT_FOUND'
+  /** The operation ran and failed (an orchestration ended Failed). */
+  | 'FAILED'
+  /** A wait ran out of time. */
+  | 'TIMEOUT'
+  /** `history replay` found a divergence. */
+  | 'NONDETERMINISM';
+
+/** Every error code durox throws: the library's and those of the `durox` CLI ({@link CliErrorCode}). */
 export type DuroxErrorCode =
+  | CliErrorCode
   | 'NONDETERMINISM'
   | 'TIMEOUT'
   | 'NOT_FOUND'
@@ -49,7 +75,10 @@ export class DuroxError extends Error {
   }
 }
 
-/** True when `err` is a durox error (from any copy of the package), optionally with `code`. */
+/**
+ * True when `err` is a durox error (from any copy of the package), optionally with `code`. The
+ * CLI's errors are durox errors too, with the {@link CliErrorCode} codes.
+ */
 export function isDuroxError(err: unknown, code?: DuroxErrorCode): err is DuroxError {
   if (typeof err !== 'object' || err === null || !(BRAND in err)) return false;
   return code === undefined || (err as unknown as DuroxError).code === code;

@@ -5,9 +5,10 @@
 import { NondeterminismError, OrchestrationFailedError, PoisonError, TimeoutError } from '../core/errors.js';
 import type { DuroxError } from '../core/errors.js';
 import { displayMessage, parseErrorDetails } from '../core/failure.js';
+import { sleep } from '../core/sleep.js';
 import type { ErrorDetails } from '../core/failure.js';
 import { decodePayload, encodePayload } from '../core/history.js';
-import type { StartOrchestrationItem } from '../core/history.js';
+import type { HistoryEvent, StartOrchestrationItem } from '../core/history.js';
 import { checkInstanceId } from './instance-id.js';
 import * as management from './management.js';
 import { unrunnableOrchestrations } from './workers.js';
@@ -15,6 +16,7 @@ import type { UnrunnableWork } from './workers.js';
 import type { ExecutionInfoView, HistoryEventView, InstanceInfoView, InstanceTree } from './management.js';
 import type {
   DeleteInstanceResult,
+  ExecutionInfo,
   InstanceFilter,
   InstanceInfo,
   InstanceQuery,
@@ -57,16 +59,6 @@ const MAX_POLL_MS = 100;
 /** Non-terminal instances read per status by {@link Client.getUnrunnableWork}. */
 export const UNRUNNABLE_SCAN_LIMIT = 1000;
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
-}
-
 /** The typed error a Failed status becomes; the message is the status's `error` text. */
 function failureError(instanceId: string, status: OrchestrationStatus): DuroxError {
   const message = status.error ?? 'orchestration failed';
@@ -80,11 +72,11 @@ function failureError(instanceId: string, status: OrchestrationStatus): DuroxErr
 }
 
 export class Client {
-  /** @internal */
-  readonly provider: Provider;
+  readonly #provider: Provider;
 
+  /** A client over `provider`; it neither opens nor closes the store. */
   constructor(provider: Provider) {
-    this.provider = provider;
+    this.#provider = provider;
   }
 
   /**
@@ -130,7 +122,7 @@ export class Client {
       ...(options.version === undefined ? {} : { version: String(options.version) }),
       execution_id: 1,
     };
-    return this.provider.createInstance(start);
+    return this.#provider.createInstance(start);
   }
 
   startOrchestrationTyped(instanceId: string, orchestrationName: string, input?: unknown): Promise<void> {
@@ -148,7 +140,7 @@ export class Client {
 
   /** Raises a one-shot event for `waitForEvent(eventName)`. `InvalidInputError` for a bad id. */
   async raiseEvent(instanceId: string, eventName: string, data?: unknown): Promise<void> {
-    await this.provider.enqueueOrchestratorWork({
+    await this.#provider.enqueueOrchestratorWork({
       type: 'ExternalRaised',
       instance: checkInstanceId(instanceId),
       name: String(eventName),
@@ -162,7 +154,7 @@ export class Client {
 
   /** Adds a message to an instance's FIFO queue, for `dequeueEvent(queueName)`. `InvalidInputError` for a bad id. */
   async enqueueEvent(instanceId: string, queueName: string, data?: unknown): Promise<void> {
-    await this.provider.enqueueOrchestratorWork({
+    await this.#provider.enqueueOrchestratorWork({
       type: 'QueueMessage',
       instance: checkInstanceId(instanceId),
       name: String(queueName),
@@ -180,7 +172,7 @@ export class Client {
    * when terminal or unknown. `InvalidInputError` for a bad id.
    */
   async cancelInstance(instanceId: string, reason = 'cancelled by client'): Promise<void> {
-    await this.provider.enqueueOrchestratorWork({
+    await this.#provider.enqueueOrchestratorWork({
       type: 'CancelInstance',
       instance: checkInstanceId(instanceId),
       reason,
@@ -189,7 +181,7 @@ export class Client {
 
   /** Current status; `Pending` from the start until a worker has run the first turn. */
   async getStatus(instanceId: string): Promise<OrchestrationStatus> {
-    const info = await this.provider.getInstanceInfo(String(instanceId));
+    const info = await this.#provider.getInstanceInfo(String(instanceId));
     if (!info) return { status: 'NotFound', customStatusVersion: 0 };
     const status: OrchestrationStatus = {
       status:
@@ -249,12 +241,12 @@ export class Client {
 
   /** A KV value of an instance (live: includes the running execution's writes), or `null`. */
   async getValue(instanceId: string, key: string): Promise<string | null> {
-    return this.provider.getKvValue(String(instanceId), String(key));
+    return this.#provider.getKvValue(String(instanceId), String(key));
   }
 
   /** All KV values of an instance (empty for unknown instances). */
   async getKvAllValues(instanceId: string): Promise<Record<string, string>> {
-    return this.provider.getKvAllValues(String(instanceId));
+    return this.#provider.getKvAllValues(String(instanceId));
   }
 
   /** Waits until `key` exists on the instance and returns its value. */
@@ -279,47 +271,85 @@ export class Client {
 
   /** Every instance id, newest first. */
   async listAllInstances(): Promise<string[]> {
-    return (await this.provider.listInstances()).map((i) => i.instanceId);
+    return (await this.#provider.listInstances()).map((i) => i.instanceId);
   }
 
   /** Ids of instances with `status` (`Pending`, or their current execution's), newest first. */
   async listInstancesByStatus(status: InstanceStatus): Promise<string[]> {
-    return (await this.provider.listInstances({ status })).map((i) => i.instanceId);
+    return (await this.#provider.listInstances({ status })).map((i) => i.instanceId);
   }
 
   /** A filtered, sorted page of instances with their current execution (a durox addition). */
   listInstances(query: InstanceQuery = {}): Promise<InstanceInfo[]> {
-    return this.provider.listInstances(query);
+    return this.#provider.listInstances(query);
   }
 
   /** How many instances match `query` (a durox addition). */
   countInstances(query: InstanceQuery = {}): Promise<number> {
-    return this.provider.countInstances(query);
+    return this.#provider.countInstances(query);
+  }
+
+  /**
+   * The stored record of an instance, or `null` for an unknown id (a durox addition): an
+   * existence check that does not throw, with the output still encoded as stored.
+   */
+  findInstance(instanceId: string): Promise<InstanceInfo | null> {
+    return this.#provider.getInstanceInfo(String(instanceId));
+  }
+
+  /**
+   * The stored record of one execution, or `null` when the instance or the execution is unknown
+   * (a durox addition; e.g. pruned). Carries the event count, as `getExecutionInfo` does.
+   */
+  findExecution(instanceId: string, executionId: number): Promise<ExecutionInfo | null> {
+    return this.#provider.getExecutionInfo(String(instanceId), executionId);
+  }
+
+  /** Ids of the direct sub-orchestrations of an instance, in creation order (a durox addition). */
+  listChildren(instanceId: string): Promise<string[]> {
+    return this.#provider.listChildren(String(instanceId));
+  }
+
+  /**
+   * The events of one execution exactly as stored, oldest first (a durox addition; payloads
+   * stay encoded). {@link Client.readExecutionHistory} gives the decoded views.
+   */
+  readStoredHistory(instanceId: string, executionId: number): Promise<HistoryEvent[]> {
+    return this.#provider.readHistory(String(instanceId), executionId);
+  }
+
+  /**
+   * The workers registered in the store and not expired (a durox addition), or `null` when the
+   * store keeps no worker registry.
+   */
+  async listWorkers(): Promise<WorkerRegistration[] | null> {
+    if (this.#provider.listWorkers === undefined) return null;
+    return this.#provider.listWorkers();
   }
 
   /** Instance details; rejects with `NotFoundError` for an unknown id. */
   getInstanceInfo(instanceId: string): Promise<InstanceInfoView> {
-    return management.getInstanceInfo(this.provider, String(instanceId));
+    return management.getInstanceInfo(this.#provider, String(instanceId));
   }
 
   /** One execution's details; rejects with `NotFoundError` when unknown. */
   getExecutionInfo(instanceId: string, executionId: number): Promise<ExecutionInfoView> {
-    return management.getExecutionInfo(this.provider, String(instanceId), executionId);
+    return management.getExecutionInfo(this.#provider, String(instanceId), executionId);
   }
 
   /** Execution ids of an instance, ascending. */
   listExecutions(instanceId: string): Promise<number[]> {
-    return this.provider.listExecutions(String(instanceId));
+    return this.#provider.listExecutions(String(instanceId));
   }
 
   /** The events of one execution, oldest first. */
   async readExecutionHistory(instanceId: string, executionId: number): Promise<HistoryEventView[]> {
-    return (await this.provider.readHistory(String(instanceId), executionId)).map(management.toEventView);
+    return (await this.#provider.readHistory(String(instanceId), executionId)).map(management.toEventView);
   }
 
   /** The instance and all its sub-orchestrations (recursively). */
   getInstanceTree(instanceId: string): Promise<InstanceTree> {
-    return management.getInstanceTree(this.provider, String(instanceId));
+    return management.getInstanceTree(this.#provider, String(instanceId));
   }
 
   /**
@@ -329,39 +359,30 @@ export class Client {
    * queued start is withdrawn. The id can be started again afterwards.
    */
   async deleteInstance(instanceId: string, force = false): Promise<DeleteInstanceResult> {
-    return management.deleteInstance(this.provider, checkInstanceId(instanceId), force);
+    return management.deleteInstance(this.#provider, checkInstanceId(instanceId), force);
   }
 
   /** Deletes terminal root instances matching `filter` (default limit 1000), with their children. */
   deleteInstanceBulk(filter: InstanceFilter = {}): Promise<DeleteInstanceResult> {
-    return this.provider.deleteInstanceBulk(filter);
+    return this.#provider.deleteInstanceBulk(filter);
   }
 
   /** Deletes old executions of an instance; the current one is always kept. */
   pruneExecutions(instanceId: string, options: PruneOptions = {}): Promise<PruneResult> {
-    return this.provider.pruneExecutions(String(instanceId), options);
+    return this.#provider.pruneExecutions(String(instanceId), options);
   }
 
   /** Prunes executions of every instance matching `filter`, running ones included. */
   pruneExecutionsBulk(filter: InstanceFilter = {}, options: PruneOptions = {}): Promise<PruneResult> {
-    return this.provider.pruneExecutionsBulk(filter, options);
+    return this.#provider.pruneExecutionsBulk(filter, options);
   }
 
   getSystemMetrics(): Promise<SystemMetrics> {
-    return this.provider.getSystemMetrics();
+    return this.#provider.getSystemMetrics();
   }
 
   getQueueDepths(): Promise<QueueDepths> {
-    return this.provider.getQueueDepths();
-  }
-
-  /**
-   * The live worker registrations of the store: what each running runtime can run (a durox
-   * addition). `null` when the provider keeps no worker registry.
-   */
-  async listWorkers(): Promise<WorkerRegistration[] | null> {
-    if (typeof this.provider.listWorkers !== 'function') return null;
-    return this.provider.listWorkers();
+    return this.#provider.getQueueDepths();
   }
 
   /**
@@ -375,12 +396,12 @@ export class Client {
    * provider keeps no worker registry.
    */
   async getUnrunnableWork(): Promise<UnrunnableWork | null> {
-    if (typeof this.provider.listWorkers !== 'function') return null;
+    if (typeof this.#provider.listWorkers !== 'function') return null;
     const query = { limit: UNRUNNABLE_SCAN_LIMIT, orderBy: 'updatedAt' } as const;
     const [workers, pending, running] = await Promise.all([
-      this.provider.listWorkers(),
-      this.provider.listInstances({ ...query, status: 'Pending' }),
-      this.provider.listInstances({ ...query, status: 'Running' }),
+      this.#provider.listWorkers(),
+      this.#provider.listInstances({ ...query, status: 'Pending' }),
+      this.#provider.listInstances({ ...query, status: 'Running' }),
     ]);
     return {
       workers,
@@ -391,7 +412,7 @@ export class Client {
 
   /** Size figures of an instance, or `null` when unknown. */
   getOrchestrationStats(instanceId: string): Promise<InstanceStats | null> {
-    return this.provider.getInstanceStats(String(instanceId));
+    return this.#provider.getInstanceStats(String(instanceId));
   }
 
   /** Shared wait loop: wakes on provider change signals, falls back to polling with backoff. */
@@ -418,7 +439,7 @@ export class Client {
   private async waitForChange(instanceId: string, ms: number): Promise<void> {
     const controller = new AbortController();
     await Promise.race([
-      this.provider.waitForInstanceChange(instanceId, ms, controller.signal),
+      this.#provider.waitForInstanceChange(instanceId, ms, controller.signal),
       sleep(ms, controller.signal),
     ]);
     controller.abort();

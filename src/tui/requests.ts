@@ -3,6 +3,7 @@
  * the raise-event form, before anything is written.
  */
 import { z } from 'zod';
+import { firstZodIssue } from '../core/zod-issues.js';
 
 export type ActionRequest =
   | { readonly kind: 'cancel'; readonly instanceId: string }
@@ -43,6 +44,6 @@ export function parseRaiseForm(
   payload: string,
 ): { ok: true; name: string; data: unknown } | { ok: false; error: string } {
   const parsed = raiseForm.safeParse({ name, payload });
-  if (!parsed.success) return { ok: false, error: parsed.error.issues[0]!.message };
+  if (!parsed.success) return { ok: false, error: firstZodIssue(parsed.error).message };
   return { ok: true, name: parsed.data.name, data: parsed.data.payload };
 }

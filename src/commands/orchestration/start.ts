@@ -63,7 +63,7 @@ export default class OrchestrationStart extends BaseCommand<typeof Orchestration
       version === null ? {} : { version },
     );
     if (!created) {
-      const existing = await client.provider.getInstanceInfo(id);
+      const existing = await client.findInstance(id);
       throw new CliError(
         'INSTANCE_EXISTS',
         `instance '${id}' already exists${existing ? ` (${existing.status})` : ''}`,

@@ -27,7 +27,7 @@ export default class OrchestrationWait extends BaseCommand<typeof OrchestrationW
   async run(): Promise<OrchestrationOutcome> {
     const id = validate(instanceId, this.args.id, 'instance id');
     const client = await this.client();
-    const info = await client.provider.getInstanceInfo(id);
+    const info = await client.findInstance(id);
     if (!info) {
       throw new CliError('NOT_FOUND', `instance '${id}' not found`, {
         hint: 'if it was just started, is a worker running (`durox worker run`)? `orchestration start --wait` waits for queued starts',

@@ -47,7 +47,7 @@ export default class Prune extends BaseCommand<typeof Prune> {
     const id = flags.instance === undefined ? undefined : validate(instanceId, flags.instance, '--instance');
     const now = Date.now();
     const client = await this.client();
-    if (id !== undefined && !(await client.provider.getInstanceInfo(id))) {
+    if (id !== undefined && !(await client.findInstance(id))) {
       throw new CliError('NOT_FOUND', `instance '${id}' not found`);
     }
     const report = await prune(client, {

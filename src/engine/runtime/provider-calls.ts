@@ -1,24 +1,9 @@
 /**
  * Helpers for calling the provider from dispatchers: retries of transient errors, lease
- * renewal loops and interruptible sleeps.
+ * renewal loops.
  */
 import { isDuroxError, isRetryable } from '../../core/errors.js';
-
-/** Resolves after `ms`, or early when `signal` aborts. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      resolve();
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
+import { sleep } from '../../core/sleep.js';
 
 /** Runs `fn`, retrying retryable provider errors up to `retries` times (10 ms · 2^n backoff). */
 export async function withRetries<T>(

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { InvalidInputError } from '../../core/errors.js';
 import type { TagFilter } from '../../core/provider.js';
+import { firstZodIssue } from '../../core/zod-issues.js';
 import { MAX_TAG_NAME_BYTES, MAX_WORKER_TAGS } from '../replay/limits.js';
 
 /** Which activity tags this runtime runs (duroxide-node's shapes). */
@@ -141,8 +142,8 @@ function compileTagFilter(input: z.infer<typeof schema>): TagFilter {
 export function compileRuntimeOptions(options: RuntimeOptions = {}): CompiledRuntimeOptions {
   const parsed = schema.safeParse(options ?? {});
   if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new InvalidInputError(`runtime option ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+    const issue = firstZodIssue(parsed.error);
+    throw new InvalidInputError(`runtime option ${issue.path || '(root)'}: ${issue.message}`);
   }
   const o = parsed.data;
   const format = o.logFormat === 'json' || o.logFormat === 'pretty' ? o.logFormat : 'compact';

@@ -18,7 +18,7 @@ import type { Provider, WorkerRegistrationInput } from '../../core/provider.js';
 import { InstanceCache } from './instance-cache.js';
 import { OrchestrationDispatcher } from './orchestration-dispatcher.js';
 import { TurnPlanner } from './orchestration-turn.js';
-import { sleep } from './provider-calls.js';
+import { sleep } from '../../core/sleep.js';
 import { compileRuntimeOptions } from './runtime-options.js';
 import type { CompiledRuntimeOptions, RuntimeOptions } from './runtime-options.js';
 import { WorkerDispatcher } from './worker-dispatcher.js';

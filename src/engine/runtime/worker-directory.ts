@@ -6,7 +6,7 @@
 import type { Logger } from '../logger.js';
 import type { Provider, WorkerRegistration, WorkerRegistrationInput } from '../../core/provider.js';
 import { runsActivity, runsOrchestration } from '../workers.js';
-import { sleep } from './provider-calls.js';
+import { sleep } from '../../core/sleep.js';
 
 /** A registration lapses this long after its last heartbeat (a crashed process). */
 export const WORKER_TTL_MS = 30_000;

@@ -14,7 +14,8 @@ import type { Client } from '../client.js';
 import type { ScheduledActivityId, SessionFetchConfig, WorkItemLease } from '../../core/provider.js';
 import { ActivityContext } from './activity-context.js';
 import { HANDOFF_DELAY_MS, type DispatcherDeps } from './orchestration-dispatcher.js';
-import { fetchErrorDelayMs, keepLeaseAlive, sleep, withRetries } from './provider-calls.js';
+import { sleep } from '../../core/sleep.js';
+import { fetchErrorDelayMs, keepLeaseAlive, withRetries } from './provider-calls.js';
 import { renewalIntervalMs, unregisteredDelayMs } from './runtime-options.js';
 
 const WORKER_RENEWAL_BUFFER_MS = 5000;

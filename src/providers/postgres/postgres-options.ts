@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { InvalidInputError } from '../../core/errors.js';
+import { firstZodIssue } from '../../core/zod-issues.js';
 
 const optionsSchema = z
   .object({
@@ -56,10 +57,9 @@ export interface CompiledPostgresOptions {
 export function compilePostgresOptions(options: PostgresProviderOptions = {}): CompiledPostgresOptions {
   const parsed = optionsSchema.safeParse(options);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const field = issue && issue.path.length > 0 ? issue.path.join('.') : 'options';
+    const issue = firstZodIssue(parsed.error);
     throw new InvalidInputError(
-      `invalid PostgreSQL provider option ${field}: ${issue?.message ?? 'invalid value'}`,
+      `invalid PostgreSQL provider option ${issue.path || 'options'}: ${issue.message}`,
     );
   }
   const data = parsed.data;

@@ -10,6 +10,7 @@
  * which at-least-once delivery already allows.
  */
 import { isDuroxError, ProviderError } from '../../core/errors.js';
+import { sleep } from '../../core/sleep.js';
 
 /** How the provider treats one kind of transient failure. */
 export interface RetryRule {
@@ -130,10 +131,6 @@ export function toProviderError(operation: string, err: unknown): Error {
   const found = retryRuleOf(err);
   const detail = found === undefined ? describe(err) : `${found.reason}: ${describe(err)}`;
   return new ProviderError(operation, detail, found !== undefined, err);
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /** Exponential backoff with jitter, so competing processes do not retry in lockstep. */

@@ -5,6 +5,7 @@
  * engine under ordinary multi-process contention.
  */
 import { isDuroxError, ProviderError } from '../../core/errors.js';
+import { sleep } from '../../core/sleep.js';
 
 /** SQLite's blocking busy timeout per statement, in ms. */
 export const NATIVE_BUSY_TIMEOUT_MS = 25;
@@ -49,10 +50,6 @@ function backoffMs(retry: number): number {
   const ceiling = Math.min(FIRST_BACKOFF_MS * 2 ** retry, MAX_BACKOFF_MS);
   // Full jitter spreads competing processes apart instead of waking them in lockstep.
   return ceiling / 2 + Math.random() * (ceiling / 2);
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /**

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { InvalidInputError } from '../../core/errors.js';
+import { firstZodIssue } from '../../core/zod-issues.js';
 
 const optionsSchema = z
   .object({
@@ -40,10 +41,9 @@ export interface CompiledSqliteOptions {
 export function compileSqliteOptions(options: SqliteProviderOptions = {}): CompiledSqliteOptions {
   const parsed = optionsSchema.safeParse(options);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const field = issue && issue.path.length > 0 ? issue.path.join('.') : 'options';
+    const issue = firstZodIssue(parsed.error);
     throw new InvalidInputError(
-      `invalid SQLite provider option ${field}: ${issue?.message ?? 'invalid value'}`,
+      `invalid SQLite provider option ${issue.path || 'options'}: ${issue.message}`,
     );
   }
   return Object.freeze({ ...parsed.data });

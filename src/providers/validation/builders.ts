@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict';
 import { isDuroxError, type DuroxErrorCode } from '../../core/errors.js';
 import type { ErrorDetails } from '../../core/failure.js';
+import { sleep } from '../../core/sleep.js';
 import type {
   ActivityExecuteItem,
   ActivityCompletedItem,
@@ -41,9 +42,8 @@ export const DELAY_MS = 300;
 /** How soon a wake-up must arrive. */
 export const WAKE_BOUND_MS = 250;
 
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
+/** The core sleep, for the validation cases. */
+export { sleep };
 
 /**
  * Calls `probe` every 20 ms until it returns a value other than null/undefined/false, or fails
