@@ -7,12 +7,7 @@ import { CannotDeleteSubOrchestrationError, NotFoundError } from '../core/errors
 import { displayMessage, parseErrorDetails } from '../core/failure.js';
 import type { ErrorDetails } from '../core/failure.js';
 import { decodePayload } from '../core/history.js';
-import type {
-  DeleteInstanceResult,
-  ExecutionStatus,
-  InstanceStatus,
-  Provider,
-} from '../core/provider.js';
+import type { DeleteInstanceResult, ExecutionStatus, InstanceStatus, Provider } from '../core/provider.js';
 
 // History views live in event-view.ts; re-exported here, where the other views are.
 export { toEventView } from './event-view.js';

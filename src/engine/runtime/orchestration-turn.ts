@@ -6,7 +6,12 @@ import { randomUUID } from 'node:crypto';
 import { ExecutionState } from '../replay/execution.js';
 import type { ExecutionOutcome, OrchestrationHandler, TraceSink } from '../replay/execution.js';
 import { DUROX_VERSION, isTerminal } from '../../core/history.js';
-import type { ContinueAsNewItem, EventKinds, HistoryEvent, StartOrchestrationItem } from '../../core/history.js';
+import type {
+  ContinueAsNewItem,
+  EventKinds,
+  HistoryEvent,
+  StartOrchestrationItem,
+} from '../../core/history.js';
 import type { ErrorDetails } from '../../core/failure.js';
 import type { OrchestrationRegistry } from '../registry.js';
 import type { OrchestrationAck, OrchestrationItem } from '../../core/provider.js';

@@ -2,12 +2,7 @@
  * KV state (reads, merges at the end of an execution, clears), run against every provider.
  */
 import { describe, expect, it } from 'vitest';
-import type {
-  ExecutionStatus,
-  KvMutation,
-  OrchestrationItem,
-  Provider,
-} from '../../../src/core/provider.js';
+import type { ExecutionStatus, KvMutation, OrchestrationItem, Provider } from '../../../src/core/provider.js';
 import { externalItem, fetchOrchestration, startAck } from './builders.js';
 import { providerFixtures } from './fixtures.js';
 
