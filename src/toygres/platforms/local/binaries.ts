@@ -10,7 +10,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { constants, existsSync, readFileSync } from 'node:fs';
-import { access, chmod, cp, mkdir, rename, rm, stat } from 'node:fs/promises';
+import { access, chmod, cp, mkdtemp, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir, userInfo } from 'node:os';
 import { dirname, join, parse, resolve, sep } from 'node:path';
@@ -145,26 +145,30 @@ async function locate(): Promise<ServerBinaries> {
   return binaries;
 }
 
-/** Copies `native` to `<tmp>/durox-postgres-<version>/native` (once) and returns the copy. */
-async function readableCopy(native: string, version: string): Promise<string> {
-  const target = join(tmpdir(), `durox-postgres-${process.platform}-${process.arch}-${version}`);
+/** Written last into a copy: its presence means the copy is complete. */
+const COMPLETE_MARKER = '.complete';
+
+/**
+ * A readable copy of `native` in `<cacheRoot>/durox-postgres-<os>-<arch>-<version>/native`, made
+ * once. The copy holds plain files only (no links back into a checkout), so it stays valid after
+ * the installation it came from is deleted; one without its completion marker is rebuilt.
+ */
+export async function readableCopy(native: string, version: string, cacheRoot = tmpdir()): Promise<string> {
+  const target = join(cacheRoot, `durox-postgres-${process.platform}-${process.arch}-${version}`);
   const copied = join(target, 'native');
   try {
+    await access(join(target, COMPLETE_MARKER));
     await access(join(copied, 'bin', 'postgres'), constants.X_OK);
     return copied;
   } catch {
-    // Not there yet: copy into a fresh directory and move it in place (concurrent copiers race
-    // harmlessly: the loser's rename fails and its copy is removed).
+    // Missing or incomplete: copy into a fresh directory and move it in place (concurrent
+    // copiers race harmlessly: the loser's rename fails and its copy is removed).
   }
-  const staging = `${target}.${process.pid}.tmp`;
-  await rm(staging, { recursive: true, force: true });
-  await mkdir(staging, { recursive: true });
+  const staging = await mkdtemp(`${target}.tmp-`);
   await cp(native, join(staging, 'native'), { recursive: true, verbatimSymlinks: true });
+  await writeFile(join(staging, COMPLETE_MARKER), `${version}\n`);
   await chmod(staging, 0o755);
-  try {
-    await rename(staging, target);
-  } catch {
-    await rm(staging, { recursive: true, force: true });
-  }
+  await rm(target, { recursive: true, force: true });
+  await rename(staging, target).catch(() => rm(staging, { recursive: true, force: true }));
   return copied;
 }
