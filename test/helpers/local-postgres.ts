@@ -15,7 +15,6 @@ import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { chmod, chown, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -23,6 +22,7 @@ import {
   reachableByOthers,
   readableCopy,
 } from '../../src/toygres/platforms/local/binaries.js';
+import { freePort, toolEnv } from '../../src/toygres/platforms/local/local-platform.js';
 
 /** Where to find the binaries and where to cache a readable copy of them. */
 export interface LocalPostgresOptions {
@@ -77,30 +77,6 @@ async function readableNative(packageDir: string, cacheRoot: string, user: OsUse
     version: string;
   };
   return readableCopy(native, version, cacheRoot);
-}
-
-/** A TCP port that was free a moment ago on 127.0.0.1. */
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => {
-        if (address !== null && typeof address === 'object') resolvePort(address.port);
-        else reject(new Error('could not find a free port'));
-      });
-    });
-  });
-}
-
-/** Environment for the server tools: none of our PG* variables, messages in English. */
-function toolEnv(): NodeJS.ProcessEnv {
-  const env = Object.fromEntries(
-    Object.entries(process.env).filter(([key]) => !key.startsWith('PG') && !key.startsWith('LC_')),
-  );
-  return { ...env, LC_ALL: 'C', LANG: 'C' };
 }
 
 function run(file: string, args: string[], user: OsUser | null): Promise<string> {

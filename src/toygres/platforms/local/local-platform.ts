@@ -67,7 +67,7 @@ interface RunResult {
 }
 
 /** A TCP port that was free a moment ago on 127.0.0.1 and is not assigned to another instance. */
-async function freePort(taken: ReadonlySet<number>): Promise<number> {
+export async function freePort(taken: ReadonlySet<number> = new Set()): Promise<number> {
   for (let attempt = 0; attempt < 20; attempt++) {
     const port = await new Promise<number>((resolve, reject) => {
       const server = createServer();
@@ -87,7 +87,7 @@ async function freePort(taken: ReadonlySet<number>): Promise<number> {
 }
 
 /** Environment for the server tools: no PG* variables of ours leak in, messages in English. */
-function toolEnv(): NodeJS.ProcessEnv {
+export function toolEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) {
     if (!key.startsWith('PG') && !key.startsWith('LC_') && key !== 'LANG') env[key] = value;
