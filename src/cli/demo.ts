@@ -9,6 +9,7 @@ import { Runtime } from '../engine/runtime/runtime.js';
 import type { Provider } from '../core/provider.js';
 import { formatDuration } from './durations.js';
 import { buildHistoryFile } from './history-file.js';
+import { startNewInstance } from './instances.js';
 import { colorStatus, stdoutColors } from './output.js';
 import { buildTimeline, renderTimeline } from './timeline.js';
 import type { Timeline } from './timeline.js';
@@ -53,9 +54,10 @@ export async function runDemo(provider: Provider, options: DemoOptions): Promise
   const started = Date.now();
   await runtime.start();
   try {
+    // As `orchestration start` does: an existing id is refused (before anything is printed).
+    await startNewInstance(client, instanceId, 'OrderWorkflow', { id: instanceId, ...ORDER });
     say(`${c.dim('store:')} ${options.storeLabel}`);
     say(`${c.dim('worker:')} started in-process with the bundled example workflows`);
-    await client.startOrchestration(instanceId, 'OrderWorkflow', { id: instanceId, ...ORDER });
     say(
       `${c.bold('1.')} started OrderWorkflow as ${c.bold(instanceId)} (validate, charge, wait for approval, pack, ship)`,
     );

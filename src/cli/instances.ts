@@ -22,6 +22,32 @@ export async function requireRunning(client: Client, instanceId: string, action:
   }
 }
 
+/**
+ * Starts an instance with one atomic check-and-create (of two concurrent starts of one id, one
+ * is refused); an existing id is an INSTANCE_EXISTS error (exit 2) naming its status, where the
+ * library would drop the start silently.
+ */
+export async function startNewInstance(
+  client: Client,
+  instanceId: string,
+  orchestrationName: string,
+  input: unknown,
+  version: string | null = null,
+): Promise<void> {
+  const created = await client.tryStartOrchestration(
+    instanceId,
+    orchestrationName,
+    input,
+    version === null ? {} : { version },
+  );
+  if (created) return;
+  const existing = await client.findInstance(instanceId);
+  throw new CliError(
+    'INSTANCE_EXISTS',
+    `instance '${instanceId}' already exists${existing ? ` (${existing.status})` : ''}`,
+  );
+}
+
 /** One node of `orchestration tree`. */
 export interface TreeNode {
   instanceId: string;

@@ -3,7 +3,6 @@ import { fileURLToPath } from 'node:url';
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../../cli/base-command.js';
 import { runDemo } from '../../cli/demo.js';
-import { CliError } from '../../cli/errors.js';
 import type { DemoResult } from '../../cli/demo.js';
 import { ExitCode } from '../../cli/exit-codes.js';
 import { instanceId, validate } from '../../cli/input.js';
@@ -24,10 +23,6 @@ export default class Demo extends BaseCommand<typeof Demo> {
     const id = validate(instanceId, this.flags.id ?? `order-${randomUUID().slice(0, 8)}`, '--id');
     const modulePath = fileURLToPath(new URL('../../examples/order-workflow.js', import.meta.url));
     const provider = await this.provider();
-    // As `orchestration start` does: a start for an existing id would be dropped silently.
-    const existing = await provider.getInstanceInfo(id);
-    if (existing)
-      throw new CliError('INSTANCE_EXISTS', `instance '${id}' already exists (${existing.status})`);
     const result = await runDemo(provider, {
       instanceId: id,
       modulePath,

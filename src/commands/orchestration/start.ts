@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../../cli/base-command.js';
-import { CliError } from '../../cli/errors.js';
+import { startNewInstance } from '../../cli/instances.js';
 import { ExitCode } from '../../cli/exit-codes.js';
 import { formatDuration } from '../../cli/durations.js';
 import { timeoutFlag } from '../../cli/flags.js';
@@ -55,20 +55,7 @@ export default class OrchestrationStart extends BaseCommand<typeof Orchestration
     const input = readJsonPayload(flags.input, flags['input-file'], 'input');
 
     const client = await this.client();
-    // One atomic check-and-create: of two concurrent starts of one id, one is refused.
-    const created = await client.tryStartOrchestration(
-      id,
-      orchestrationName,
-      input,
-      version === null ? {} : { version },
-    );
-    if (!created) {
-      const existing = await client.findInstance(id);
-      throw new CliError(
-        'INSTANCE_EXISTS',
-        `instance '${id}' already exists${existing ? ` (${existing.status})` : ''}`,
-      );
-    }
+    await startNewInstance(client, id, orchestrationName, input, version);
 
     if (!flags.wait) {
       if (!this.jsonEnabled())
