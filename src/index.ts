@@ -128,6 +128,25 @@ export { openSqliteSideConnection } from './providers/sqlite/side-connection.js'
  */
 export { isBusyError as isSqliteBusyError } from './providers/sqlite/busy-retry.js';
 /**
+ * Runs a synchronous SQLite operation (one short transaction) and retries it with jittered
+ * backoff while another connection holds the lock (default deadline 30 s, then a retryable
+ * `ProviderError`); other errors pass through unchanged.
+ */
+export { retryWhileBusy as retryWhileSqliteBusy } from './providers/sqlite/busy-retry.js';
+/**
+ * Applies an application's own migrations to a SQLite store with the engine's runner: one
+ * bookkeeping table per set, concurrent openers converge, a newer breaking schema is refused.
+ */
+export { migrateSqliteSchema } from './providers/sqlite/migrate.js';
+export type { SqliteMigrationOptions } from './providers/sqlite/migrate.js';
+/**
+ * Applies an application's own migrations to a PostgreSQL schema with the engine's runner
+ * (serialised by an advisory lock per schema; a newer breaking schema is refused).
+ */
+export { migratePostgresSchema } from './providers/postgres/migrate.js';
+export type { PostgresMigrationOptions } from './providers/postgres/migrate.js';
+export type { Migration } from './core/migration.js';
+/**
  * A PostgreSQL identifier (schema, table) as quoted SQL text: `my"schema` → `"my""schema"`.
  * Use it for any name that reaches SQL text, such as the store's schema.
  */

@@ -12,7 +12,9 @@
  * ```
  */
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
+import { firstZodIssue } from '../index.js';
 import type { Client, OrchestrationStatus } from '../index.js';
 import { DEFAULTS, READINESS } from './config.js';
 import { ToygresError } from './errors.js';
@@ -51,8 +53,8 @@ export interface ControlPlane {
 function parse<S extends z.ZodTypeAny>(schema: S, value: unknown, what: string): z.output<S> {
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data as z.output<S>;
-  const issue = parsed.error.issues[0]!;
-  const path = issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
+  const issue = firstZodIssue(parsed.error);
+  const path = issue.path === '' ? '' : `${issue.path}: `;
   throw new ToygresError('INVALID_INPUT', `${what}: ${path}${issue.message}`);
 }
 
@@ -69,10 +71,6 @@ async function clearFinished(client: Client, id: string): Promise<'clear' | 'run
   if (status.status === 'Running' || status.status === 'Pending') return 'running';
   await client.deleteInstance(id, true);
   return 'clear';
-}
-
-async function sleep(ms: number): Promise<void> {
-  await new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 export interface CreatedInstance {

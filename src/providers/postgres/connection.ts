@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { InvalidInputError, ProviderError } from '../../core/errors.js';
 import { migrations } from './generated/migrations.js';
-import { migrate } from './migrate.js';
+import { migratePostgresSchema } from './migrate.js';
 import {
   compilePostgresOptions,
   type CompiledPostgresOptions,
@@ -91,7 +91,7 @@ export async function openStore(
       const client = await pool.connect();
       let failure: Error | undefined;
       try {
-        await migrate(client, schema, migrations);
+        await migratePostgresSchema(client, schema, migrations);
         const result = await client.query<{ channel: string }>(
           "SELECT 'durox_' || left(md5($1::text), 24) AS channel",
           [schema],

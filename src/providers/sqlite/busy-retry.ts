@@ -10,6 +10,9 @@ import { sleep } from '../../core/sleep.js';
 /** SQLite's blocking busy timeout per statement, in ms. */
 export const NATIVE_BUSY_TIMEOUT_MS = 25;
 
+/** How long an operation waits for the write lock by default before giving up, in ms. */
+export const DEFAULT_BUSY_DEADLINE_MS = 30_000;
+
 const FIRST_BACKOFF_MS = 2;
 const MAX_BACKOFF_MS = 100;
 
@@ -54,16 +57,36 @@ function backoffMs(retry: number): number {
 
 /**
  * Runs `attempt` (a synchronous SQLite operation, typically one transaction) and retries it
- * while the database is busy, for at most `deadlineMs`. `attempt` must be safe to re-run: it
- * starts from scratch each time (a failed transaction has rolled back).
+ * with jittered exponential backoff while the database is busy, for at most `deadlineMs`; then
+ * it throws a retryable `ProviderError`. Any other error passes through unchanged. `attempt`
+ * must be safe to re-run: it starts from scratch each time (a failed transaction has rolled
+ * back).
  */
-export async function withBusyRetry<T>(operation: string, deadlineMs: number, attempt: () => T): Promise<T> {
+export function retryWhileBusy<T>(
+  operation: string,
+  attempt: () => T,
+  deadlineMs = DEFAULT_BUSY_DEADLINE_MS,
+): Promise<T> {
+  return retryLoop(operation, attempt, deadlineMs, (err) => err);
+}
+
+/** `retryWhileBusy` with other errors mapped to what the engine sees (`toProviderError`). */
+export function withBusyRetry<T>(operation: string, deadlineMs: number, attempt: () => T): Promise<T> {
+  return retryLoop(operation, attempt, deadlineMs, (err) => toProviderError(operation, err));
+}
+
+async function retryLoop<T>(
+  operation: string,
+  attempt: () => T,
+  deadlineMs: number,
+  mapError: (err: unknown) => unknown,
+): Promise<T> {
   let startedAt: number | undefined;
   for (let retry = 0; ; retry++) {
     try {
       return attempt();
     } catch (err) {
-      if (!isBusyError(err)) throw toProviderError(operation, err);
+      if (!isBusyError(err)) throw mapError(err);
       startedAt ??= Date.now();
       const waited = Date.now() - startedAt;
       if (waited >= deadlineMs) {

@@ -10,7 +10,7 @@ import { openDatabase, parseSqliteLocation } from './connection.js';
  * path, or `sqlite::memory:` for a private in-memory database), parsed exactly as
  * `SqliteProvider` parses it; parent directories are created. The connection has the engine's
  * short native busy timeout and no pragmas applied: set `journal_mode = WAL` on a file yourself
- * (under a busy retry) and retry operations that fail with {@link isSqliteBusyError}. The caller
+ * (under a busy retry) and run operations through `retryWhileSqliteBusy`. The caller
  * closes it.
  *
  * @throws InvalidInputError for a malformed URL; MissingDependencyError when better-sqlite3's

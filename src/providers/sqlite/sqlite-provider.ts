@@ -28,7 +28,7 @@ import { startCheckpointer, type Checkpointer } from './checkpointer.js';
 import { GroupCommitter } from './group-commit.js';
 import { configureConnection, openDatabase, parseSqliteLocation, type SqliteLocation } from './connection.js';
 import { migrations } from './generated/migrations.js';
-import { migrate } from './migrate.js';
+import { migrateSqliteSchema } from './migrate.js';
 import type { AckEffects } from './orchestration-ack.js';
 import {
   compileSqliteOptions,
@@ -100,7 +100,7 @@ export class SqliteProvider extends SqliteAdminOperations implements Provider {
       const retry = <T>(operation: string, attempt: () => T): Promise<T> =>
         withBusyRetry(operation, options.busyTimeoutMs, attempt);
       await retry('open', () => configureConnection(db, location, options));
-      await migrate(db, migrations, retry);
+      await migrateSqliteSchema(db, migrations, { retry });
       const provider = new SqliteProvider(db, location, options);
       if (location.kind === 'file') {
         provider.checkpointer = startCheckpointer(

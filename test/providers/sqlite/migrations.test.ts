@@ -3,8 +3,9 @@ import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { isDuroxError } from '../../../src/core/errors.js';
 import { withBusyRetry } from '../../../src/providers/sqlite/busy-retry.js';
-import { migrations, type Migration } from '../../../src/providers/sqlite/generated/migrations.js';
-import { migrate, type RetryRunner } from '../../../src/providers/sqlite/migrate.js';
+import type { Migration } from '../../../src/core/migration.js';
+import { migrations } from '../../../src/providers/sqlite/generated/migrations.js';
+import { migrateSqliteSchema, type RetryRunner } from '../../../src/providers/sqlite/migrate.js';
 import { openProvider, rawConnection, startItem, tempDbPath } from './helpers.js';
 
 interface MigrationRow {
@@ -77,7 +78,10 @@ describe('migrate', () => {
       sql: 'CREATE TABLE extra (x)',
     };
     const all = [...migrations, extra];
-    await Promise.all([migrate(a, all, interleavingRetry), migrate(b, all, interleavingRetry)]);
+    await Promise.all([
+      migrateSqliteSchema(a, all, { retry: interleavingRetry }),
+      migrateSqliteSchema(b, all, { retry: interleavingRetry }),
+    ]);
     expect(appliedMigrations(path).map((row) => row.id)).toEqual(all.map((m) => m.id));
   });
 

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { withBusyRetry } from '../../../src/providers/sqlite/busy-retry.js';
 import { migrations } from '../../../src/providers/sqlite/generated/migrations.js';
-import { migrate } from '../../../src/providers/sqlite/migrate.js';
+import { migrateSqliteSchema } from '../../../src/providers/sqlite/migrate.js';
 import { createInstance } from './admin-helpers.js';
 import { openProvider, rawConnection, tempDbPath } from './helpers.js';
 
@@ -15,7 +15,7 @@ describe('instances.status', () => {
   it('is backfilled when a database with instances is migrated', async () => {
     const path = tempDbPath();
     const db = rawConnection(path);
-    await migrate(db, migrations.slice(0, 1), retry);
+    await migrateSqliteSchema(db, migrations.slice(0, 1), { retry });
     const instance = db.prepare(
       `INSERT INTO instances (instance_id, orchestration_name, current_execution_id, created_at, updated_at)
        VALUES (?, 'Old', ?, 1, 1)`,

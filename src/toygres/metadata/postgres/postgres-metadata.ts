@@ -4,7 +4,7 @@
  * and row locks (`SELECT … FOR UPDATE`) for the read-check-write operations.
  */
 import pg from 'pg';
-import { quoteIdentifier } from '../../../index.js';
+import { migratePostgresSchema, quoteIdentifier } from '../../../index.js';
 import { migrations } from './generated/migrations.js';
 import {
   checkTransition,
@@ -83,25 +83,19 @@ export class PostgresMetadataStore implements MetadataStore {
   }
 
   async #migrate(): Promise<void> {
-    await this.#tx(async (c) => {
-      await c.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`toygres-migrate:${this.#schema}`]);
-      await c.query(`CREATE SCHEMA IF NOT EXISTS ${this.#s}`);
-      await c.query(
-        `CREATE TABLE IF NOT EXISTS ${this.#t('toygres_migrations')} (
-           id INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`,
-      );
-      const applied = await c.query<{ id: number }>(`SELECT id FROM ${this.#t('toygres_migrations')}`);
-      const done = new Set(applied.rows.map((r) => Number(r.id)));
-      await c.query(`SET LOCAL search_path TO ${this.#s}`);
-      for (const migration of migrations) {
-        if (done.has(migration.id)) continue;
-        await c.query(migration.sql);
-        await c.query(
-          `INSERT INTO ${this.#t('toygres_migrations')} (id, name, applied_at) VALUES ($1, $2, $3)`,
-          [migration.id, migration.name, Date.now()],
-        );
-      }
-    });
+    this.#assertOpen();
+    const client = await this.#pool.connect();
+    try {
+      await migratePostgresSchema(client, this.#schema, migrations, {
+        table: 'toygres_migrations',
+        subject: 'the toygres metadata tables',
+      });
+      client.release();
+    } catch (err) {
+      // The connection may still hold the advisory lock or be broken: do not reuse it.
+      client.release(true);
+      throw err;
+    }
   }
 
   async #tx<T>(body: (client: pg.PoolClient) => Promise<T>): Promise<T> {

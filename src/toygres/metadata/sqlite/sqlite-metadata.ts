@@ -4,7 +4,7 @@
  * connection holds the write lock (the engine's busy handling), and its own migrations.
  */
 import type Database from 'better-sqlite3';
-import { isSqliteBusyError, openSqliteSideConnection } from '../../../index.js';
+import { migrateSqliteSchema, openSqliteSideConnection, retryWhileSqliteBusy } from '../../../index.js';
 import { migrations } from './generated/migrations.js';
 import {
   checkTransition,
@@ -31,33 +31,8 @@ import type {
   TransitionResult,
 } from '../store.js';
 
-/** How long an operation may wait for the write lock before failing. */
-const BUSY_DEADLINE_MS = 30_000;
-
-/**
- * Runs `attempt` (one synchronous transaction), retrying it with jittered backoff while another
- * connection holds the lock; other errors (including ours) pass through unchanged.
- */
-async function retryBusy<T>(operation: string, attempt: () => T): Promise<T> {
-  const started = Date.now();
-  for (let retry = 0; ; retry++) {
-    try {
-      return attempt();
-    } catch (err) {
-      if (!isSqliteBusyError(err)) throw err;
-      if (Date.now() - started >= BUSY_DEADLINE_MS) {
-        throw new Error(`${operation}: the database stayed locked for ${Date.now() - started} ms`, {
-          cause: err,
-        });
-      }
-      const ceiling = Math.min(2 * 2 ** retry, 100);
-      await new Promise((resolve) => setTimeout(resolve, ceiling / 2 + Math.random() * (ceiling / 2)));
-    }
-  }
-}
-
-const MIGRATIONS_TABLE = `CREATE TABLE IF NOT EXISTS toygres_migrations (
-  id INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`;
+/** The store's migrations table and what the too-new refusal calls its tables. */
+const MIGRATIONS = { table: 'toygres_migrations', subject: 'the toygres metadata tables' };
 
 export class SqliteMetadataStore implements MetadataStore {
   readonly kind = 'sqlite' as const;
@@ -75,7 +50,7 @@ export class SqliteMetadataStore implements MetadataStore {
   static async open(url: string): Promise<SqliteMetadataStore> {
     const db = openSqliteSideConnection(url);
     try {
-      await retryBusy('toygres:configure', () => {
+      await retryWhileSqliteBusy('toygres:configure', () => {
         if (!db.memory) {
           db.pragma('journal_mode = WAL');
           db.pragma('synchronous = NORMAL');
@@ -91,28 +66,19 @@ export class SqliteMetadataStore implements MetadataStore {
   }
 
   async #migrate(): Promise<void> {
-    await this.#write('toygres:migrate', () => this.#db.exec(MIGRATIONS_TABLE));
-    for (const migration of migrations) {
-      await this.#write('toygres:migrate', () => {
-        const done = this.#db.prepare('SELECT 1 FROM toygres_migrations WHERE id = ?').get(migration.id);
-        if (done !== undefined) return;
-        this.#db
-          .prepare('INSERT INTO toygres_migrations (id, name, applied_at) VALUES (?, ?, ?)')
-          .run(migration.id, migration.name, Date.now());
-        this.#db.exec(migration.sql);
-      });
-    }
+    this.#assertOpen();
+    await migrateSqliteSchema(this.#db, migrations, MIGRATIONS);
   }
 
   /** Runs `body` in an IMMEDIATE transaction, retried while the database is locked. */
   async #write<T>(operation: string, body: () => T): Promise<T> {
     this.#assertOpen();
-    return retryBusy(operation, () => this.#db.transaction(body).immediate());
+    return retryWhileSqliteBusy(operation, () => this.#db.transaction(body).immediate());
   }
 
   async #read<T>(operation: string, body: () => T): Promise<T> {
     this.#assertOpen();
-    return retryBusy(operation, body);
+    return retryWhileSqliteBusy(operation, body);
   }
 
   #assertOpen(): void {

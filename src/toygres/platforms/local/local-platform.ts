@@ -29,6 +29,7 @@ import {
 } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { defaultInstancesRoot, instancesRootIsDefault, SYSTEM_INSTANCES_ROOT } from '../../config.js';
 import type {
   DeployResult,
@@ -399,7 +400,7 @@ export class LocalPlatform implements Platform {
         if (result.code !== 0 && alive(pid)) {
           // pg_ctl could not stop it (e.g. a broken data directory): end the postmaster for good.
           process.kill(pid, 'SIGKILL');
-          for (let i = 0; i < 100 && alive(pid); i++) await new Promise((r) => setTimeout(r, 50));
+          for (let i = 0; i < 100 && alive(pid); i++) await sleep(50);
         }
         removed.push(`Server/${HOST}:${state?.port ?? '?'}`);
       }
