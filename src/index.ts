@@ -151,5 +151,7 @@ export type { Migration } from './core/migration.js';
  * Use it for any name that reaches SQL text, such as the store's schema.
  */
 export { quoteIdentifier } from './providers/postgres/schema-name.js';
+export { systemClock } from './core/clock.js';
+export type { Clock } from './core/clock.js';
 export { initTracing } from './engine/tracing.js';
 export type { TracingOptions, TracingLevel, TracingFormat } from './engine/tracing.js';

@@ -6,6 +6,8 @@
  * of other writers (SQLite: providers of this process on the same file, see
  * sqlite/wakeups.ts; PostgreSQL: NOTIFYs of other processes, see postgres/wakeups.ts).
  */
+import { systemClock } from '../core/clock.js';
+import type { Clock } from '../core/clock.js';
 import type { QueueKind } from '../core/provider.js';
 import { MAX_TIMER_DELAY_MS, waitFor, type Wake } from './waiters.js';
 
@@ -40,6 +42,15 @@ export abstract class WakeSignal {
   private readonly unseenChanges = new Map<string, number>();
   private readonly epochs: Record<QueueKind, number> = { orchestrator: 0, worker: 0 };
   protected closed = false;
+  private readonly stopFollowingClock: (() => void) | undefined;
+
+  /**
+   * @param clock the store's time: delayed items become due by it; a virtual clock's jumps fire
+   *   the timers they pass.
+   */
+  constructor(protected readonly clock: Clock = systemClock) {
+    this.stopFollowingClock = clock.onAdvance?.(() => this.clockAdvanced());
+  }
 
   /** After `queue`'s timer fired: look up the next delayed item and `scheduleLocal` it. */
   protected abstract onTimerFired(queue: QueueKind): void;
@@ -136,7 +147,7 @@ export abstract class WakeSignal {
   /** Like `scheduleAt`, for this signal only. */
   protected scheduleLocal(queue: QueueKind, atMs: number): void {
     if (this.closed) return;
-    const now = Date.now();
+    const now = this.clock.now();
     if (atMs <= now) {
       this.notifyLocal(queue, Number.POSITIVE_INFINITY, true);
       return;
@@ -155,10 +166,21 @@ export abstract class WakeSignal {
     const due = signal.timer?.at ?? 0;
     signal.timer = undefined;
     if (this.closed) return;
-    if (Date.now() >= due) this.notifyLocal(queue, Number.POSITIVE_INFINITY, true);
+    if (this.clock.now() >= due) this.notifyLocal(queue, Number.POSITIVE_INFINITY, true);
     // Fired early (delays are capped): keep the item's time even if the look-up below fails.
     else this.scheduleLocal(queue, due);
     this.onTimerFired(queue);
+  }
+
+  /** The clock jumped: fire the timers it passed (their wall-time delays no longer apply). */
+  private clockAdvanced(): void {
+    const now = this.clock.now();
+    for (const queue of ['orchestrator', 'worker'] as const) {
+      const timer = this.queues[queue].timer;
+      if (timer === undefined || timer.at > now) continue;
+      clearTimeout(timer.handle);
+      this.fire(queue);
+    }
   }
 
   /** Resolves on the next notify of `queue` (at once if one is pending), timeout or abort. */
@@ -194,6 +216,7 @@ export abstract class WakeSignal {
   /** Clears timers and releases every waiter. */
   close(): void {
     this.closed = true;
+    this.stopFollowingClock?.();
     for (const state of Object.values(this.queues)) {
       if (state.timer !== undefined) clearTimeout(state.timer.handle);
       state.timer = undefined;

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterEach } from 'vitest';
 import { Client, PostgresProvider, Runtime, SqliteProvider } from '../../src/index.js';
 import { createTestSchema, pgUrl } from './postgres.js';
-import type { Provider, RuntimeOptions } from '../../src/index.js';
+import type { Clock, Provider, RuntimeOptions } from '../../src/index.js';
 import type { HistoryEvent } from '../../src/core/history.js';
 
 export interface Harness {
@@ -36,16 +36,18 @@ export const TEST_OPTIONS: RuntimeOptions = { dispatcherPollIntervalMs: 20, logL
 /** The provider under test: SQLite by default, PostgreSQL when `DUROX_TEST_PROVIDER=postgres`. */
 export const TEST_PROVIDER = process.env.DUROX_TEST_PROVIDER === 'postgres' ? 'postgres' : 'sqlite';
 
-async function openTestProvider(dbPath: string): Promise<Provider> {
-  if (TEST_PROVIDER === 'sqlite') return SqliteProvider.open(dbPath);
+async function openTestProvider(dbPath: string, clock: Clock | undefined): Promise<Provider> {
+  const options = clock === undefined ? {} : { clock };
+  if (TEST_PROVIDER === 'sqlite') return SqliteProvider.open(dbPath, options);
   // A fresh schema per harness; the helper drops it after the test file.
-  return PostgresProvider.connectWithSchema(pgUrl(), createTestSchema());
+  return PostgresProvider.connectWithSchema(pgUrl(), createTestSchema(), options);
 }
 
 export async function createHarness(options: RuntimeOptions = {}): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'durox-test-'));
   const dbPath = join(dir, 'durox.db');
-  const provider = await openTestProvider(dbPath);
+  // A runtime option `clock` is the store's clock too.
+  const provider = await openTestProvider(dbPath, options.clock);
   const runtimes: Runtime[] = [];
   const newRuntime = (opts: RuntimeOptions = {}): Runtime => {
     const rt = new Runtime(provider, { ...TEST_OPTIONS, ...options, ...opts });

@@ -64,7 +64,7 @@ export class TurnPlanner {
     private readonly missingWhere = 'on this worker',
   ) {}
 
-  plan(item: OrchestrationItem, now = Date.now()): TurnPlan {
+  plan(item: OrchestrationItem, now = this.options.clock.now()): TurnPlan {
     const history = item.history;
     if (item.attemptCount > this.options.maxAttempts) return this.poison(item, now);
     if (item.historyError !== undefined) {

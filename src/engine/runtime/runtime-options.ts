@@ -3,6 +3,8 @@
  * (validated, defaulted, frozen) when the runtime is created.
  */
 import { z } from 'zod';
+import { isClock, systemClock } from '../../core/clock.js';
+import type { Clock } from '../../core/clock.js';
 import { InvalidInputError } from '../../core/errors.js';
 import type { TagFilter } from '../../core/provider.js';
 import { firstZodIssue } from '../../core/zod-issues.js';
@@ -45,6 +47,11 @@ export interface RuntimeOptions {
   workerTagFilter?: TagFilterInput;
   /** Internal: flattened form used by duroxide-node ('tags' | 'defaultAnd'). */
   workerTagFilterTags?: string[];
+  /**
+   * The time turns record (event timestamps, timer deadlines, `ctx.utcNow()`). Default: the
+   * system clock; give the store's provider the same clock (`durox/testing` does).
+   */
+  clock?: Clock;
 }
 
 export interface CompiledRuntimeOptions {
@@ -66,6 +73,7 @@ export interface CompiledRuntimeOptions {
   readonly sessionLockTimeoutMs: number;
   readonly workerNodeId: string | undefined;
   readonly tagFilter: TagFilter;
+  readonly clock: Clock;
   /** Option names that were given but mean nothing to durox (reported as warnings). */
   readonly unknownOptions: readonly string[];
 }
@@ -102,6 +110,7 @@ const schema = z
       ])
       .default('defaultOnly'),
     workerTagFilterTags: z.array(z.string()).optional(),
+    clock: z.custom<Clock>(isClock, 'expected a clock: an object with now()').default(systemClock),
   })
   .passthrough();
 
@@ -166,6 +175,7 @@ export function compileRuntimeOptions(options: RuntimeOptions = {}): CompiledRun
     sessionLockTimeoutMs: o.sessionLockTimeoutMs,
     workerNodeId: o.workerNodeId,
     tagFilter: Object.freeze(compileTagFilter(o)),
+    clock: o.clock,
     unknownOptions: Object.freeze(Object.keys(options ?? {}).filter((key) => !(key in schema.shape))),
   });
 }

@@ -83,7 +83,7 @@ export class AckPipeline {
     completions: WorkAckRequest[],
   ): Promise<{ turns: (AckEffects | null)[]; completions: boolean[] }> {
     const { ctx, run, wake, ledger, supply, historyCache } = this.deps;
-    const nowMs = Date.now();
+    const nowMs = ctx.options.clock.now();
     const input: AckAndFetchInput = { nowMs, turns, completions };
 
     // Orchestration batches: one per acking slot, plus one per idle slot a completion may feed.
@@ -183,7 +183,7 @@ export class AckPipeline {
     result: AckAndFetchResult,
     ownActivities: number,
   ): void {
-    const now = Date.now();
+    const now = this.deps.ctx.options.clock.now();
     const fetchedNow = new Set(result.orchestrations?.items.map((item) => item.instanceId) ?? []);
     const freshFor = (instanceId: string): number =>
       fetchedNow.has(instanceId) || this.deps.ledger.holds(instanceId) ? 0 : 1;

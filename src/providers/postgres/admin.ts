@@ -157,7 +157,7 @@ export class PostgresAdmin {
   /** {@inheritDoc Provider.registerWorker} */
   registerWorker(registration: WorkerRegistrationInput, ttlMs: number): Promise<void> {
     return this.deps.run('registerWorker', (db) =>
-      registerWorker(this.deps.ctx, db, { registration, ttlMs, nowMs: Date.now() }),
+      registerWorker(this.deps.ctx, db, { registration, ttlMs, nowMs: this.deps.ctx.options.clock.now() }),
     );
   }
 
@@ -168,12 +168,16 @@ export class PostgresAdmin {
 
   /** {@inheritDoc Provider.listWorkers} */
   listWorkers(): Promise<WorkerRegistration[]> {
-    return this.deps.run('listWorkers', (db) => listWorkers(this.deps.ctx, db, { nowMs: Date.now() }));
+    return this.deps.run('listWorkers', (db) =>
+      listWorkers(this.deps.ctx, db, { nowMs: this.deps.ctx.options.clock.now() }),
+    );
   }
 
   /** {@inheritDoc Provider.getQueueDepths} */
   getQueueDepths(): Promise<QueueDepths> {
-    return this.deps.run('getQueueDepths', (db) => getQueueDepths(this.deps.ctx, db, { nowMs: Date.now() }));
+    return this.deps.run('getQueueDepths', (db) =>
+      getQueueDepths(this.deps.ctx, db, { nowMs: this.deps.ctx.options.clock.now() }),
+    );
   }
 
   /** {@inheritDoc Provider.getInstanceStats} */

@@ -101,7 +101,7 @@ export class LeaseSupply {
       const lockTimeoutMs = requests[0]?.lockTimeoutMs ?? 0;
       const skip = requests[0]?.skip ?? [];
       const epoch = wake.epoch('orchestrator');
-      const nowMs = Date.now();
+      const nowMs = ctx.options.clock.now();
       const fetched = await run('fetchOrchestrationItem', (db) =>
         fetchOrchestrationItems(ctx, db, {
           nowMs,
@@ -118,7 +118,7 @@ export class LeaseSupply {
       const first = requests[0];
       if (first === undefined) return [];
       const epoch = wake.epoch('worker');
-      const nowMs = Date.now();
+      const nowMs = ctx.options.clock.now();
       const leases = await run('fetchWorkItem', (db) =>
         fetchWorkItems(ctx, db, { nowMs, shape: first.shape, ownerIds: requests.map((r) => r.ownerId) }),
       );

@@ -9,6 +9,8 @@
  * out; a turn that is never acked leaves one small entry behind.
  */
 
+import type { Clock } from '../../core/clock.js';
+
 interface HeldLease {
   token: string;
   until: number;
@@ -19,8 +21,14 @@ interface HeldLease {
 export class LeaseLedger {
   private readonly held = new Map<string, HeldLease>();
 
-  /** @param onMissed makes up for a skipped wake-up when the lease ends (one orchestrator wake). */
-  constructor(private readonly onMissed: () => void) {}
+  /**
+   * @param onMissed makes up for a skipped wake-up when the lease ends (one orchestrator wake).
+   * @param clock the store's time, which lease expiries are in.
+   */
+  constructor(
+    private readonly onMissed: () => void,
+    private readonly clock: Clock,
+  ) {}
 
   /** This provider now holds the instance's lease `token` until `until`. */
   hold(instanceId: string, token: string, until: number): void {
@@ -46,7 +54,7 @@ export class LeaseLedger {
   holds(instanceId: string): boolean {
     const held = this.held.get(instanceId);
     if (held === undefined) return false;
-    if (held.until > Date.now()) {
+    if (held.until > this.clock.now()) {
       held.missed = true;
       return true;
     }

@@ -3,6 +3,8 @@
  * rest of the provider reads.
  */
 import { z } from 'zod';
+import { isClock, systemClock } from '../../core/clock.js';
+import type { Clock } from '../../core/clock.js';
 import { InvalidInputError } from '../../core/errors.js';
 import { firstZodIssue } from '../../core/zod-issues.js';
 
@@ -35,6 +37,11 @@ const optionsSchema = z
     historyCacheEvents: z.number().int().nonnegative().default(100_000),
     /** `application_name` of the connections (shows in pg_stat_activity). */
     applicationName: z.string().min(1).max(63).default('durox'),
+    /**
+     * The time the store runs on: message visibility, timers, leases and sessions (default: the
+     * system clock; `durox/testing` passes a virtual one).
+     */
+    clock: z.custom<Clock>(isClock, 'expected a clock: an object with now()').default(systemClock),
   })
   .strict();
 
@@ -51,6 +58,7 @@ export interface CompiledPostgresOptions {
   readonly listen: boolean;
   readonly historyCacheEvents: number;
   readonly applicationName: string;
+  readonly clock: Clock;
 }
 
 /** Validates `options` and fills defaults; throws `InvalidInputError` naming the bad field. */
@@ -72,5 +80,6 @@ export function compilePostgresOptions(options: PostgresProviderOptions = {}): C
     listen: data.listen,
     historyCacheEvents: data.historyCacheEvents,
     applicationName: data.applicationName,
+    clock: data.clock,
   });
 }

@@ -104,11 +104,12 @@ export class PostgresProvider implements Provider {
   ) {
     const run = runner(pool, ctx, () => this.closed);
     this.run = run;
-    this.ledger = new LeaseLedger(() => this.wake.notify('orchestrator', 1));
+    this.ledger = new LeaseLedger(() => this.wake.notify('orchestrator', 1), ctx.options.clock);
     this.wake = new WakeSignals(
       (afterMs) => run('nextVisibleAt', (db) => nextVisibleAt(ctx, db, { afterMs })),
       ctx.origin,
       (instanceId) => this.ledger.holds(instanceId),
+      ctx.options.clock,
     );
     const { wake, ledger } = this;
     const historyCache = new HistoryCache(ctx.options.historyCacheEvents);
@@ -127,11 +128,16 @@ export class PostgresProvider implements Provider {
     this.acks = new AckPipeline({ ctx, run, wake, ledger, supply: this.supply, historyCache });
     this.orchestratorEnqueues = new Batcher(ENQUEUE_BATCHING, async (items) => {
       await run('enqueueOrchestratorWork', (db) =>
-        enqueueOrchestratorItems(ctx, db, { nowMs: Date.now(), items }),
+        enqueueOrchestratorItems(ctx, db, { nowMs: ctx.options.clock.now(), items }),
       );
       return items.map(() => true as const);
     });
     this.admin = new PostgresAdmin({ ctx, run, wake, historyCache });
+  }
+
+  /** The store's time (the clock option). */
+  private now(): number {
+    return this.ctx.options.clock.now();
   }
 
   /**
@@ -217,7 +223,7 @@ export class PostgresProvider implements Provider {
     const instanceId = instanceOfLockToken(lockToken);
     if (instanceId === null) throw new LockLostError('orchestration lock token is malformed');
     const delay = delayMs !== undefined && delayMs > 0 ? Math.ceil(delayMs) : undefined;
-    const nowMs = Date.now();
+    const nowMs = this.now();
     this.ledger.release(instanceId, lockToken);
     this.supply.forgetProfile(lockToken);
     const released = await this.run('abandonOrchestrationItem', (db) =>
@@ -237,7 +243,7 @@ export class PostgresProvider implements Provider {
       renewOrchestrationItemLock(this.ctx, db, {
         instanceId,
         lockToken,
-        nowMs: Date.now(),
+        nowMs: this.now(),
         extendMs: Math.ceil(extendMs),
       }),
     );
@@ -245,7 +251,7 @@ export class PostgresProvider implements Provider {
       this.ledger.release(instanceId, lockToken);
       throw new LockLostError('orchestration lock expired or is unknown', { instanceId });
     }
-    this.ledger.extend(instanceId, Date.now() + Math.ceil(extendMs));
+    this.ledger.extend(instanceId, this.now() + Math.ceil(extendMs));
   }
 
   /** {@inheritDoc Provider.enqueueOrchestratorWork} */
@@ -254,7 +260,7 @@ export class PostgresProvider implements Provider {
       throw new InvalidInputError('orchestrator work item must name its target instance');
     }
     if (this.closed) throw closedError('enqueueOrchestratorWork');
-    const visibleAtMs = Date.now() + (delayMs !== undefined && delayMs > 0 ? Math.ceil(delayMs) : 0);
+    const visibleAtMs = this.now() + (delayMs !== undefined && delayMs > 0 ? Math.ceil(delayMs) : 0);
     await this.orchestratorEnqueues.submit({ item, visibleAtMs });
     this.wake.signalOrchestratorMessage(item.instance, visibleAtMs);
     this.wake.notifyInstance(item.instance);
@@ -266,7 +272,7 @@ export class PostgresProvider implements Provider {
       throw new InvalidInputError('a start must name its instance');
     }
     if (this.closed) throw closedError('createInstance');
-    const nowMs = Date.now();
+    const nowMs = this.now();
     const created = await this.run('createInstance', (db) => createInstance(this.ctx, db, { nowMs, start }));
     if (!created) return false;
     this.wake.signalOrchestratorMessage(start.instance, nowMs);
@@ -305,7 +311,7 @@ export class PostgresProvider implements Provider {
     const rowId = rowOfLockToken(lockToken);
     if (rowId === null) throw new LockLostError('activity lock token is malformed');
     const renewed = await this.run('renewWorkItemLock', (db) =>
-      renewWorkItemLock(this.ctx, db, { rowId, lockToken, nowMs: Date.now(), extendMs: Math.ceil(extendMs) }),
+      renewWorkItemLock(this.ctx, db, { rowId, lockToken, nowMs: this.now(), extendMs: Math.ceil(extendMs) }),
     );
     if (!renewed) throw new LockLostError('activity lock expired, or the activity was withdrawn');
   }
@@ -315,7 +321,7 @@ export class PostgresProvider implements Provider {
     const rowId = rowOfLockToken(lockToken);
     if (rowId === null) throw new LockLostError('activity lock token is malformed');
     const delay = delayMs !== undefined && delayMs > 0 ? Math.ceil(delayMs) : undefined;
-    const nowMs = Date.now();
+    const nowMs = this.now();
     this.supply.forgetProfile(lockToken);
     const released = await this.run('abandonWorkItem', (db) =>
       abandonWorkItem(this.ctx, db, { rowId, lockToken, nowMs, delayMs: delay, ignoreAttempt }),
@@ -326,21 +332,21 @@ export class PostgresProvider implements Provider {
 
   /** {@inheritDoc Provider.enqueueWorkerWork} */
   async enqueueWorkerWork(item: ActivityExecuteItem): Promise<void> {
-    await this.run('enqueueWorkerWork', (db) => enqueueWorkerWork(this.ctx, db, { item, nowMs: Date.now() }));
+    await this.run('enqueueWorkerWork', (db) => enqueueWorkerWork(this.ctx, db, { item, nowMs: this.now() }));
     this.wake.notify('worker', 1);
   }
 
   /** {@inheritDoc Provider.renewSessionLocks} */
   renewSessionLocks(ownerIds: string[], extendMs: number, idleTimeoutMs: number): Promise<number> {
     return this.run('renewSessionLocks', (db) =>
-      renewSessionLocks(this.ctx, db, { ownerIds, nowMs: Date.now(), extendMs, idleTimeoutMs }),
+      renewSessionLocks(this.ctx, db, { ownerIds, nowMs: this.now(), extendMs, idleTimeoutMs }),
     );
   }
 
   /** {@inheritDoc Provider.cleanupOrphanedSessions} */
   cleanupOrphanedSessions(): Promise<number> {
     return this.run('cleanupOrphanedSessions', (db) =>
-      cleanupOrphanedSessions(this.ctx, db, { nowMs: Date.now() }),
+      cleanupOrphanedSessions(this.ctx, db, { nowMs: this.now() }),
     );
   }
 

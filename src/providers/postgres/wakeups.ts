@@ -5,6 +5,7 @@
  * store: at connect, after a reconnect, and after one fired, asynchronously.
  */
 import type pg from 'pg';
+import type { Clock } from '../../core/clock.js';
 import type { QueueKind } from '../../core/provider.js';
 import { WakeSignal } from '../wake-signal.js';
 import { NotificationListener } from './listener.js';
@@ -32,18 +33,20 @@ export class WakeSignals extends WakeSignal {
    * @param nextVisible looks up the next delayed items in the store.
    * @param origin this provider's origin: its own NOTIFYs were signalled locally already.
    * @param holds whether a turn of the instance runs here (its messages wake nobody yet).
+   * @param clock the store's time.
    */
   constructor(
     private readonly nextVisible: NextVisibleLookup,
     private readonly origin: string,
     private readonly holds: (instanceId: string) => boolean,
+    clock: Clock,
   ) {
-    super();
+    super(clock);
   }
 
   /** After a queue's timer fired: arms it for the next item still delayed. */
   protected override onTimerFired(queue: QueueKind): void {
-    void this.armFromStore([queue], Date.now());
+    void this.armFromStore([queue], this.clock.now());
   }
 
   /**
@@ -67,13 +70,13 @@ export class WakeSignals extends WakeSignal {
 
   /** Wakes waiters on `queue` now, or arms the timer for `visibleAt`. */
   signalQueue(queue: QueueKind, visibleAt: number): void {
-    if (visibleAt <= Date.now()) this.notify(queue, 1);
+    if (visibleAt <= this.clock.now()) this.notify(queue, 1);
     else this.scheduleAt(queue, visibleAt);
   }
 
   /** Wakes orchestrator dispatchers for new messages of `instanceId`, unless a local turn holds it. */
   signalOrchestratorMessage(instanceId: string, visibleAt: number): void {
-    if (visibleAt <= Date.now() && this.holds(instanceId)) return;
+    if (visibleAt <= this.clock.now() && this.holds(instanceId)) return;
     this.signalQueue('orchestrator', visibleAt);
   }
 

@@ -2,6 +2,7 @@
  * The orchestration ack: everything one turn commits, in one IMMEDIATE transaction. Any failure
  * (lost lease, duplicate event id) throws inside the transaction, so nothing is written.
  */
+import type { Clock } from '../../core/clock.js';
 import type Database from 'better-sqlite3';
 import { LockLostError } from '../../core/errors.js';
 import type { OrchestrationAck } from '../../core/provider.js';
@@ -105,6 +106,7 @@ export class OrchestrationAckWriter {
     private readonly kv: KvTables,
     private readonly orchestratorQueue: OrchestratorQueue,
     private readonly workerQueue: WorkerQueue,
+    private readonly clock: Clock,
   ) {
     this.selectLeaseExpiry = db.prepare<[string, string], number>(SELECT_LEASE_EXPIRY).pluck();
     this.upsertInstance = db.prepare<{
@@ -140,7 +142,7 @@ export class OrchestrationAckWriter {
   }
 
   private ackRaw(token: string, ack: OrchestrationAck): AckEffects {
-    const now = Date.now();
+    const now = this.clock.now();
     const instanceId = instanceOfLockToken(token);
     const lockedUntil = instanceId === null ? undefined : this.selectLeaseExpiry.get(instanceId, token);
     if (instanceId === null || lockedUntil === undefined || lockedUntil <= now) {

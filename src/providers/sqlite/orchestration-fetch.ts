@@ -2,6 +2,7 @@
  * The orchestration fetch: lock the instance of the oldest eligible message, tag all its visible
  * messages, and return them with the current execution's history and committed KV state.
  */
+import type { Clock } from '../../core/clock.js';
 import type Database from 'better-sqlite3';
 import type { HistoryEvent, OrchestratorWorkItem } from '../../core/history.js';
 import type { KvEntry, OrchestrationItem } from '../../core/provider.js';
@@ -107,6 +108,7 @@ export class OrchestrationFetcher {
     db: Database.Database,
     private readonly kv: KvTables,
     private readonly historyCache: HistoryCache,
+    private readonly clock: Clock,
   ) {
     this.selectCandidate = db.prepare<{ now: number }, { instance_id: string }>(SELECT_CANDIDATE);
     this.selectCandidateSkipping = db.prepare<{ now: number; skip: string }, { instance_id: string }>(
@@ -136,7 +138,7 @@ export class OrchestrationFetcher {
     const skip = skipOrchestrations.length === 0 ? null : JSON.stringify(skipOrchestrations);
     // Idle polls stop at this read: WAL readers take no lock, so an empty queue never waits
     // for (or blocks) another process's writer. The transaction below looks again.
-    if (this.candidate(Date.now(), skip) === undefined) return null;
+    if (this.candidate(this.clock.now(), skip) === undefined) return null;
     const raw = this.fetchTx.immediate(lockTimeoutMs, skip);
     return raw === null ? null : this.decodeBatch(raw);
   }
@@ -148,7 +150,7 @@ export class OrchestrationFetcher {
   }
 
   private fetchRaw(lockTimeoutMs: number, skip: string | null): RawBatch | null {
-    const now = Date.now();
+    const now = this.clock.now();
     const candidate = this.candidate(now, skip);
     if (candidate === undefined) return null;
     const instanceId = candidate.instance_id;

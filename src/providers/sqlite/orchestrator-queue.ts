@@ -3,6 +3,7 @@
  * lives in orchestration-fetch.ts and the ack, which touches every table, in
  * orchestration-ack.ts.
  */
+import type { Clock } from '../../core/clock.js';
 import type Database from 'better-sqlite3';
 import { LockLostError } from '../../core/errors.js';
 import type { OrchestratorWorkItem, StartOrchestrationItem } from '../../core/history.js';
@@ -55,7 +56,10 @@ export class OrchestratorQueue {
   private readonly insertPendingInstance;
   private readonly createTx;
 
-  constructor(db: Database.Database) {
+  constructor(
+    db: Database.Database,
+    private readonly clock: Clock,
+  ) {
     this.untagMessages = db.prepare<{
       instanceId: string;
       token: string;
@@ -77,7 +81,7 @@ export class OrchestratorQueue {
     );
     this.renewTx = db.transaction((token: string, extendMs: number) => this.renewRaw(token, extendMs));
     this.enqueueTx = db.transaction((item: OrchestratorWorkItem, visibleAt: number) =>
-      this.insert(item, visibleAt, Date.now()),
+      this.insert(item, visibleAt, this.clock.now()),
     );
     this.insertPendingInstance =
       db.prepare<[string, string, string | null, number, number]>(INSERT_PENDING_INSTANCE);
@@ -107,7 +111,7 @@ export class OrchestratorQueue {
   }
 
   private abandonRaw(token: string, delayMs: number | undefined, ignoreAttempt: boolean): number {
-    const now = Date.now();
+    const now = this.clock.now();
     const instanceId = instanceOfLockToken(token);
     if (instanceId === null || this.deleteLease.run(instanceId, token).changes === 0) {
       throw new LockLostError(
@@ -133,7 +137,7 @@ export class OrchestratorQueue {
   }
 
   private renewRaw(token: string, extendMs: number): void {
-    const now = Date.now();
+    const now = this.clock.now();
     const lockedUntil = now + extendMs;
     const instanceId = instanceOfLockToken(token);
     if (instanceId === null || this.renewLease.run({ instanceId, token, lockedUntil, now }).changes === 0) {

@@ -1,6 +1,7 @@
 /**
  * Session affinity rows: which worker owns a session, until when, and when it last did work.
  */
+import type { Clock } from '../../core/clock.js';
 import type Database from 'better-sqlite3';
 
 // The fetch already proved the session unowned, expired or ours, so the claim overwrites.
@@ -31,7 +32,10 @@ export class SessionTable {
   private readonly renewSessions;
   private readonly deleteOrphaned;
 
-  constructor(db: Database.Database) {
+  constructor(
+    db: Database.Database,
+    private readonly clock: Clock,
+  ) {
     this.claimSession = db.prepare<{ sessionId: string; ownerId: string; lockedUntil: number; now: number }>(
       CLAIM_SESSION,
     );
@@ -55,7 +59,7 @@ export class SessionTable {
   /** Extends live, recently active sessions of these owners; returns how many. */
   renew(ownerIds: readonly string[], extendMs: number, idleTimeoutMs: number): number {
     if (ownerIds.length === 0) return 0;
-    const now = Date.now();
+    const now = this.clock.now();
     return this.renewSessions.run({
       owners: JSON.stringify(ownerIds),
       lockedUntil: now + extendMs,
@@ -66,6 +70,6 @@ export class SessionTable {
 
   /** Deletes expired sessions that have no queued work; returns how many. */
   cleanupOrphaned(): number {
-    return this.deleteOrphaned.run({ now: Date.now() }).changes;
+    return this.deleteOrphaned.run({ now: this.clock.now() }).changes;
   }
 }

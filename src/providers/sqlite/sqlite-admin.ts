@@ -3,6 +3,7 @@
  * their own file: `SqliteProvider` extends this class and supplies its statement groups and its
  * operation runner (group commit + busy retry), so each operation runs like any other.
  */
+import type { Clock } from '../../core/clock.js';
 import type Database from 'better-sqlite3';
 import type {
   DeleteInstanceResult,
@@ -28,11 +29,18 @@ export interface AdminTables {
   deleter: InstanceDeleter;
   pruner: ExecutionPruner;
   metrics: StoreMetrics;
+  /** The store's time (queue depths count what is visible now). */
+  clock: Clock;
 }
 
 /** Prepares the management statements; `historyCache` is the one the fetch uses. */
-export function prepareAdminTables(db: Database.Database, historyCache: HistoryCache): AdminTables {
+export function prepareAdminTables(
+  db: Database.Database,
+  historyCache: HistoryCache,
+  clock: Clock,
+): AdminTables {
   return {
+    clock,
     queries: new InstanceQueries(db),
     deleter: new InstanceDeleter(db, historyCache),
     pruner: new ExecutionPruner(db),
@@ -126,7 +134,7 @@ export abstract class SqliteAdminOperations {
 
   /** {@inheritDoc Provider.getQueueDepths} */
   getQueueDepths(): Promise<QueueDepths> {
-    return this.run('getQueueDepths', () => this.admin.metrics.queueDepths(Date.now()));
+    return this.run('getQueueDepths', () => this.admin.metrics.queueDepths(this.admin.clock.now()));
   }
 
   /** {@inheritDoc Provider.getInstanceStats} */

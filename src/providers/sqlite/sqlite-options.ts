@@ -3,6 +3,8 @@
  * of the provider reads.
  */
 import { z } from 'zod';
+import { isClock, systemClock } from '../../core/clock.js';
+import type { Clock } from '../../core/clock.js';
 import { InvalidInputError } from '../../core/errors.js';
 import { firstZodIssue } from '../../core/zod-issues.js';
 
@@ -24,6 +26,11 @@ const optionsSchema = z
      * only the events appended since the previous turn. 0 disables the cache.
      */
     historyCacheEvents: z.number().int().nonnegative().default(100_000),
+    /**
+     * The time the store runs on: message visibility, timers, leases and sessions (default: the
+     * system clock; `durox/testing` passes a virtual one).
+     */
+    clock: z.custom<Clock>(isClock, 'expected a clock: an object with now()').default(systemClock),
   })
   .strict();
 
@@ -35,6 +42,7 @@ export interface CompiledSqliteOptions {
   readonly durability: 'normal' | 'full';
   readonly busyTimeoutMs: number;
   readonly historyCacheEvents: number;
+  readonly clock: Clock;
 }
 
 /** Validates `options` and fills defaults; throws `InvalidInputError` naming the bad field. */

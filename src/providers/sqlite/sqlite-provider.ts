@@ -65,7 +65,7 @@ export class SqliteProvider extends SqliteAdminOperations implements Provider {
     this.tables = prepareTables(db, options);
     this.committer = new GroupCommitter(db, options.busyTimeoutMs, () => this.tables.fetcher.clearCache());
     const channel = location.kind === 'file' ? location.path : undefined;
-    this.wake = new WakeSignals((queue, now) => this.nextDueAt(queue, now), channel);
+    this.wake = new WakeSignals((queue, now) => this.nextDueAt(queue, now), channel, options.clock);
   }
 
   /**
@@ -148,7 +148,7 @@ export class SqliteProvider extends SqliteAdminOperations implements Provider {
 
   /** Wakes waiters on `queue` now, or arms the timer for `visibleAt`. */
   private signalQueue(queue: QueueKind, visibleAt: number): void {
-    if (visibleAt <= Date.now()) this.wake.notify(queue, 1);
+    if (visibleAt <= this.options.clock.now()) this.wake.notify(queue, 1);
     else this.wake.scheduleAt(queue, visibleAt);
   }
 
@@ -195,7 +195,7 @@ export class SqliteProvider extends SqliteAdminOperations implements Provider {
   /** {@inheritDoc Provider.enqueueOrchestratorWork} */
   async enqueueOrchestratorWork(item: OrchestratorWorkItem, delayMs?: number): Promise<void> {
     const visibleAt = await this.run('enqueueOrchestratorWork', () => {
-      const at = Date.now() + (delayMs !== undefined && delayMs > 0 ? delayMs : 0);
+      const at = this.options.clock.now() + (delayMs !== undefined && delayMs > 0 ? delayMs : 0);
       this.tables.orchestratorQueue.enqueue(item, at);
       return at;
     });
@@ -206,7 +206,7 @@ export class SqliteProvider extends SqliteAdminOperations implements Provider {
   /** {@inheritDoc Provider.createInstance} */
   async createInstance(start: StartOrchestrationItem): Promise<boolean> {
     const created = await this.run('createInstance', () =>
-      this.tables.orchestratorQueue.createInstance(start, Date.now()),
+      this.tables.orchestratorQueue.createInstance(start, this.options.clock.now()),
     );
     if (!created) return false;
     this.wake.notify('orchestrator', 1);

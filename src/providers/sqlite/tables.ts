@@ -28,13 +28,14 @@ export interface Tables {
 }
 
 export function prepareTables(db: Database.Database, options: CompiledSqliteOptions): Tables {
+  const { clock } = options;
   const kv = new KvTables(db);
-  const sessions = new SessionTable(db);
+  const sessions = new SessionTable(db, clock);
   const historyCache = new HistoryCache(options.historyCacheEvents);
-  const fetcher = new OrchestrationFetcher(db, kv, historyCache);
-  const orchestratorQueue = new OrchestratorQueue(db);
-  const workerQueue = new WorkerQueue(db, sessions, orchestratorQueue);
-  const ack = new OrchestrationAckWriter(db, kv, orchestratorQueue, workerQueue);
+  const fetcher = new OrchestrationFetcher(db, kv, historyCache, clock);
+  const orchestratorQueue = new OrchestratorQueue(db, clock);
+  const workerQueue = new WorkerQueue(db, sessions, orchestratorQueue, clock);
+  const ack = new OrchestrationAckWriter(db, kv, orchestratorQueue, workerQueue, clock);
   return {
     fetcher,
     orchestratorQueue,
@@ -43,7 +44,7 @@ export function prepareTables(db: Database.Database, options: CompiledSqliteOpti
     sessions,
     kv,
     reads: new InstanceReads(db),
-    admin: prepareAdminTables(db, historyCache),
-    workers: new WorkerTable(db),
+    admin: prepareAdminTables(db, historyCache, clock),
+    workers: new WorkerTable(db, clock),
   };
 }

@@ -4,6 +4,7 @@
  * timer looks the next delayed message up synchronously. Work written by other processes is
  * found by the callers' poll timeouts.
  */
+import type { Clock } from '../../core/clock.js';
 import type { QueueKind } from '../../core/provider.js';
 import { WakeSignal } from '../wake-signal.js';
 
@@ -21,12 +22,14 @@ export class WakeSignals extends WakeSignal {
   /**
    * @param nextDueAt finds the next delayed work in the database.
    * @param channel the database file; signals of providers on the same file are shared.
+   * @param clock the store's time.
    */
   constructor(
     private readonly nextDueAt: NextDueLookup,
-    private readonly channel?: string,
+    private readonly channel: string | undefined,
+    clock: Clock,
   ) {
-    super();
+    super(clock);
     if (channel === undefined) return;
     let peers = channels.get(channel);
     if (peers === undefined) {
@@ -48,7 +51,7 @@ export class WakeSignals extends WakeSignal {
    * Arms the timer for the earliest stored message visible after `afterMs`. At open that is
    * every stored message (pass 0): wake-ups sent before this provider existed were missed.
    */
-  rearm(queue: QueueKind, afterMs = Date.now()): void {
+  rearm(queue: QueueKind, afterMs = this.clock.now()): void {
     let next: number | null = null;
     try {
       next = this.nextDueAt(queue, afterMs);

@@ -2,6 +2,7 @@
  * The worker queue: activity executions fetched one at a time with peek-lock, routed by tag and
  * session.
  */
+import type { Clock } from '../../core/clock.js';
 import type Database from 'better-sqlite3';
 import { LockLostError } from '../../core/errors.js';
 import type { ActivityExecuteItem, OrchestratorWorkItem } from '../../core/history.js';
@@ -125,6 +126,7 @@ export class WorkerQueue {
     private readonly db: Database.Database,
     private readonly sessions: SessionTable,
     private readonly orchestratorQueue: OrchestratorQueue,
+    private readonly clock: Clock,
   ) {
     this.releaseExpired = db.prepare<{ now: number }>(RELEASE_EXPIRED);
     this.anyExpired = db.prepare<[number], number>(ANY_EXPIRED).pluck();
@@ -155,7 +157,7 @@ export class WorkerQueue {
     this.abandonTx = db.transaction((token: string, delayMs: number | undefined, ignoreAttempt: boolean) =>
       this.abandonRaw(token, delayMs, ignoreAttempt),
     );
-    this.enqueueTx = db.transaction((item: ActivityExecuteItem) => this.insert(item, Date.now()));
+    this.enqueueTx = db.transaction((item: ActivityExecuteItem) => this.insert(item, this.clock.now()));
     // Default-only without sessions is the common fetch; prepare it up front.
     this.candidate('defaultOnly', false, false);
   }
@@ -181,12 +183,12 @@ export class WorkerQueue {
    * another process's writer. The fetch transaction looks again.
    */
   private mayHaveWork(options: FetchWorkItemOptions): boolean {
-    const now = Date.now();
+    const now = this.clock.now();
     return this.findCandidate(options, now) !== undefined || this.anyExpired.get(now) !== undefined;
   }
 
   private fetchRaw(lockTimeoutMs: number, options: FetchWorkItemOptions): LockedRow | null {
-    const now = Date.now();
+    const now = this.clock.now();
     this.releaseExpired.run({ now });
     const found = this.findCandidate(options, now);
     if (found === undefined) return null;
@@ -231,7 +233,7 @@ export class WorkerQueue {
   }
 
   private ackRaw(token: string, completion: OrchestratorWorkItem | null): void {
-    const now = Date.now();
+    const now = this.clock.now();
     const id = rowOfLockToken(token);
     const deleted = id === null ? undefined : this.deleteLocked.get(id, token, now);
     if (deleted === undefined)
@@ -246,7 +248,7 @@ export class WorkerQueue {
   }
 
   private renewRaw(token: string, extendMs: number): void {
-    const now = Date.now();
+    const now = this.clock.now();
     const id = rowOfLockToken(token);
     const renewed =
       id === null ? undefined : this.renewLock.get({ id, token, lockedUntil: now + extendMs, now });
@@ -261,7 +263,7 @@ export class WorkerQueue {
   }
 
   private abandonRaw(token: string, delayMs: number | undefined, ignoreAttempt: boolean): number {
-    const now = Date.now();
+    const now = this.clock.now();
     const delayed = delayMs !== undefined && delayMs > 0;
     const visibleAt = delayed ? now + delayMs : now;
     const id = rowOfLockToken(token);

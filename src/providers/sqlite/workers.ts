@@ -2,6 +2,7 @@
  * The worker registry: what each running runtime can run, kept alive by heartbeats
  * (see migration 000004).
  */
+import type { Clock } from '../../core/clock.js';
 import type Database from 'better-sqlite3';
 import type { WorkerRegistration, WorkerRegistrationInput } from '../../core/provider.js';
 import { decodeWorkerRow } from '../workers.js';
@@ -39,7 +40,10 @@ export class WorkerTable {
   private readonly selectLive;
   private readonly registerTx;
 
-  constructor(db: Database.Database) {
+  constructor(
+    db: Database.Database,
+    private readonly clock: Clock,
+  ) {
     this.upsert = db.prepare<{
       workerId: string;
       orchestrations: string;
@@ -51,7 +55,7 @@ export class WorkerTable {
     this.remove = db.prepare<[string]>(DELETE);
     this.selectLive = db.prepare<[number], WorkerRow>(SELECT_LIVE);
     this.registerTx = db.transaction((registration: WorkerRegistrationInput, ttlMs: number) => {
-      const now = Date.now();
+      const now = this.clock.now();
       this.sweep.run(now);
       this.upsert.run({
         workerId: registration.workerId,
@@ -72,6 +76,6 @@ export class WorkerTable {
   }
 
   listLive(): WorkerRegistration[] {
-    return this.selectLive.all(Date.now()).map(decodeWorkerRow);
+    return this.selectLive.all(this.clock.now()).map(decodeWorkerRow);
   }
 }
