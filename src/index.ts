@@ -62,6 +62,7 @@ export type {
   PruneResult,
   SystemMetrics,
   QueueDepths,
+  StoreActivity,
 } from './core/provider.js';
 export type {
   InstanceInfoView,

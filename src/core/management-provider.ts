@@ -75,6 +75,18 @@ export interface QueueDepths {
   timerQueue: number;
 }
 
+/** In-flight and upcoming work, as of one snapshot of the store (see `getStoreActivity`). */
+export interface StoreActivity {
+  /**
+   * Messages and activities that are visible now or leased (an orchestration turn or an
+   * activity in progress). Zero means nothing runs or can run until time passes or something
+   * new arrives.
+   */
+  inProgress: number;
+  /** The earliest time (epoch ms, store clock) a delayed message becomes visible, or null. */
+  nextDueAtMs: number | null;
+}
+
 /** What a delete removed. */
 export interface DeleteInstanceResult {
   instancesDeleted: number;
@@ -163,6 +175,13 @@ export interface ManagementProvider {
   getSystemMetrics(): Promise<SystemMetrics>;
 
   getQueueDepths(): Promise<QueueDepths>;
+
+  /**
+   * Whether any work is in progress or runnable now, and when the next delayed message becomes
+   * visible: what a virtual-time test environment reads to decide that the system is idle and
+   * how far it may jump (optional; `durox/testing` needs it).
+   */
+  getStoreActivity?(): Promise<StoreActivity>;
 
   /** Size figures of an instance, or `null` when unknown. */
   getInstanceStats(instanceId: string): Promise<InstanceStats | null>;

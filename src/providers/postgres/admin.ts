@@ -14,6 +14,7 @@ import type {
   PruneOptions,
   PruneResult,
   QueueDepths,
+  StoreActivity,
   SystemMetrics,
   WorkerRegistration,
   WorkerRegistrationInput,
@@ -30,6 +31,7 @@ import { getInstanceStats } from './queries/get-instance-stats.js';
 import { getKvAllValues } from './queries/get-kv-all-values.js';
 import { getKvValue } from './queries/get-kv-value.js';
 import { getQueueDepths } from './queries/get-queue-depths.js';
+import { getStoreActivity } from './queries/get-store-activity.js';
 import { getSystemMetrics } from './queries/get-system-metrics.js';
 import { listChildren } from './queries/list-children.js';
 import { listExecutions } from './queries/list-executions.js';
@@ -177,6 +179,13 @@ export class PostgresAdmin {
   getQueueDepths(): Promise<QueueDepths> {
     return this.deps.run('getQueueDepths', (db) =>
       getQueueDepths(this.deps.ctx, db, { nowMs: this.deps.ctx.options.clock.now() }),
+    );
+  }
+
+  /** {@inheritDoc Provider.getStoreActivity} */
+  getStoreActivity(): Promise<StoreActivity> {
+    return this.deps.run('getStoreActivity', (db) =>
+      getStoreActivity(this.deps.ctx, db, { nowMs: this.deps.ctx.options.clock.now() }),
     );
   }
 

@@ -39,6 +39,7 @@ import type {
   PruneOptions,
   PruneResult,
   QueueDepths,
+  StoreActivity,
   QueueKind,
   SystemMetrics,
   WorkItemLease,
@@ -440,6 +441,11 @@ export class PostgresProvider implements Provider {
   /** {@inheritDoc Provider.getQueueDepths} */
   getQueueDepths(): Promise<QueueDepths> {
     return this.admin.getQueueDepths();
+  }
+
+  /** {@inheritDoc Provider.getStoreActivity} */
+  getStoreActivity(): Promise<StoreActivity> {
+    return this.admin.getStoreActivity();
   }
 
   /** {@inheritDoc Provider.getInstanceStats} */

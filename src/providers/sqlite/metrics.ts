@@ -3,7 +3,7 @@
  * numbers come from one snapshot.
  */
 import type Database from 'better-sqlite3';
-import type { InstanceStats, QueueDepths, SystemMetrics } from '../../core/provider.js';
+import type { InstanceStats, QueueDepths, StoreActivity, SystemMetrics } from '../../core/provider.js';
 
 // Status counts are range counts of idx_instances_status. The event and execution totals count
 // whole tables (there is no smaller index to count), so they grow with the store.
@@ -29,6 +29,20 @@ const SELECT_QUEUE_DEPTHS = `
     (SELECT count(*) FROM worker_queue WHERE lock_token IS NULL AND visible_at <= @now)
     + (SELECT count(*) FROM worker_queue
        WHERE lock_token IS NOT NULL AND locked_until <= @now AND visible_at <= @now) AS workerQueue`;
+
+// In progress: visible messages and activities, held instance leases, locked activities (an
+// expired lock counts too: its activity is visible again). Next due: the earliest delayed
+// message of either queue (aggregate min: it skips an empty queue's NULL).
+const SELECT_STORE_ACTIVITY = `
+  SELECT
+    (SELECT count(*) FROM orchestrator_queue WHERE visible_at <= @now)
+    + (SELECT count(*) FROM instance_locks WHERE locked_until > @now)
+    + (SELECT count(*) FROM worker_queue WHERE visible_at <= @now OR lock_token IS NOT NULL) AS inProgress,
+    (SELECT min(due) FROM (
+       SELECT min(visible_at) AS due FROM orchestrator_queue WHERE visible_at > @now
+       UNION ALL
+       SELECT min(visible_at) FROM worker_queue WHERE visible_at > @now AND lock_token IS NULL)
+    ) AS nextDueAtMs`;
 
 // Sizes in bytes of UTF-8 text (CAST AS BLOB; length() of text counts characters). The carried
 // messages are the `carry_forward_events` of the execution's first event (its
@@ -62,11 +76,13 @@ export class StoreMetrics {
   private readonly selectSystemMetrics;
   private readonly selectQueueDepths;
   private readonly selectInstanceStats;
+  private readonly selectStoreActivity;
 
   constructor(db: Database.Database) {
     this.selectSystemMetrics = db.prepare<[], SystemMetrics>(SELECT_SYSTEM_METRICS);
     this.selectQueueDepths = db.prepare<{ now: number }, QueueDepths>(SELECT_QUEUE_DEPTHS);
     this.selectInstanceStats = db.prepare<{ instanceId: string }, InstanceStats>(SELECT_INSTANCE_STATS);
+    this.selectStoreActivity = db.prepare<{ now: number }, StoreActivity>(SELECT_STORE_ACTIVITY);
   }
 
   systemMetrics(): SystemMetrics {
@@ -75,6 +91,10 @@ export class StoreMetrics {
 
   queueDepths(now: number): QueueDepths {
     return this.selectQueueDepths.get({ now })!;
+  }
+
+  storeActivity(now: number): StoreActivity {
+    return this.selectStoreActivity.get({ now })!;
   }
 
   /** Size figures of the instance, or null when it does not exist. */

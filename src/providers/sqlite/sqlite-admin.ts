@@ -15,6 +15,7 @@ import type {
   PruneOptions,
   PruneResult,
   QueueDepths,
+  StoreActivity,
   SystemMetrics,
 } from '../../core/provider.js';
 import type { HistoryCache } from './history-cache.js';
@@ -135,6 +136,11 @@ export abstract class SqliteAdminOperations {
   /** {@inheritDoc Provider.getQueueDepths} */
   getQueueDepths(): Promise<QueueDepths> {
     return this.run('getQueueDepths', () => this.admin.metrics.queueDepths(this.admin.clock.now()));
+  }
+
+  /** {@inheritDoc Provider.getStoreActivity} */
+  getStoreActivity(): Promise<StoreActivity> {
+    return this.run('getStoreActivity', () => this.admin.metrics.storeActivity(this.admin.clock.now()));
   }
 
   /** {@inheritDoc Provider.getInstanceStats} */

@@ -293,6 +293,40 @@ export const managementCases: readonly ValidationCase[] = [
     });
   }),
 
+  define('getStoreActivity counts work in progress and finds the next delayed message', async (provider) => {
+    // Optional: a provider without it cannot run under durox/testing's virtual time.
+    if (typeof provider.getStoreActivity !== 'function') return;
+    const activity = () => provider.getStoreActivity!();
+    assert.deepEqual(await activity(), { inProgress: 0, nextDueAtMs: null });
+    await createInstance(provider, 'mg-sa');
+    assert.deepEqual(await activity(), { inProgress: 0, nextDueAtMs: null }, 'an acked turn leaves nothing');
+
+    const before = Date.now();
+    await provider.enqueueOrchestratorWork(timerItem('mg-sa', 2, before + 60_000), 60_000);
+    const waiting = await activity();
+    assert.equal(waiting.inProgress, 0, 'a delayed message is not in progress');
+    assert.ok(
+      waiting.nextDueAtMs !== null &&
+        waiting.nextDueAtMs >= before + 60_000 &&
+        waiting.nextDueAtMs <= Date.now() + 60_000,
+      `next due ~60 s ahead, got ${waiting.nextDueAtMs}`,
+    );
+
+    await provider.enqueueOrchestratorWork(externalItem('mg-sa'));
+    assert.ok((await activity()).inProgress > 0, 'a visible message is in progress');
+    const turn = await fetchBatch(provider, 'mg-sa');
+    assert.ok((await activity()).inProgress > 0, 'a leased turn is in progress');
+    await provider.ackOrchestrationItem(turn.lockToken, emptyAck());
+    assert.equal((await activity()).inProgress, 0, 'the acked turn is done');
+
+    await provider.enqueueWorkerWork(activityItem('mg-sa', 1));
+    assert.ok((await activity()).inProgress > 0, 'a queued activity is in progress');
+    const lease = await fetchWork(provider);
+    assert.ok((await activity()).inProgress > 0, 'a running activity is in progress');
+    await provider.ackWorkItem(lease.lockToken, null);
+    assert.deepEqual(await activity(), { inProgress: 0, nextDueAtMs: waiting.nextDueAtMs });
+  }),
+
   define('getInstanceStats reports history and KV sizes of the current execution', async (provider) => {
     await createInstance(provider, 'mg-stats', {
       ack: { kvMutations: [kvSet('a', '"xx"'), kvSet('b', '"yyy"')] },
