@@ -50,8 +50,8 @@ export default tseslint.config(
   {
     // Layers point downwards (docs/architecture.md): core imports nothing else of durox; engine
     // and providers import core and never each other; nothing below the applications (CLI,
-    // commands, TUI, toygres) imports them; toygres uses the public API only; the TUI reads
-    // through Client.
+    // commands, TUI, toygres) or the public entries (src/index.ts, src/testing/) imports them;
+    // toygres uses the public API only; the TUI reads through Client.
     files: ['src/**/*.ts', 'src/**/*.tsx'],
     rules: {
       'import-x/no-restricted-paths': [
@@ -76,8 +76,21 @@ export default tseslint.config(
             },
             {
               target: ['./src/core', './src/engine', './src/providers'],
-              from: ['./src/cli', './src/commands', './src/tui', './src/toygres', './src/index.ts'],
-              message: 'Libraries never import the applications built on them (or the public entry).',
+              from: [
+                './src/cli',
+                './src/commands',
+                './src/tui',
+                './src/toygres',
+                './src/testing',
+                './src/index.ts',
+              ],
+              message: 'Libraries never import the applications built on them (or the public entries).',
+            },
+            {
+              target: './src/testing',
+              from: ['./src/cli', './src/commands', './src/tui', './src/toygres'],
+              message:
+                'durox/testing is a public entry: it builds on the library layers, not on applications.',
             },
             {
               target: './src/tui',
@@ -87,7 +100,7 @@ export default tseslint.config(
             {
               target: './src/toygres',
               from: './src',
-              except: ['./toygres', './index.ts'],
+              except: ['./toygres', './index.ts', './testing/index.ts'],
               message: 'Toygres is an application of the public API: import from src/index.ts.',
             },
           ],

@@ -187,7 +187,7 @@ describe('history replay', () => {
     expect(missing.json().files[0].executions[0]).toMatchObject({
       result: 'missing',
       message: expect.stringContaining(
-        'OrderWorkflow@1.0.0 is not registered by the module (registered: OrderWorkflow@2.0.0)',
+        'OrderWorkflow@1.0.0 is not registered (registered: OrderWorkflow@2.0.0)',
       ),
     });
     for (const [r, text] of [

@@ -5,7 +5,7 @@ import { ExitCode } from '../../cli/exit-codes.js';
 import { moduleFlag } from '../../cli/flags.js';
 import { readHistoryFile } from '../../cli/history-file.js';
 import { stdoutColors } from '../../cli/output.js';
-import { replayFiles } from '../../cli/replay.js';
+import { replayModuleFiles } from '../../cli/replay.js';
 import type { ReplayReport } from '../../cli/replay.js';
 import { loadModules } from '../../cli/user-module.js';
 
@@ -31,7 +31,7 @@ export default class HistoryReplay extends BaseCommand<typeof HistoryReplay> {
     // Validate every file before running any code.
     const files = paths.map((path) => ({ path, history: readHistoryFile(path) }));
     const registrations = await loadModules(this.flags.module);
-    const report = replayFiles(files, registrations);
+    const report = replayModuleFiles(files, registrations);
     if (report.summary.diverged > 0) this.setExitCode(ExitCode.NONDETERMINISM);
     else if (report.summary.missing > 0) this.setExitCode(ExitCode.FAILED);
     if (!this.jsonEnabled()) this.log(renderReport(report));

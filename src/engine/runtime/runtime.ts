@@ -187,6 +187,18 @@ export class Runtime {
     };
   }
 
+  /** @internal The orchestration registered as `name` at `version` (replay checks read it). */
+  orchestrationHandler(name: string, version: string): OrchestrationHandler | undefined {
+    return this.#orchestrations.resolve(name, version);
+  }
+
+  /** @internal `name@version` of every registered orchestration, versions ascending. */
+  registeredOrchestrations(): string[] {
+    return this.#orchestrations
+      .names()
+      .flatMap((name) => this.#orchestrations.versions(name).map((version) => `${name}@${version}`));
+  }
+
   /** In-process counters since start. */
   metricsSnapshot(): MetricsSnapshot {
     return this.#metrics.snapshot();

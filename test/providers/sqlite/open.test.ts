@@ -1,5 +1,6 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { systemClock } from '../../../src/core/clock.js';
 import { describe, expect, it } from 'vitest';
 import { isDuroxError, type ProviderError } from '../../../src/core/errors.js';
 import { parseSqliteLocation } from '../../../src/providers/sqlite/connection.js';
@@ -28,7 +29,12 @@ describe('parseSqliteLocation', () => {
 describe('compileSqliteOptions', () => {
   it('fills defaults and freezes', () => {
     const options = compileSqliteOptions();
-    expect(options).toEqual({ durability: 'normal', busyTimeoutMs: 60_000, historyCacheEvents: 100_000 });
+    expect(options).toEqual({
+      durability: 'normal',
+      busyTimeoutMs: 60_000,
+      historyCacheEvents: 100_000,
+      clock: systemClock,
+    });
     expect(Object.isFrozen(options)).toBe(true);
   });
 
