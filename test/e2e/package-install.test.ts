@@ -130,4 +130,20 @@ describe('durox installed from a packed tarball', () => {
     expect(imported.code, imported.stderr).toBe(0);
     expect(imported.stdout.trim()).toBe('function,function,function');
   });
+
+  it('runs a TestEnvironment from durox/testing', async () => {
+    const script = [
+      "import { TestEnvironment } from 'durox/testing';",
+      'const env = await TestEnvironment.create({ startTime: 0, register(rt) {',
+      "  rt.registerOrchestration('Nap', function* (ctx) { yield ctx.scheduleTimer(86400000); return 'rested'; });",
+      '} });',
+      "await env.client.startOrchestration('n', 'Nap');",
+      "const { output } = await env.client.waitForOrchestration('n');",
+      'console.log(output, env.now());',
+      'await env.close();',
+    ].join('\n');
+    const ran = await run(process.execPath, ['--input-type=module', '-e', script], project);
+    expect(ran.code, ran.stderr).toBe(0);
+    expect(ran.stdout.trim()).toBe('rested 86400000');
+  });
 });
