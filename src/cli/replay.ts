@@ -3,7 +3,7 @@
  * effects (activities are never run: replay answers every yield from the history).
  */
 import type { Divergence } from '../engine/replay/verify.js';
-import { verifyHistory } from '../engine/replay/verify.js';
+import { verifyHistory } from '../engine/verify-history.js';
 import { messageOf } from './errors.js';
 import type { HistoryFile } from './history-file.js';
 import { describeOrchestrations } from './user-module.js';

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { InvalidInputError } from '../../core/errors.js';
 import type { TagFilter } from '../../core/provider.js';
 import { firstZodIssue } from '../../core/zod-issues.js';
+import type { DeterminismMode } from '../determinism/guard.js';
 import { MAX_TAG_NAME_BYTES, MAX_WORKER_TAGS } from '../replay/limits.js';
 
 /** Which activity tags this runtime runs (duroxide-node's shapes). */
@@ -45,6 +46,14 @@ export interface RuntimeOptions {
   workerTagFilter?: TagFilterInput;
   /** Internal: flattened form used by duroxide-node ('tags' | 'defaultAnd'). */
   workerTagFilterTags?: string[];
+  /**
+   * What `Date.now()`, `new Date()`, `Math.random()`, `crypto.randomUUID()`, timers and `fetch`
+   * do inside orchestration code (docs/determinism.md). `guard` (default): the clock and
+   * randomness calls give replay-stable values and each call site is warned about once;
+   * `strict`: any of these calls fails the turn with a `NondeterminismError` naming it; `off`:
+   * the globals are left alone.
+   */
+  determinism?: DeterminismMode;
 }
 
 export interface CompiledRuntimeOptions {
@@ -66,6 +75,7 @@ export interface CompiledRuntimeOptions {
   readonly sessionLockTimeoutMs: number;
   readonly workerNodeId: string | undefined;
   readonly tagFilter: TagFilter;
+  readonly determinism: DeterminismMode;
   /** Option names that were given but mean nothing to durox (reported as warnings). */
   readonly unknownOptions: readonly string[];
 }
@@ -102,6 +112,7 @@ const schema = z
       ])
       .default('defaultOnly'),
     workerTagFilterTags: z.array(z.string()).optional(),
+    determinism: z.enum(['guard', 'strict', 'off']).default('guard'),
   })
   .passthrough();
 
@@ -166,6 +177,7 @@ export function compileRuntimeOptions(options: RuntimeOptions = {}): CompiledRun
     sessionLockTimeoutMs: o.sessionLockTimeoutMs,
     workerNodeId: o.workerNodeId,
     tagFilter: Object.freeze(compileTagFilter(o)),
+    determinism: o.determinism,
     unknownOptions: Object.freeze(Object.keys(options ?? {}).filter((key) => !(key in schema.shape))),
   });
 }
