@@ -185,9 +185,10 @@ export class CoroutineDriver {
     co.awaiting = node;
   }
 
-  /** The code starts running: counts the depth and enters the guard on the outermost call. */
+  /** The code starts running: enters the guard on the outermost call (if that throws, nothing ran). */
   private enterCode(): void {
-    if (this.codeDepth++ === 0) this.guard?.enter();
+    if (this.codeDepth === 0) this.guard?.enter();
+    this.codeDepth++;
   }
 
   /** The code stopped running: leaves the guard when the outermost call returns. */
