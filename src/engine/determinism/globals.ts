@@ -1,9 +1,11 @@
 /**
- * The patched globals of the determinism guard, and when they are in place: from the start of the
- * outermost orchestration step (`enterStep`) to its end (`leaveStep`). While a step runs, each
- * patched function asks the running step's observer (`guard.ts`) what to do; outside steps, and
- * while durox's own code runs inside one (`outsideSteps`), it behaves as the original. The
- * originals are captured when the outermost step begins and put back when it ends.
+ * The patched globals of the determinism guard, and when they are in place: while an
+ * orchestration step runs (`enterStep` … `leaveStep`) or a session of the replay core that runs
+ * steps is open (`openSession` … `closeSession`: one synchronous replay or turn). While a step
+ * runs, each patched function asks the running step's observer (`guard.ts`) what to do; between
+ * steps, and while durox's own code runs inside one (`outsideSteps`), it behaves as the
+ * original. The originals are captured when the patches go in and put back when the last
+ * holder lets go, even after a throw.
  */
 import nodeCrypto from 'node:crypto';
 import { IllegalStateError } from '../../core/errors.js';
@@ -81,8 +83,8 @@ const saved = {
 
 /** The execution whose step is running (null: none, or durox's own code inside a step). */
 let active: StepObserver | null = null;
-/** Guards entered and not yet left (steps of different executions may nest). */
-let depth = 0;
+/** Open sessions plus running steps: the patches are in place while this is above 0. */
+let holds = 0;
 
 function install(): void {
   const RealDate = globals.Date;
@@ -150,19 +152,43 @@ function restoreWhatCan(): void {
   }
 }
 
-/** A step of `guard` begins: installs the patches on the outermost one; returns the previous step. */
+function hold(): void {
+  if (holds === 0) install();
+  holds++;
+}
+
+function release(): void {
+  if (--holds === 0) restore();
+}
+
+/**
+ * A session begins: a synchronous stretch of the replay core's work that may run many steps (a
+ * replay, a turn). The patches stay in place until it ends, so consecutive steps cost a counter
+ * and a variable, not a swap of every slot each. Between steps only durox's own code runs —
+ * nothing else can run inside one synchronous call — and the patched functions behave as the
+ * originals there. Throws when the globals cannot be patched.
+ */
+export function openSession(): void {
+  hold();
+}
+
+/** The session ends: the originals are back once no session or step holds the patches. */
+export function closeSession(): void {
+  release();
+}
+
+/** A step of `guard` begins (installing the patches if no session did); returns the previous step. */
 export function enterStep(guard: StepObserver): StepObserver | null {
-  if (depth === 0) install();
-  depth++;
+  hold();
   const previous = active;
   active = guard;
   return previous;
 }
 
-/** The step ends: back to `previous`, and to the original functions after the outermost one. */
+/** The step ends: back to `previous`, and to the originals if nothing else holds the patches. */
 export function leaveStep(previous: StepObserver | null): void {
   active = previous;
-  if (--depth === 0) restore();
+  release();
 }
 
 /**

@@ -15,13 +15,14 @@
  * throws, so activities, the application and other libraries never see the patched functions.
  * See docs/determinism.md.
  *
- * Cost: entering and leaving a step swaps a handful of properties; the patched functions are
- * created once per process, and a stack is captured only when a guarded function is called.
+ * Cost: the handful of slots are swapped once per replay or turn (a session, see `globals.ts`),
+ * not per step; the patched functions are created once per process; a stack is captured only
+ * when a guarded function is called.
  */
 import { NondeterminismError } from '../../core/errors.js';
 import { assertNever } from '../../core/exhaustive.js';
 import type { GuardedExecution, StepGuard, StepGuardFactory } from '../replay/step-guard.js';
-import { enterStep, leaveStep, outsideSteps } from './globals.js';
+import { closeSession, enterStep, leaveStep, openSession, outsideSteps } from './globals.js';
 import type { GuardedCall, PatchedFunction, StepObserver } from './globals.js';
 import { executionSeed, SeededRandom } from './prng.js';
 
@@ -127,11 +128,28 @@ class ExecutionGuard implements StepGuard, StepObserver {
   /** The guard whose step was running when this one entered (nested executions). */
   private previous: StepObserver | null = null;
   private sequence: SeededRandom | null = null;
+  /** Sessions this execution opened and has not closed. */
+  private sessions = 0;
 
   constructor(
     private readonly policy: GuardPolicy,
     private readonly execution: GuardedExecution,
   ) {}
+
+  open(): void {
+    try {
+      openSession();
+      this.sessions++;
+    } catch {
+      // The globals cannot be patched: the first step's enter() fails the turn saying so.
+    }
+  }
+
+  close(): void {
+    if (this.sessions === 0) return;
+    this.sessions--;
+    closeSession();
+  }
 
   enter(): void {
     this.previous = enterStep(this);

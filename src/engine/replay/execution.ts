@@ -29,7 +29,7 @@ import type { Divergence } from './history-matcher.js';
 import { Inbox } from './inbox.js';
 import { checkLimits } from './limits.js';
 import { Mailboxes } from './mailboxes.js';
-import type { GuardedExecution, StepGuardFactory } from './step-guard.js';
+import type { GuardedExecution, StepGuard, StepGuardFactory } from './step-guard.js';
 import { EndState, MAX_CARRY_FORWARD_EVENTS, terminalEvent } from './termination.js';
 import type { ExecutionOutcome } from './termination.js';
 import { TaskTree } from './tree.js';
@@ -95,6 +95,7 @@ export class ExecutionState implements ContextHost, GuardedExecution {
   private readonly driver: CoroutineDriver;
   private readonly matcher: HistoryMatcher;
   private readonly inbox: Inbox;
+  private readonly guard: StepGuard | null;
 
   constructor(init: ExecutionInit) {
     this.instanceId = init.instanceId;
@@ -102,6 +103,7 @@ export class ExecutionState implements ContextHost, GuardedExecution {
     this.traceSink = init.trace;
     this.kv = new Map(Object.entries(init.kvSnapshot ?? {}).map(([k, v]) => [k, { ...v }]));
     this.ctx = new OrchestrationContext(this);
+    this.guard = init.guard ? init.guard(this) : null;
 
     const nondeterminism = (message: string): NondeterminismError =>
       new NondeterminismError(message, { instanceId: this.instanceId, executionId: this.executionId });
@@ -118,7 +120,7 @@ export class ExecutionState implements ContextHost, GuardedExecution {
       this.actions,
       this.tree,
       this.end,
-      init.guard ? init.guard(this) : null,
+      this.guard,
     );
     this.matcher = new HistoryMatcher({
       actions: this.actions,
@@ -219,6 +221,7 @@ export class ExecutionState implements ContextHost, GuardedExecution {
   replay(history: readonly HistoryEvent[]): void {
     if (this.actions.eventCount !== 0) throw new IllegalStateError('replay() must run before any turn');
     this.actions.live = false;
+    this.guard?.open();
     try {
       if (history.length > 0 && history[0]?.type !== 'OrchestrationStarted') {
         throw new NondeterminismError('corrupted history: first event must be OrchestrationStarted', {
@@ -238,6 +241,8 @@ export class ExecutionState implements ContextHost, GuardedExecution {
       }
     } catch (err) {
       this.end.recordFailure(err, true, this.orchestrationName);
+    } finally {
+      this.guard?.close();
     }
     this.actions.eventCount = history.length;
   }
@@ -249,6 +254,7 @@ export class ExecutionState implements ContextHost, GuardedExecution {
     this.actions.now = input.now;
     this.actions.newGuid = input.newGuid;
     this.actions.delta = [];
+    this.guard?.open();
     try {
       if (input.start) {
         if (this.actions.eventCount !== 0)
@@ -272,6 +278,8 @@ export class ExecutionState implements ContextHost, GuardedExecution {
       }
     } catch (err) {
       this.end.recordFailure(err, false, this.orchestrationName);
+    } finally {
+      this.guard?.close();
     }
     const outcome = this.conclude();
     return { delta: this.actions.delta, outcome };

@@ -1,7 +1,8 @@
 /**
  * The hook the replay core offers around orchestration code. The core calls `enter()` when the
  * code starts running (the outermost synchronous step: calling the orchestration function, or
- * one `next()`/`throw()` of a generator) and `exit()` when it stops, even by throwing. The
+ * one `next()`/`throw()` of a generator) and `exit()` when it stops, even by throwing, and
+ * `open()`/`close()` around each replay and live turn that may run steps. The
  * determinism guard (`src/engine/determinism/`) implements it: it makes the clock and
  * randomness globals answer from history while the code runs. The core itself still reads no
  * clock and no randomness; it only says when the code runs and what time the turn has.
@@ -25,6 +26,14 @@ export interface GuardedExecution {
 
 /** Hooks around each run of an execution's code (see the module comment). */
 export interface StepGuard {
+  /**
+   * A synchronous stretch of the core's work that may run many steps begins (a replay, a live
+   * turn). Only durox's own code runs between its steps, so the guard may keep its patches in
+   * place until `close()` instead of installing and restoring them around every step.
+   */
+  open(): void;
+  /** The stretch ended (also after a throw). */
+  close(): void;
   /** The code starts running. Never nested for one execution. */
   enter(): void;
   /** The code stopped running (returned, yielded or threw). */
