@@ -6,6 +6,13 @@
  */
 export { Runtime } from './engine/runtime/runtime.js';
 export type { RuntimeOptions, TagFilterInput } from './engine/runtime/runtime-options.js';
+/**
+ * The runtime option `determinism`: what clock, randomness, timer and `fetch` calls do inside
+ * orchestration code — `guard` (default: replay-stable values, one warning per call site),
+ * `strict` (the turn fails with a `NondeterminismError` naming the call) or `off`. See
+ * docs/determinism.md.
+ */
+export type { DeterminismMode } from './engine/determinism/guard.js';
 export { Client } from './engine/client.js';
 export type { OrchestrationStatus, StartOrchestrationOptions } from './engine/client.js';
 export type { UnrunnableOrchestration, UnrunnableWork } from './engine/workers.js';
@@ -17,7 +24,8 @@ export type { OrchestrationHandler } from './engine/replay/execution.js';
 export type { MetricsSnapshot } from './engine/metrics.js';
 export type { RetryPolicyInput, BackoffInput } from './engine/replay/retry-policy.js';
 export type { Task, JoinResult, RaceResult } from './engine/replay/tasks.js';
-export { verifyHistory } from './engine/replay/verify.js';
+export { verifyHistory } from './engine/verify-history.js';
+export type { VerifyHistoryOptions } from './engine/verify-history.js';
 export type { ReplayVerification, Divergence } from './engine/replay/verify.js';
 export {
   MAX_CUSTOM_STATUS_BYTES,

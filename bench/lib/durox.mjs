@@ -16,3 +16,12 @@ export const { Client, Runtime, SqliteProvider, PostgresProvider } = await impor
   new URL('index.js', root).href
 );
 export const { ExecutionState } = await import(new URL('engine/replay/execution.js', root).href);
+
+/**
+ * The determinism guard's factory (`createStepGuard(mode)`), for workloads that build
+ * executions directly as the runtime does; undefined for builds that predate the guard.
+ */
+export const createStepGuard = await import(new URL('engine/determinism/guard.js', root).href).then(
+  (module) => module.createStepGuard,
+  () => undefined,
+);

@@ -6,13 +6,18 @@
  * `target` names the result field the issue sets a goal for; `meets_target` is only judged at
  * the full sizes, since the goals are stated for those.
  */
-import { Client, ExecutionState, Runtime } from './durox.mjs';
+import { Client, ExecutionState, Runtime, createStepGuard } from './durox.mjs';
 import { cpuSince, nowMs, percentile, round } from './stats.mjs';
 
 const WAIT_TIMEOUT_MS = 300_000;
 
 /** Runtime options a workload may override with --param. */
-const RUNTIME_PARAMS = ['orchestrationConcurrency', 'workerConcurrency', 'orchestrationCacheSize'];
+const RUNTIME_PARAMS = [
+  'orchestrationConcurrency',
+  'workerConcurrency',
+  'orchestrationCacheSize',
+  'determinism',
+];
 
 function runtimeOptions(params) {
   const options = { logLevel: 'error' };
@@ -57,6 +62,7 @@ function describeRuntime(runtime) {
     orchestrationConcurrency: o.orchestrationConcurrency,
     workerConcurrency: o.workerConcurrency,
     orchestrationCacheSize: o.orchestrationCacheSize,
+    determinism: o.determinism ?? 'none (build without the guard)',
   };
 }
 
@@ -257,9 +263,12 @@ function buildHistory(instanceId, steps) {
  * Full replay of a stored E-event history: the history is recorded once through the replay
  * core, committed to the store in one ack, read back with `readHistory`, and then replayed
  * from scratch into a new ExecutionState several times. p50 of the replay is the figure.
+ * Each step runs under the determinism guard in the `determinism` mode (default `guard`, as
+ * the runtime; `--param determinism=off` measures without it).
  */
 async function replay(params, store) {
   const { events, repetitions, warmupRepetitions } = params;
+  const guard = createStepGuard?.(params.determinism ?? 'guard');
   // Started + (scheduled, completed) per activity + completed = events.
   const steps = Math.floor((events - 2) / 2);
   const instanceId = 'replay-1';
@@ -300,7 +309,12 @@ async function replay(params, store) {
 
   const times = [];
   for (let i = 0; i < warmupRepetitions + repetitions; i++) {
-    const exec = new ExecutionState({ instanceId, executionId: 1, handler: chain });
+    const exec = new ExecutionState({
+      instanceId,
+      executionId: 1,
+      handler: chain,
+      ...(guard ? { guard } : {}),
+    });
     const t0 = nowMs();
     exec.replay(history);
     const elapsed = nowMs() - t0;
@@ -311,7 +325,12 @@ async function replay(params, store) {
   }
   const p50 = percentile(times, 50);
   return {
-    params: { ...params, history_events: history.length, activities: steps },
+    params: {
+      ...params,
+      history_events: history.length,
+      activities: steps,
+      determinism: createStepGuard ? (params.determinism ?? 'guard') : 'none (build without the guard)',
+    },
     throughput: { value: round(history.length / (p50 / 1000), 0), unit: 'events/s' },
     p50_ms: round(p50),
     p99_ms: round(percentile(times, 99)),

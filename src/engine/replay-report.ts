@@ -5,7 +5,7 @@
  */
 import type { OrchestrationHandler } from './replay/execution.js';
 import type { Divergence } from './replay/verify.js';
-import { verifyHistory } from './replay/verify.js';
+import { verifyHistory } from './verify-history.js';
 import type { HistoryFile } from './history-file.js';
 
 function messageOf(err: unknown): string {

@@ -3,7 +3,8 @@
  * each yielded task into a node of the task tree (emitting the node's actions).
  *
  * Errors the code throws become outcomes (the root's or a child coroutine's); a
- * `NondeterminismError` is never the code's: it propagates and aborts the turn.
+ * `NondeterminismError` is never the code's: it propagates and aborts the turn. Each run of the
+ * code is wrapped in the execution's step guard (`step-guard.ts`), if it has one.
  */
 import { decodePayload } from '../../core/history.js';
 import type { EventKinds } from '../../core/history.js';
@@ -12,6 +13,7 @@ import { assertNever } from '../../core/exhaustive.js';
 import type { ActionBuffer } from './actions.js';
 import type { OrchestrationContext } from './context.js';
 import type { EventBody } from './matching.js';
+import type { StepGuard } from './step-guard.js';
 import { CoroutineNode, JoinNode, LeafNode, SelectNode, isGenerator } from './nodes.js';
 import type { LeafKind, Node, Outcome, Parent } from './nodes.js';
 import { retryActivity } from './retry.js';
@@ -22,7 +24,8 @@ import type { TaskTree } from './tree.js';
 
 /**
  * An orchestration function: a generator function taking the context and the decoded input.
- * (A plain function returning a value also works; an async function is rejected at run time.)
+ * (A plain function returning a value also works; an async function or an async generator
+ * function is rejected at run time: replay needs every step to run synchronously.)
  */
 export type OrchestrationHandler = (ctx: OrchestrationContext, input: any) => Generator<any, any, any>;
 
@@ -42,6 +45,16 @@ function ignoreRejection(value: PromiseLike<unknown>): void {
   } catch {
     // A broken thenable: nothing to observe.
   }
+}
+
+/** An async generator object (what an `async function*` returns). */
+function isAsyncGenerator(value: unknown): boolean {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as AsyncGenerator).next === 'function' &&
+    typeof (value as AsyncGenerator)[Symbol.asyncIterator] === 'function'
+  );
 }
 
 function describeValue(value: unknown): string {
@@ -72,6 +85,7 @@ export class CoroutineDriver {
     private readonly actions: ActionBuffer,
     private readonly tree: TaskTree,
     private readonly end: EndState,
+    private readonly guard: StepGuard | null = null,
   ) {}
 
   /** Throws when called outside the code's turn, naming the context method. */
@@ -88,24 +102,34 @@ export class CoroutineDriver {
   startRoot(started: EventKinds['OrchestrationStarted']): void {
     const input = decodePayload(started.input);
     let result: unknown;
-    this.codeDepth++;
+    let error: unknown;
+    let threw = false;
+    this.enterCode();
     try {
       result = this.handler(this.ctx, input);
-    } catch (error) {
-      this.finish(this.root, { ok: false, error });
-      return;
+    } catch (thrown) {
+      threw = true;
+      error = thrown;
     } finally {
-      this.codeDepth--;
+      this.leaveCode();
     }
-    if (isGenerator(result)) {
+    this.checkGuard();
+    if (threw) {
+      this.finish(this.root, { ok: false, error });
+    } else if (isGenerator(result)) {
       this.root.gen = result;
       this.resume(this.root, { ok: true, value: undefined });
     } else if (isThenable(result)) {
       ignoreRejection(result);
-      const error = new TypeError(
+      const failure = new TypeError(
         `orchestration "${started.name}" returned a Promise: orchestrations must be generator functions (function*), which durox can replay`,
       );
-      this.finish(this.root, { ok: false, error });
+      this.finish(this.root, { ok: false, error: failure });
+    } else if (isAsyncGenerator(result)) {
+      const failure = new TypeError(
+        `orchestration "${started.name}" is an async generator function: orchestrations must be generator functions (function*) without async, which durox can replay; wait for work with yield, not await`,
+      );
+      this.finish(this.root, { ok: false, error: failure });
     } else {
       this.finish(this.root, { ok: true, value: result });
     }
@@ -114,16 +138,21 @@ export class CoroutineDriver {
   /** Sends an outcome into a coroutine and runs it to its next wait. */
   resume(co: CoroutineNode, outcome: Outcome): void {
     if (co.done || this.end.halted) return;
-    let step: IteratorResult<Task, unknown>;
-    this.codeDepth++;
+    let step: IteratorResult<Task, unknown> | undefined;
+    let error: unknown;
+    this.enterCode();
     try {
       step = outcome.ok ? co.gen!.next(outcome.value) : co.gen!.throw(outcome.error);
-    } catch (error) {
+    } catch (thrown) {
+      error = thrown;
+    } finally {
+      this.leaveCode();
+    }
+    this.checkGuard();
+    if (step === undefined) {
       if (isDuroxError(error, 'NONDETERMINISM')) throw error;
       this.finish(co, { ok: false, error });
       return;
-    } finally {
-      this.codeDepth--;
     }
     if (step.done) {
       this.finish(co, { ok: true, value: step.value });
@@ -154,6 +183,23 @@ export class CoroutineDriver {
       node = this.immediate(co, error);
     }
     co.awaiting = node;
+  }
+
+  /** The code starts running: enters the guard on the outermost call (if that throws, nothing ran). */
+  private enterCode(): void {
+    if (this.codeDepth === 0) this.guard?.enter();
+    this.codeDepth++;
+  }
+
+  /** The code stopped running: leaves the guard when the outermost call returns. */
+  private leaveCode(): void {
+    if (--this.codeDepth === 0) this.guard?.exit();
+  }
+
+  /** Fails the turn when a step broke the guard's rules (strict mode), even if the code caught it. */
+  private checkGuard(): void {
+    const violation = this.guard?.violation;
+    if (violation) throw violation;
   }
 
   private finish(co: CoroutineNode, outcome: Outcome): void {

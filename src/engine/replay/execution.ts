@@ -29,11 +29,13 @@ import type { Divergence } from './history-matcher.js';
 import { Inbox } from './inbox.js';
 import { checkLimits } from './limits.js';
 import { Mailboxes } from './mailboxes.js';
+import type { GuardedExecution, StepGuard, StepGuardFactory } from './step-guard.js';
 import { EndState, MAX_CARRY_FORWARD_EVENTS, terminalEvent } from './termination.js';
 import type { ExecutionOutcome } from './termination.js';
 import { TaskTree } from './tree.js';
 
 export type { OrchestrationHandler } from './coroutine.js';
+export type { StepGuardFactory } from './step-guard.js';
 export { MAX_CARRY_FORWARD_EVENTS } from './termination.js';
 export type { ExecutionOutcome } from './termination.js';
 
@@ -53,6 +55,8 @@ export interface ExecutionInit {
   /** KV committed by previous executions. */
   kvSnapshot?: Record<string, KvValue>;
   trace?: TraceSink;
+  /** Wraps every run of the code (the determinism guard); none: the code runs unguarded. */
+  guard?: StepGuardFactory;
 }
 
 /** Inputs of a live turn. */
@@ -73,13 +77,14 @@ export interface TurnResult {
 }
 
 /** The replay state of one execution. */
-export class ExecutionState implements ContextHost {
+export class ExecutionState implements ContextHost, GuardedExecution {
   readonly instanceId: string;
   readonly executionId: number;
   readonly ctx: OrchestrationContext;
 
   private readonly traceSink: TraceSink | undefined;
   private started: EventKinds['OrchestrationStarted'] | null = null;
+  private startedTimestamp = 0;
   private readonly kv: Map<string, KvValue>;
   private customStatus: string | null = null;
 
@@ -90,6 +95,7 @@ export class ExecutionState implements ContextHost {
   private readonly driver: CoroutineDriver;
   private readonly matcher: HistoryMatcher;
   private readonly inbox: Inbox;
+  private readonly guard: StepGuard | null;
 
   constructor(init: ExecutionInit) {
     this.instanceId = init.instanceId;
@@ -97,6 +103,7 @@ export class ExecutionState implements ContextHost {
     this.traceSink = init.trace;
     this.kv = new Map(Object.entries(init.kvSnapshot ?? {}).map(([k, v]) => [k, { ...v }]));
     this.ctx = new OrchestrationContext(this);
+    this.guard = init.guard ? init.guard(this) : null;
 
     const nondeterminism = (message: string): NondeterminismError =>
       new NondeterminismError(message, { instanceId: this.instanceId, executionId: this.executionId });
@@ -113,6 +120,7 @@ export class ExecutionState implements ContextHost {
       this.actions,
       this.tree,
       this.end,
+      this.guard,
     );
     this.matcher = new HistoryMatcher({
       actions: this.actions,
@@ -145,6 +153,16 @@ export class ExecutionState implements ContextHost {
 
   get replaying(): boolean {
     return !this.actions.live;
+  }
+
+  /** The turn's recorded time (see GuardedExecution.now). */
+  get now(): number {
+    return this.actions.now;
+  }
+
+  /** Timestamp of the OrchestrationStarted event (0 before it). */
+  get startedAtMs(): number {
+    return this.startedTimestamp;
   }
 
   /** Number of events recorded so far (the history length a cache entry is valid for). */
@@ -203,6 +221,7 @@ export class ExecutionState implements ContextHost {
   replay(history: readonly HistoryEvent[]): void {
     if (this.actions.eventCount !== 0) throw new IllegalStateError('replay() must run before any turn');
     this.actions.live = false;
+    this.guard?.open();
     try {
       if (history.length > 0 && history[0]?.type !== 'OrchestrationStarted') {
         throw new NondeterminismError('corrupted history: first event must be OrchestrationStarted', {
@@ -222,6 +241,8 @@ export class ExecutionState implements ContextHost {
       }
     } catch (err) {
       this.end.recordFailure(err, true, this.orchestrationName);
+    } finally {
+      this.guard?.close();
     }
     this.actions.eventCount = history.length;
   }
@@ -233,6 +254,7 @@ export class ExecutionState implements ContextHost {
     this.actions.now = input.now;
     this.actions.newGuid = input.newGuid;
     this.actions.delta = [];
+    this.guard?.open();
     try {
       if (input.start) {
         if (this.actions.eventCount !== 0)
@@ -256,6 +278,8 @@ export class ExecutionState implements ContextHost {
       }
     } catch (err) {
       this.end.recordFailure(err, false, this.orchestrationName);
+    } finally {
+      this.guard?.close();
     }
     const outcome = this.conclude();
     return { delta: this.actions.delta, outcome };
@@ -310,6 +334,8 @@ export class ExecutionState implements ContextHost {
   /** The recorded OrchestrationStarted event: adopts it and starts the code. */
   private adoptStarted(event: EventKinds['OrchestrationStarted']): void {
     this.started = event;
+    // replay() set the clock to this event's timestamp before applying it.
+    this.startedTimestamp = this.actions.now;
     this.customStatus = event.initial_custom_status ?? null;
     this.driver.startRoot(event);
   }
@@ -318,6 +344,7 @@ export class ExecutionState implements ContextHost {
   private beginExecution(start: EventKinds['OrchestrationStarted']): void {
     const started = this.actions.append({ type: 'OrchestrationStarted', ...start });
     this.started = started as EventKinds['OrchestrationStarted'];
+    this.startedTimestamp = started.timestamp_ms;
     this.customStatus = start.initial_custom_status ?? null;
     for (const [name, data] of start.carry_forward_events ?? []) {
       this.actions.append({ type: 'QueueEventDelivered', name, data });

@@ -9,6 +9,7 @@ import { ExecutionState } from './execution.js';
 import type { KvValue, OrchestrationHandler } from './execution.js';
 import { describe } from './matching.js';
 import { errorMessage } from './nodes.js';
+import type { StepGuardFactory } from './step-guard.js';
 
 /** The first point where the code and the history disagree. */
 export interface Divergence {
@@ -34,11 +35,14 @@ export interface ReplayVerification {
  * Replays one execution's history (as recorded, terminal event included or not) against
  * `handler`. Diverges when an emitted action differs from the recorded one, when history holds
  * steps the code no longer takes, or when the recorded ending cannot be reached by the code.
+ * `guard` wraps the code's steps as a runtime would (the public entry, `src/engine/verify-history.ts`,
+ * passes the determinism guard).
  */
 export function verifyHistory(
   handler: OrchestrationHandler,
   history: readonly HistoryEvent[],
   kvSnapshot?: Record<string, KvValue>,
+  guard?: StepGuardFactory,
 ): ReplayVerification {
   const first = history[0];
   const report: ReplayVerification = { ok: true, events: history.length, warnings: [] };
@@ -58,6 +62,7 @@ export function verifyHistory(
     executionId: first.execution_id,
     handler,
     ...(kvSnapshot ? { kvSnapshot } : {}),
+    ...(guard ? { guard } : {}),
   });
   exec.replay(terminal ? history.slice(0, -1) : history);
 

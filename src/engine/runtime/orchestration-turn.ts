@@ -4,7 +4,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import { ExecutionState } from '../replay/execution.js';
-import type { ExecutionOutcome, OrchestrationHandler, TraceSink } from '../replay/execution.js';
+import type {
+  ExecutionOutcome,
+  OrchestrationHandler,
+  StepGuardFactory,
+  TraceSink,
+} from '../replay/execution.js';
 import { DUROX_VERSION, isTerminal } from '../../core/history.js';
 import type {
   ContinueAsNewItem,
@@ -62,6 +67,8 @@ export class TurnPlanner {
     private readonly trace: TraceSink,
     /** How poison messages say where unregistered code is missing (see WorkerDirectory). */
     private readonly missingWhere = 'on this worker',
+    /** Wraps the code's steps (the determinism guard); none when `determinism: 'off'`. */
+    private readonly guard?: StepGuardFactory,
   ) {}
 
   plan(item: OrchestrationItem, now = this.options.clock.now()): TurnPlan {
@@ -160,6 +167,7 @@ export class TurnPlanner {
       handler,
       kvSnapshot: item.kvSnapshot,
       trace: this.trace,
+      ...(this.guard ? { guard: this.guard } : {}),
     });
     const { delta, outcome } = exec.runTurn({
       now,
@@ -187,6 +195,7 @@ export class TurnPlanner {
         handler,
         kvSnapshot: item.kvSnapshot,
         trace: this.trace,
+        ...(this.guard ? { guard: this.guard } : {}),
       });
       exec.replay(item.history);
     }

@@ -8,6 +8,7 @@ import type { Clock } from '../../core/clock.js';
 import { InvalidInputError } from '../../core/errors.js';
 import type { TagFilter } from '../../core/provider.js';
 import { firstZodIssue } from '../../core/zod-issues.js';
+import type { DeterminismMode } from '../determinism/guard.js';
 import { MAX_TAG_NAME_BYTES, MAX_WORKER_TAGS } from '../replay/limits.js';
 
 /** Which activity tags this runtime runs (duroxide-node's shapes). */
@@ -52,6 +53,14 @@ export interface RuntimeOptions {
    * system clock; give the store's provider the same clock (`durox/testing` does).
    */
   clock?: Clock;
+  /**
+   * What `Date.now()`, `new Date()`, `Math.random()`, `crypto.randomUUID()`, timers and `fetch`
+   * do inside orchestration code (docs/determinism.md). `guard` (default): the clock and
+   * randomness calls give replay-stable values and each call site is warned about once;
+   * `strict`: any of these calls fails the turn with a `NondeterminismError` naming it; `off`:
+   * the globals are left alone.
+   */
+  determinism?: DeterminismMode;
 }
 
 export interface CompiledRuntimeOptions {
@@ -74,6 +83,7 @@ export interface CompiledRuntimeOptions {
   readonly workerNodeId: string | undefined;
   readonly tagFilter: TagFilter;
   readonly clock: Clock;
+  readonly determinism: DeterminismMode;
   /** Option names that were given but mean nothing to durox (reported as warnings). */
   readonly unknownOptions: readonly string[];
 }
@@ -111,6 +121,7 @@ const schema = z
       .default('defaultOnly'),
     workerTagFilterTags: z.array(z.string()).optional(),
     clock: z.custom<Clock>(isClock, 'expected a clock: an object with now()').default(systemClock),
+    determinism: z.enum(['guard', 'strict', 'off']).default('guard'),
   })
   .passthrough();
 
@@ -176,6 +187,7 @@ export function compileRuntimeOptions(options: RuntimeOptions = {}): CompiledRun
     workerNodeId: o.workerNodeId,
     tagFilter: Object.freeze(compileTagFilter(o)),
     clock: o.clock,
+    determinism: o.determinism,
     unknownOptions: Object.freeze(Object.keys(options ?? {}).filter((key) => !(key in schema.shape))),
   });
 }

@@ -6,13 +6,15 @@ import { hostname } from 'node:os';
 import { setMaxListeners } from 'node:events';
 import { Client } from '../client.js';
 import { IllegalStateError } from '../../core/errors.js';
+import { createStepGuard } from '../determinism/guard.js';
+import { outsideSteps } from '../determinism/globals.js';
 import { createLogger } from '../logger.js';
 import type { Logger } from '../logger.js';
 import { Metrics } from '../metrics.js';
 import type { MetricsSnapshot } from '../metrics.js';
 import { ActivityRegistry, DEFAULT_VERSION, OrchestrationRegistry } from '../registry.js';
 import type { ActivityHandler } from '../registry.js';
-import type { OrchestrationHandler, TraceSink } from '../replay/execution.js';
+import type { OrchestrationHandler, StepGuardFactory, TraceSink } from '../replay/execution.js';
 import { SYSCALL_GET_KV_VALUE } from '../replay/tasks.js';
 import type { Provider, WorkerRegistrationInput } from '../../core/provider.js';
 import { InstanceCache } from './instance-cache.js';
@@ -37,6 +39,8 @@ export class Runtime {
   /** This runtime's entry in the store's worker registry: unique across processes. */
   readonly #workerId = `${hostname()}/${process.pid}/${randomBytes(6).toString('hex')}`;
   readonly #cache: InstanceCache;
+  /** The determinism guard of this runtime's executions (undefined when `determinism: 'off'`). */
+  readonly #stepGuard: StepGuardFactory | undefined;
   #stop: AbortController | null = null;
   #loops: Promise<void>[] = [];
   #worker: WorkerDispatcher | null = null;
@@ -50,6 +54,9 @@ export class Runtime {
       this.#logger.log('warn', `unknown runtime option "${key}" ignored`);
     }
     this.#cache = new InstanceCache(this.#options.orchestrationCacheSize);
+    this.#stepGuard = createStepGuard(this.#options.determinism, (message, fields) =>
+      this.#logger.log('warn', message, fields),
+    );
     this.#activities.registerBuiltin(
       SYSCALL_GET_KV_VALUE,
       async (_ctx, input: { instance_id: string; key: string }) =>
@@ -114,17 +121,20 @@ export class Runtime {
       stop: stop.signal,
       directory,
     };
+    // ctx.trace* runs inside the code's step: the logger reads the real clock.
     const trace: TraceSink = (level, message, exec) =>
-      this.#logger.log(
-        level,
-        message,
-        {
-          instance_id: exec.instanceId,
-          execution_id: exec.executionId,
-          orchestration_name: exec.orchestrationName,
-          orchestration_version: exec.orchestrationVersion,
-        },
-        'orchestration',
+      outsideSteps(() =>
+        this.#logger.log(
+          level,
+          message,
+          {
+            instance_id: exec.instanceId,
+            execution_id: exec.executionId,
+            orchestration_name: exec.orchestrationName,
+            orchestration_version: exec.orchestrationVersion,
+          },
+          'orchestration',
+        ),
       );
     const planner = new TurnPlanner(
       this.#orchestrations,
@@ -132,6 +142,7 @@ export class Runtime {
       this.#options,
       trace,
       directory.supported ? 'on any running worker' : 'on this worker',
+      this.#stepGuard,
     );
     const worker = new WorkerDispatcher(deps, this.#activities, this.#runtimeId, () => this.client());
     const orchestration = new OrchestrationDispatcher(deps, planner, this.#cache, (ids) =>
