@@ -5,6 +5,7 @@
 import type { OrchestrationContext } from './context.js';
 import { compileRetryPolicy, delayForAttempt } from './retry-policy.js';
 import type { CompiledRetryPolicy } from './retry-policy.js';
+import { makeTask } from './tasks.js';
 import type { ActivityTask, ActivityWithRetryTask, RaceResult, Task } from './tasks.js';
 
 type Attempt = { ok: true; value: unknown } | { ok: false; error: unknown };
@@ -13,15 +14,15 @@ export const ATTEMPT_TIMEOUT_MESSAGE = 'timeout: activity timed out';
 export const TOTAL_TIMEOUT_MESSAGE = 'timeout: retry deadline exceeded';
 
 function attemptTask(source: ActivityWithRetryTask): ActivityTask {
-  const task: ActivityTask = {
+  const task: ActivityTask = makeTask<ActivityTask>({
     type: 'activity',
     name: source.name,
     input: source.input,
-    withTag(tag: string) {
+    withTag(tag: string): ActivityTask {
       task.tag = tag;
       return task;
     },
-  };
+  });
   if (source.sessionId !== undefined) task.sessionId = source.sessionId;
   if (source.tag !== undefined) task.tag = source.tag;
   if (source._typed) task._typed = true;
