@@ -2,6 +2,7 @@
  * Activity retries, written as an ordinary orchestration generator: attempts are activities,
  * backoff delays and timeouts are durable timers, so a retry loop replays like any other code.
  */
+import { isNonRetryableFailure } from '../../core/failure.js';
 import type { OrchestrationContext } from './context.js';
 import { compileRetryPolicy, delayForAttempt } from './retry-policy.js';
 import type { CompiledRetryPolicy } from './retry-policy.js';
@@ -51,7 +52,10 @@ function* attempts(ctx: OrchestrationContext, source: ActivityWithRetryTask, pol
       if (raced.index === 1) return { ok: false, error: new Error(ATTEMPT_TIMEOUT_MESSAGE) } as Attempt;
       last = raced.value;
     }
-    if (last.ok || attempt === policy.maxAttempts) return last;
+    // A failure marked non-retryable in history (a payload that failed its schema) would fail
+    // again: stop. Histories recorded before the mark existed never carry it, so they replay
+    // as before.
+    if (last.ok || attempt === policy.maxAttempts || isNonRetryableFailure(last.error)) return last;
     const delay = delayForAttempt(policy.backoff, attempt);
     const message = last.error instanceof Error ? last.error.message : String(last.error);
     ctx.traceWarn(

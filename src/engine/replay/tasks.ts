@@ -40,6 +40,7 @@ export function makeTask<K extends Task>(fields: TaskFields<K>): K {
   return Object.assign(new TaskObject(), fields) as unknown as K;
 }
 
+/** An activity call (`scheduleActivity`, `ctx.run`); its result is the activity's result. */
 export interface ActivityTask<T = unknown> extends TaskBase<T> {
   readonly type: 'activity';
   readonly name: string;
@@ -50,6 +51,7 @@ export interface ActivityTask<T = unknown> extends TaskBase<T> {
   withTag(tag: string): ActivityTask<T>;
 }
 
+/** An activity call under a retry policy (`scheduleActivityWithRetry`, `ctx.run` with `retry`). */
 export interface ActivityWithRetryTask<T = unknown> extends TaskBase<T> {
   readonly type: 'activityWithRetry';
   readonly name: string;
@@ -61,21 +63,25 @@ export interface ActivityWithRetryTask<T = unknown> extends TaskBase<T> {
   withTag(tag: string): ActivityWithRetryTask<T>;
 }
 
+/** A durable timer (`scheduleTimer`); its result is `null`. */
 export interface TimerTask extends TaskBase<null> {
   readonly type: 'timer';
   readonly delayMs: number;
 }
 
+/** A wait for an external event (`waitForEvent`); its result is the event's data. */
 export interface WaitEventTask<T = unknown> extends TaskBase<T> {
   readonly type: 'waitEvent';
   readonly name: string;
 }
 
+/** A take from an event queue (`dequeueEvent`); its result is the message's data. */
 export interface DequeueEventTask<T = unknown> extends TaskBase<T> {
   readonly type: 'dequeueEvent';
   readonly queue: string;
 }
 
+/** A child orchestration (`scheduleSubOrchestration…`, `ctx.runSubOrchestration`); its result is the child's output. */
 export interface SubOrchestrationTask<T = unknown> extends TaskBase<T> {
   readonly type: 'subOrchestration';
   readonly name: string;
@@ -93,20 +99,24 @@ export interface StartOrchestrationTask extends TaskBase<null> {
   readonly version?: string;
 }
 
+/** A recorded new GUID (`newGuid`). */
 export interface NewGuidTask extends TaskBase<string> {
   readonly type: 'newGuid';
 }
 
+/** The recorded current time in epoch ms (`utcNow`). */
 export interface UtcNowTask extends TaskBase<number> {
   readonly type: 'utcNow';
 }
 
+/** A recorded read of another instance's KV value (`getValueFromInstance`). */
 export interface GetValueFromInstanceTask extends TaskBase<string | null> {
   readonly type: 'getValueFromInstance';
   readonly instanceId: string;
   readonly key: string;
 }
 
+/** Ends the execution and starts a new one (`continueAsNew`); never resumes. */
 export interface ContinueAsNewTask extends TaskBase<never> {
   readonly type: 'continueAsNew';
   readonly input: string;
@@ -163,6 +173,7 @@ export type Task<T = unknown> =
   | SelectTask<T>
   | ScopeTask<T>;
 
+/** The `type` field of every task kind. */
 export type TaskType = Task['type'];
 
 /**
