@@ -184,7 +184,11 @@ export class OrchestrationContext {
   }
 
   /** Like `scheduleActivity`; a string result holding JSON is parsed once more. */
-  scheduleActivityTyped<T = unknown>(name: string, input?: unknown, options?: ActivityOptions): ActivityTask<T> {
+  scheduleActivityTyped<T = unknown>(
+    name: string,
+    input?: unknown,
+    options?: ActivityOptions,
+  ): ActivityTask<T> {
     return activityTask<T>(name, input, options, true);
   }
 
@@ -193,7 +197,11 @@ export class OrchestrationContext {
     return activityTask<T>(name, input, { sessionId });
   }
 
-  scheduleActivityOnSessionTyped<T = unknown>(name: string, input: unknown, sessionId: string): ActivityTask<T> {
+  scheduleActivityOnSessionTyped<T = unknown>(
+    name: string,
+    input: unknown,
+    sessionId: string,
+  ): ActivityTask<T> {
     return activityTask<T>(name, input, { sessionId }, true);
   }
 

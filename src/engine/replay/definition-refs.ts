@@ -19,8 +19,10 @@ export interface ActivityRef<I = unknown, O = unknown, N extends string = string
 }
 
 /** An orchestration by name (and version), with its input type `I` and output type `O`. */
-export interface OrchestrationRef<I = unknown, O = unknown, N extends string = string>
-  extends PayloadTypes<I, O> {
+export interface OrchestrationRef<I = unknown, O = unknown, N extends string = string> extends PayloadTypes<
+  I,
+  O
+> {
   readonly kind: 'orchestration';
   readonly name: N;
   /** The version the definition registers (`undefined`: `1.0.0`, and starts run the latest). */

@@ -186,11 +186,15 @@ export type Yieldable = Task | Generator<unknown, unknown, never>;
  * The result type of a task or of a generator branch: what `yield* x` evaluates to
  * (`TaskResult<ActivityTask<Receipt>>` is `Receipt`).
  */
-export type TaskResult<X> = X extends { [Symbol.iterator](): Iterator<unknown, infer R, never> } ? R : unknown;
+export type TaskResult<X> = X extends { [Symbol.iterator](): Iterator<unknown, infer R, never> }
+  ? R
+  : unknown;
 
 /** Tasks that can fail (a failed race winner's value is its error message). */
 type FailingTask =
-  | { readonly type: 'activity' | 'activityWithRetry' | 'subOrchestration' | 'getValueFromInstance' | 'scope' }
+  | {
+      readonly type: 'activity' | 'activityWithRetry' | 'subOrchestration' | 'getValueFromInstance' | 'scope';
+    }
   | Generator<unknown, unknown, never>;
 
 /** The `value` of a race won by `X`: its result, or (for a task that can fail) an error message. */
