@@ -290,7 +290,7 @@ export class Client<D extends AnyOrchestrationDefinition = AnyOrchestrationDefin
   }
 
   /** Waits and returns the output; throws the failure as an Error. */
-  async waitForOrchestrationTyped<T = any>(instanceId: string, timeoutMs = 30_000): Promise<T> {
+  async waitForOrchestrationTyped<T = unknown>(instanceId: string, timeoutMs = 30_000): Promise<T> {
     const status = await this.waitForOrchestration(instanceId, timeoutMs);
     if (status.status === 'Failed') throw failureError(instanceId, status);
     return status.output as T;
