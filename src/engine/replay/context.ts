@@ -9,6 +9,8 @@ import { encodePayload } from '../../core/history.js';
 import { checkInstanceId } from '../instance-id.js';
 import type { RetryPolicyInput } from './retry-policy.js';
 import type { ActivityRef, InputArgs, InputOf, OrchestrationRef, OutputOf } from './definition-refs.js';
+import { activityTask, checkRef, retryTask, subOrchestrationTask, tasksOf } from './task-builders.js';
+import type { ActivityOptions } from './task-builders.js';
 import { makeTask } from './tasks.js';
 import type {
   ActivityTask,
@@ -24,12 +26,13 @@ import type {
   JoinResults,
   RaceResults,
   Task,
-  TaskFields,
   TimerTask,
   UtcNowTask,
   WaitEventTask,
   Yieldable,
 } from './tasks.js';
+
+export type { ActivityOptions } from './task-builders.js';
 
 /** Log levels of `ctx.trace*`. */
 export type TraceLevel = 'info' | 'warn' | 'error' | 'debug';
@@ -51,83 +54,6 @@ export interface ContextHost {
   kvClearAll(): void;
   kvEntries(): ReadonlyMap<string, { value: string; lastUpdatedAtMs: number }>;
   trace(level: TraceLevel, message: string): void;
-}
-
-/** Activity scheduling options. */
-export interface ActivityOptions {
-  /** Routes the activity to the worker that owns this session. */
-  sessionId?: string;
-  /** Routes the activity to workers whose tag filter accepts this tag. */
-  tag?: string;
-}
-
-function activityTask<T>(
-  name: string,
-  input: unknown,
-  options: ActivityOptions = {},
-  typed = false,
-): ActivityTask<T> {
-  const task: ActivityTask<T> = makeTask<ActivityTask<T>>({
-    type: 'activity',
-    name: String(name),
-    input: encodePayload(input),
-    withTag(tag: string): ActivityTask<T> {
-      task.tag = tag;
-      return task;
-    },
-  });
-  if (options.sessionId !== undefined && options.sessionId !== null)
-    task.sessionId = String(options.sessionId);
-  if (options.tag !== undefined && options.tag !== null) task.tag = String(options.tag);
-  if (typed) task._typed = true;
-  return task;
-}
-
-function retryTask<T>(
-  name: string,
-  input: unknown,
-  retry: RetryPolicyInput,
-  sessionId: string | undefined,
-  typed: boolean,
-): ActivityWithRetryTask<T> {
-  const task: ActivityWithRetryTask<T> = makeTask<ActivityWithRetryTask<T>>({
-    type: 'activityWithRetry',
-    name: String(name),
-    input: encodePayload(input),
-    retry,
-    withTag(tag: string): ActivityWithRetryTask<T> {
-      task.tag = tag;
-      return task;
-    },
-  });
-  if (sessionId !== undefined && sessionId !== null) task.sessionId = String(sessionId);
-  if (typed) task._typed = true;
-  return task;
-}
-
-function subOrchestrationTask<T>(
-  name: string,
-  input: unknown,
-  fields: { instanceId?: string; version?: string | null },
-  typed = false,
-): SubOrchestrationTask<T> {
-  const task: { -readonly [K in keyof TaskFields<SubOrchestrationTask<T>>]: SubOrchestrationTask<T>[K] } = {
-    type: 'subOrchestration',
-    name: String(name),
-    input: encodePayload(input),
-  };
-  // A bad explicit id fails here, in the orchestration's own code, the same way on every replay.
-  if (fields.instanceId !== undefined) {
-    task.instanceId = checkInstanceId(fields.instanceId, 'sub-orchestration instance id');
-  }
-  if (fields.version !== undefined && fields.version !== null) task.version = String(fields.version);
-  if (typed) task._typed = true;
-  return makeTask<SubOrchestrationTask<T>>(task);
-}
-
-function tasksOf(args: unknown[]): Yieldable[] {
-  // race(a, b, c) and race([a, b, c]) are both accepted.
-  return (args.length === 1 && Array.isArray(args[0]) ? args[0] : args) as Yieldable[];
 }
 
 /** Options of {@link OrchestrationContext.run}. */
@@ -377,6 +303,7 @@ export class OrchestrationContext {
     def: D,
     ...args: InputArgs<InputOf<D>, [options?: RunActivityOptions]>
   ): ActivityTask<OutputOf<D>> | ActivityWithRetryTask<OutputOf<D>> {
+    checkRef(def, 'activity', 'run');
     const [input, options = {}] = args;
     if (options.retry === undefined) return activityTask<OutputOf<D>>(def.name, input, options);
     const task = retryTask<OutputOf<D>>(def.name, input, options.retry, options.sessionId, false);
@@ -393,6 +320,7 @@ export class OrchestrationContext {
     def: D,
     ...args: InputArgs<InputOf<D>, [options?: RunSubOrchestrationOptions]>
   ): SubOrchestrationTask<OutputOf<D>> {
+    checkRef(def, 'orchestration', 'runSubOrchestration');
     const [input, options = {}] = args;
     const version = options.version ?? def.version;
     return subOrchestrationTask<OutputOf<D>>(def.name, input, {

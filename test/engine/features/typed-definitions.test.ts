@@ -254,6 +254,35 @@ describe('typed definitions and yield* (file SQLite)', () => {
     });
   });
 
+  it('ctx.run and ctx.runSubOrchestration refuse the wrong kind of definition in the orchestration', async () => {
+    const h = await createHarness();
+    const act = defineActivity('Act', async () => 1);
+    const orch = defineOrchestration('Orch', function* () {
+      return 1;
+    });
+    const wrong = defineOrchestration('Wrong', function* (ctx) {
+      const errors: string[] = [];
+      for (const attempt of [() => ctx.run(orch as never), () => ctx.runSubOrchestration(act as never)]) {
+        try {
+          attempt();
+        } catch (err) {
+          errors.push((err as Error).message);
+        }
+      }
+      yield* ctx.scheduleTimer(1);
+      return errors;
+    });
+    const client = h.runtime.register(act, orch, wrong).client();
+    await h.runtime.start();
+    await client.start(wrong, 'wrong');
+    expect(await client.waitFor(wrong, 'wrong', 10_000)).toMatchObject({
+      output: [
+        'ctx.run() takes an activity definition (made by defineActivity), got an orchestration definition',
+        'ctx.runSubOrchestration() takes an orchestration definition (made by defineOrchestration), got an activity definition',
+      ],
+    });
+  });
+
   it('register refuses what is not a definition; definitions check their arguments', async () => {
     const h = await createHarness();
     expect(() => h.runtime.register({ kind: 'activity', name: 'X' } as never)).toThrow(
