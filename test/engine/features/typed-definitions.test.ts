@@ -262,7 +262,10 @@ describe('typed definitions and yield* (file SQLite)', () => {
     });
     const wrong = defineOrchestration('Wrong', function* (ctx) {
       const errors: string[] = [];
-      for (const attempt of [() => ctx.run(orch as never), () => ctx.runSubOrchestration(act as never)]) {
+      // Untyped calls, as JavaScript code could make them.
+      const run = ctx.run.bind(ctx) as (def: unknown) => unknown;
+      const runSub = ctx.runSubOrchestration.bind(ctx) as (def: unknown) => unknown;
+      for (const attempt of [() => run(orch), () => runSub(act)]) {
         try {
           attempt();
         } catch (err) {
