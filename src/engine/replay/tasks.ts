@@ -23,8 +23,9 @@ interface TaskBase<T> {
 }
 
 /**
- * The prototype of every task descriptor: one shared iterator, so creating a task stays a
- * plain object allocation and the descriptor's own (enumerable) fields are only its data.
+ * The prototype of every task descriptor: one shared iterator, so a task carries no iterator of
+ * its own and its own (enumerable) fields are only its data — JSON and structural comparisons
+ * see the same descriptor as before tasks were iterable.
  */
 class TaskObject {
   *[Symbol.iterator](): Generator<this, unknown, unknown> {
