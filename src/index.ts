@@ -8,11 +8,8 @@ export { Runtime } from './engine/runtime/runtime.js';
 export type { RegisteredOrchestrations } from './engine/runtime/runtime.js';
 export type { RuntimeOptions, TagFilterInput } from './engine/runtime/runtime-options.js';
 export { Client } from './engine/client.js';
-export type {
-  OrchestrationStatus,
-  StartOrchestrationOptions,
-  TypedOrchestrationStatus,
-} from './engine/client.js';
+export type { OrchestrationStatus, StartOrchestrationOptions } from './engine/client.js';
+export type { TypedOrchestrationStatus } from './engine/typed-status.js';
 export type { UnrunnableOrchestration, UnrunnableWork } from './engine/workers.js';
 export { OrchestrationContext } from './engine/replay/context.js';
 export type {

@@ -16,6 +16,8 @@ import type { ErrorDetails } from '../core/failure.js';
 import { decodePayload, encodePayload } from '../core/history.js';
 import type { HistoryEvent, StartOrchestrationItem } from '../core/history.js';
 import { parsePayload } from './definitions.js';
+import { checkOrchestration, typedStatus } from './typed-status.js';
+import type { TypedOrchestrationStatus } from './typed-status.js';
 import type { AnyOrchestrationDefinition } from './definitions.js';
 import { checkInstanceId } from './instance-id.js';
 import type { InputArgs, InputOf, OutputOf } from './replay/definition-refs.js';
@@ -56,20 +58,6 @@ export interface OrchestrationStatus {
   customStatus?: string;
   customStatusVersion: number;
 }
-
-/** Fields of every {@link TypedOrchestrationStatus}. */
-interface TypedStatusBase {
-  customStatus?: string;
-  customStatusVersion: number;
-}
-
-/**
- * The end status of an orchestration as {@link Client.waitFor} returns it: `output` typed `O`
- * when Completed; `error` and `failureDetails` when Failed.
- */
-export type TypedOrchestrationStatus<O = unknown> =
-  | (TypedStatusBase & { status: 'Completed'; output: O })
-  | (TypedStatusBase & { status: 'Failed'; error: string; failureDetails: ErrorDetails });
 
 /** Options of {@link Client.tryStartOrchestration}. */
 export interface StartOrchestrationOptions {
@@ -167,6 +155,7 @@ export class Client<D extends AnyOrchestrationDefinition = AnyOrchestrationDefin
     instanceId: string,
     ...args: InputArgs<InputOf<Def>>
   ): Promise<boolean> {
+    checkOrchestration(def, 'start');
     const [input] = args;
     parsePayload(def, 'input', input);
     const options = def.version === undefined ? {} : { version: def.version };
@@ -184,6 +173,7 @@ export class Client<D extends AnyOrchestrationDefinition = AnyOrchestrationDefin
     instanceId: string,
     timeoutMs = 30_000,
   ): Promise<TypedOrchestrationStatus<OutputOf<Def>>> {
+    checkOrchestration(def, 'waitFor');
     const status = await this.waitForOrchestration(instanceId, timeoutMs);
     const info = await this.#provider.getInstanceInfo(String(instanceId));
     if (info !== null && info.orchestrationName !== def.name) {
@@ -192,13 +182,7 @@ export class Client<D extends AnyOrchestrationDefinition = AnyOrchestrationDefin
         { instanceId },
       );
     }
-    const base: TypedStatusBase = { customStatusVersion: status.customStatusVersion };
-    if (status.customStatus !== undefined) base.customStatus = status.customStatus;
-    if (status.status === 'Completed') {
-      return { ...base, status: 'Completed', output: status.output as OutputOf<Def> };
-    }
-    const failureDetails = status.failureDetails ?? parseErrorDetails(status.error ?? 'orchestration failed');
-    return { ...base, status: 'Failed', error: displayMessage(failureDetails), failureDetails };
+    return typedStatus<OutputOf<Def>>(status);
   }
 
   startOrchestrationTyped(instanceId: string, orchestrationName: string, input?: unknown): Promise<void> {
