@@ -12,6 +12,10 @@ export default tseslint.config(
       'vitest.config.ts',
       // Type-checked by its own test with tsc against the built package, outside tsconfig.json.
       'test/fixtures/custom-provider/**',
+      // Type tests and the typed example: compiled against the built package by
+      // test/types/typed-api.test.ts (test/types/tsconfig.json).
+      'test/types/fixtures/**',
+      'examples/**/*.ts',
     ],
   },
   ...tseslint.configs.recommended,

@@ -5,6 +5,7 @@
  * are async functions; a provider (SQLite or PostgreSQL) stores everything.
  */
 export { Runtime } from './engine/runtime/runtime.js';
+export type { RegisteredOrchestrations } from './engine/runtime/runtime.js';
 export type { RuntimeOptions, TagFilterInput } from './engine/runtime/runtime-options.js';
 /**
  * The runtime option `determinism`: what clock, randomness, timer and `fetch` calls do inside
@@ -15,15 +16,62 @@ export type { RuntimeOptions, TagFilterInput } from './engine/runtime/runtime-op
 export type { DeterminismMode } from './engine/determinism/guard.js';
 export { Client } from './engine/client.js';
 export type { OrchestrationStatus, StartOrchestrationOptions } from './engine/client.js';
+export type { TypedOrchestrationStatus } from './engine/typed-status.js';
 export type { UnrunnableOrchestration, UnrunnableWork } from './engine/workers.js';
 export { OrchestrationContext } from './engine/replay/context.js';
-export type { ActivityOptions, TraceLevel } from './engine/replay/context.js';
+export type {
+  ActivityOptions,
+  RunActivityOptions,
+  RunSubOrchestrationOptions,
+  TraceLevel,
+} from './engine/replay/context.js';
 export { ActivityContext } from './engine/runtime/activity-context.js';
 export type { ActivityHandler } from './engine/registry.js';
 export type { OrchestrationHandler } from './engine/replay/execution.js';
 export type { MetricsSnapshot } from './engine/metrics.js';
 export type { RetryPolicyInput, BackoffInput } from './engine/replay/retry-policy.js';
-export type { Task, JoinResult, RaceResult } from './engine/replay/tasks.js';
+export type {
+  Task,
+  TaskResult,
+  Yieldable,
+  JoinResult,
+  JoinResults,
+  RaceResult,
+  RaceResults,
+  RaceValue,
+  ActivityTask,
+  ActivityWithRetryTask,
+  TimerTask,
+  WaitEventTask,
+  DequeueEventTask,
+  SubOrchestrationTask,
+  StartOrchestrationTask,
+  NewGuidTask,
+  UtcNowTask,
+  GetValueFromInstanceTask,
+  ContinueAsNewTask,
+  JoinTask,
+  SelectTask,
+  ScopeTask,
+} from './engine/replay/tasks.js';
+export { defineActivity, defineOrchestration } from './engine/definitions.js';
+export type {
+  ActivityDefinition,
+  OrchestrationDefinition,
+  AnyActivityDefinition,
+  AnyOrchestrationDefinition,
+  AnyDefinition,
+  ActivitySpec,
+  OrchestrationSpec,
+  PayloadSchema,
+} from './engine/definitions.js';
+export type {
+  ActivityRef,
+  OrchestrationRef,
+  InputOf,
+  OutputOf,
+  InputArgs,
+} from './engine/replay/definition-refs.js';
 export { verifyHistory } from './engine/verify-history.js';
 export type { VerifyHistoryOptions } from './engine/verify-history.js';
 export type { ReplayVerification, Divergence } from './engine/replay/verify.js';
@@ -45,6 +93,7 @@ export {
   PoisonError,
   LockLostError,
   InvalidInputError,
+  PayloadValidationError,
   ProviderError,
   SchemaTooNewError,
   IllegalStateError,

@@ -2,9 +2,10 @@
  * Loading user code given with `--module`. A module (`.js`, `.mjs`, `.cjs`, or `.ts` / `.mts` /
  * `.cts` through tsx) exports either
  *
- * - `register(runtime)` (sync or async), which calls `runtime.registerActivity(name, fn)`,
- *   `runtime.registerOrchestration(name, fn*)` and `runtime.registerOrchestrationVersioned(name,
- *   version, fn*)` (and their `…Typed` twins), or
+ * - `register(runtime)` (sync or async), which calls `runtime.register(...definitions)` (typed
+ *   definitions), `runtime.registerActivity(name, fn)`, `runtime.registerOrchestration(name,
+ *   fn*)` and `runtime.registerOrchestrationVersioned(name, version, fn*)` (and their `…Typed`
+ *   twins), or
  * - `orchestrations` and/or `activities` objects: `orchestrations` maps a name to a generator
  *   function (registered as version 1.0.0) or to `{ versions: { '1.0.0': fn*, '2.0.0': fn* } }`;
  *   `activities` maps a name to an async function.
@@ -17,6 +18,7 @@ import { extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import { firstZodIssue } from '../core/zod-issues.js';
+import { activityHandlerOf, isDefinition, orchestrationHandlerOf } from '../engine/definitions.js';
 import { compareVersions, DEFAULT_VERSION } from '../engine/registry.js';
 import type { ActivityHandler } from '../engine/registry.js';
 import type { OrchestrationHandler } from '../engine/replay/execution.js';
@@ -134,9 +136,27 @@ class Recorder {
     this.target?.registerOrchestrationVersioned(name, version, handler as OrchestrationHandler);
   }
 
+  /** Typed definitions (`runtime.register(...defs)`), registered as the runtime would. */
+  definitions(file: string, defs: unknown[]): void {
+    defs.forEach((def, index) => {
+      if (!isDefinition(def)) {
+        throw moduleError(
+          file,
+          `runtime.register: argument ${index + 1} is not a definition (make one with defineActivity or defineOrchestration)`,
+        );
+      }
+      if (def.kind === 'activity') this.activity(file, def.name, activityHandlerOf(def));
+      else this.orchestration(file, def.name, def.version ?? DEFAULT_VERSION, orchestrationHandlerOf(def));
+    });
+  }
+
   /** The object handed to `register(runtime)`: the registration API, forwarding to a real runtime. */
   runtimeFor(file: string): object {
-    const api: Record<string, (...args: unknown[]) => void> = {
+    const api: Record<string, (...args: unknown[]) => unknown> = {
+      register: (...defs) => {
+        this.definitions(file, defs);
+        return proxy;
+      },
       registerActivity: (name, handler) => this.activity(file, name, handler),
       registerActivityTyped: (name, handler) => this.activity(file, name, handler),
       registerOrchestration: (name, handler) => this.orchestration(file, name, DEFAULT_VERSION, handler),
@@ -147,7 +167,7 @@ class Recorder {
         this.orchestration(file, name, version, handler),
     };
     const target = this.target;
-    return new Proxy(api, {
+    const proxy: object = new Proxy(api, {
       get(own, prop) {
         if (typeof prop === 'string' && prop in own) return own[prop];
         if (target) {
@@ -161,6 +181,7 @@ class Recorder {
         );
       },
     });
+    return proxy;
   }
 
   private claim(file: string, what: string): void {

@@ -140,6 +140,42 @@ export class InvalidInputError extends DuroxError {
   }
 }
 
+/**
+ * A payload failed the schema of its definition (`defineActivity` / `defineOrchestration` with
+ * `input` or `output`). `Client.start` throws it before anything is written; inside an activity
+ * or orchestration it fails that step with an application failure that retry policies do not
+ * retry (the same payload would fail again). The message names the definition and the field.
+ */
+export class PayloadValidationError extends InvalidInputError {
+  /** What the definition defines. */
+  readonly definitionKind: 'activity' | 'orchestration';
+  /** The definition's name. */
+  readonly definitionName: string;
+  /** Which payload failed. */
+  readonly payload: 'input' | 'output';
+  /** Dotted path of the offending field (`items.0.sku`), `''` when the payload itself is wrong. */
+  readonly field: string;
+  /** Always true: a retry would fail the same way. */
+  readonly nonRetryable = true;
+
+  constructor(
+    message: string,
+    what: {
+      definitionKind: 'activity' | 'orchestration';
+      definitionName: string;
+      payload: 'input' | 'output';
+      field: string;
+    },
+    fields: DuroxErrorFields = {},
+  ) {
+    super(message, fields);
+    this.definitionKind = what.definitionKind;
+    this.definitionName = what.definitionName;
+    this.payload = what.payload;
+    this.field = what.field;
+  }
+}
+
 /** A store operation failed. `retryable` says whether trying again may succeed. */
 export class ProviderError extends DuroxError {
   readonly operation: string;

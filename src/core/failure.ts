@@ -6,6 +6,7 @@
  * `yield` that awaited it. Categories follow duroxide: application (user code), infrastructure
  * (store or runtime), configuration (nondeterminism, unregistered code) and poison.
  */
+import { isDuroxError } from './errors.js';
 import { assertNever } from './exhaustive.js';
 
 /** Failures raised by user code: activity errors, orchestration errors, cancellation. */
@@ -21,6 +22,12 @@ export interface ApplicationErrorDetails {
   /** Cancellation reason (kind `Cancelled`). */
   reason?: string;
   cause?: ErrorDetails;
+  /**
+   * True when retrying cannot help, so retry policies stop at this failure: a payload failed
+   * its definition's schema (`PayloadValidationError`). Absent otherwise. (`retryable` is
+   * duroxide's field, always false, and not consulted.)
+   */
+  nonRetryable?: boolean;
 }
 
 /** Failures of the store or the runtime itself; they never reach user code. */
@@ -111,6 +118,9 @@ export function toApplicationFailure(
     message: messageOf(value),
     retryable: false,
   };
+  if (isDuroxError(value) && (value as { nonRetryable?: unknown }).nonRetryable === true) {
+    details.nonRetryable = true;
+  }
   if (value instanceof Error) {
     details.type = value.constructor?.name ?? value.name;
     const stack = trimStack(value.stack);
@@ -141,7 +151,16 @@ function fromCarried(
   if (carried.type !== undefined) details.type = carried.type;
   if (carried.stack !== undefined) details.stack = carried.stack;
   if (carried.cause !== undefined) details.cause = carried.cause;
+  if (carried.nonRetryable === true) details.nonRetryable = true;
   return details;
+}
+
+/**
+ * True for the error of a failed activity (as thrown at its `yield`) whose stored failure is
+ * marked `nonRetryable`: retry policies give up on it at once.
+ */
+export function isNonRetryableFailure(error: unknown): boolean {
+  return error instanceof Error && carriedDetails(error)?.nonRetryable === true;
 }
 
 /** The one-line description of a failure, as `status.error` and thrown messages show it. */

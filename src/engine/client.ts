@@ -2,14 +2,25 @@
  * Client: starts orchestrations, raises events, reads status. It talks only to the provider,
  * so it works in any process that can reach the store, with or without a runtime.
  */
-import { NondeterminismError, OrchestrationFailedError, PoisonError, TimeoutError } from '../core/errors.js';
+import {
+  InvalidInputError,
+  NondeterminismError,
+  OrchestrationFailedError,
+  PoisonError,
+  TimeoutError,
+} from '../core/errors.js';
 import type { DuroxError } from '../core/errors.js';
 import { displayMessage, parseErrorDetails } from '../core/failure.js';
 import { sleep } from '../core/sleep.js';
 import type { ErrorDetails } from '../core/failure.js';
 import { decodePayload, encodePayload } from '../core/history.js';
 import type { HistoryEvent, StartOrchestrationItem } from '../core/history.js';
+import { parsePayload } from './definitions.js';
+import { checkOrchestration, typedStatus } from './typed-status.js';
+import type { TypedOrchestrationStatus } from './typed-status.js';
+import type { AnyOrchestrationDefinition } from './definitions.js';
 import { checkInstanceId } from './instance-id.js';
+import type { InputArgs, InputOf, OutputOf } from './replay/definition-refs.js';
 import * as management from './management.js';
 import { unrunnableOrchestrations } from './workers.js';
 import type { UnrunnableWork } from './workers.js';
@@ -71,7 +82,14 @@ function failureError(instanceId: string, status: OrchestrationStatus): DuroxErr
   return new OrchestrationFailedError(message, details, { instanceId });
 }
 
-export class Client {
+/**
+ * Starts orchestrations, raises events, reads status. `D` is the set of orchestration
+ * definitions that {@link Client.start} and {@link Client.waitFor} accept: any by default;
+ * `runtime.client()` after chained `runtime.register(...)` calls, or
+ * `new Client<typeof a | typeof b>(provider)`, narrows it so that other definitions do not
+ * compile.
+ */
+export class Client<D extends AnyOrchestrationDefinition = AnyOrchestrationDefinition> {
   readonly #provider: Provider;
 
   /** A client over `provider`; it neither opens nor closes the store. */
@@ -123,6 +141,48 @@ export class Client {
       execution_id: 1,
     };
     return this.#provider.createInstance(start);
+  }
+
+  /**
+   * Starts the orchestration `def` with an input of its input type: pinned to `def.version`
+   * when the definition has one, else the latest registered version. With an input schema, a
+   * bad input rejects with `PayloadValidationError` (code `INVALID_INPUT`) naming the field,
+   * before anything is written. Resolves `true` when this call created the instance, `false`
+   * when the id existed (then nothing is written), like {@link Client.tryStartOrchestration}.
+   */
+  async start<Def extends D>(
+    def: Def,
+    instanceId: string,
+    ...args: InputArgs<InputOf<Def>>
+  ): Promise<boolean> {
+    checkOrchestration(def, 'start');
+    const [input] = args;
+    parsePayload(def, 'input', input);
+    const options = def.version === undefined ? {} : { version: def.version };
+    return this.tryStartOrchestration(instanceId, def.name, input, options);
+  }
+
+  /**
+   * Waits until the orchestration `def` with id `instanceId` ends and returns its status, with
+   * `output` of the definition's output type when it completed (the orchestration checked its
+   * output against the schema before completing). Rejects with a `TimeoutError` after
+   * `timeoutMs`, and with `InvalidInputError` when the instance runs another orchestration.
+   */
+  async waitFor<Def extends D>(
+    def: Def,
+    instanceId: string,
+    timeoutMs = 30_000,
+  ): Promise<TypedOrchestrationStatus<OutputOf<Def>>> {
+    checkOrchestration(def, 'waitFor');
+    const status = await this.waitForOrchestration(instanceId, timeoutMs);
+    const info = await this.#provider.getInstanceInfo(String(instanceId));
+    if (info !== null && info.orchestrationName !== def.name) {
+      throw new InvalidInputError(
+        `instance '${instanceId}' runs orchestration '${info.orchestrationName}', not '${def.name}'`,
+        { instanceId },
+      );
+    }
+    return typedStatus<OutputOf<Def>>(status);
   }
 
   startOrchestrationTyped(instanceId: string, orchestrationName: string, input?: unknown): Promise<void> {
@@ -214,7 +274,7 @@ export class Client {
   }
 
   /** Waits and returns the output; throws the failure as an Error. */
-  async waitForOrchestrationTyped<T = any>(instanceId: string, timeoutMs = 30_000): Promise<T> {
+  async waitForOrchestrationTyped<T = unknown>(instanceId: string, timeoutMs = 30_000): Promise<T> {
     const status = await this.waitForOrchestration(instanceId, timeoutMs);
     if (status.status === 'Failed') throw failureError(instanceId, status);
     return status.output as T;

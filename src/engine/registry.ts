@@ -6,7 +6,11 @@ import type { OrchestrationHandler } from './replay/execution.js';
 import { SYSCALL_PREFIX } from './replay/tasks.js';
 import type { ActivityContext } from './runtime/activity-context.js';
 
-/** An activity: any async function of the context and the decoded input. */
+/**
+ * An activity of the untyped API (`registerActivity`): any async function of the context and the
+ * decoded input. The input is `any` on purpose: handlers annotate it as they like
+ * (`async (ctx, order: Order) => …`), as in duroxide-node; `defineActivity` is the typed path.
+ */
 export type ActivityHandler = (ctx: ActivityContext, input: any) => unknown;
 
 /** Version used by plain `registerOrchestration`. */

@@ -8,6 +8,10 @@
 import { encodePayload } from '../../core/history.js';
 import { checkInstanceId } from '../instance-id.js';
 import type { RetryPolicyInput } from './retry-policy.js';
+import type { ActivityRef, InputArgs, InputOf, OrchestrationRef, OutputOf } from './definition-refs.js';
+import { activityTask, checkRef, retryTask, subOrchestrationTask, tasksOf } from './task-builders.js';
+import type { ActivityOptions } from './task-builders.js';
+import { makeTask } from './tasks.js';
 import type {
   ActivityTask,
   ActivityWithRetryTask,
@@ -19,11 +23,16 @@ import type {
   SelectTask,
   StartOrchestrationTask,
   SubOrchestrationTask,
+  JoinResults,
+  RaceResults,
   Task,
   TimerTask,
   UtcNowTask,
   WaitEventTask,
+  Yieldable,
 } from './tasks.js';
+
+export type { ActivityOptions } from './task-builders.js';
 
 /** Log levels of `ctx.trace*`. */
 export type TraceLevel = 'info' | 'warn' | 'error' | 'debug';
@@ -47,81 +56,18 @@ export interface ContextHost {
   trace(level: TraceLevel, message: string): void;
 }
 
-/** Activity scheduling options. */
-export interface ActivityOptions {
-  /** Routes the activity to the worker that owns this session. */
-  sessionId?: string;
-  /** Routes the activity to workers whose tag filter accepts this tag. */
-  tag?: string;
+/** Options of {@link OrchestrationContext.run}. */
+export interface RunActivityOptions extends ActivityOptions {
+  /** Retries the activity under this policy (like `scheduleActivityWithRetry`). */
+  retry?: RetryPolicyInput;
 }
 
-function activityTask<T>(
-  name: string,
-  input: unknown,
-  options: ActivityOptions = {},
-  typed = false,
-): ActivityTask<T> {
-  const task: ActivityTask<T> = {
-    type: 'activity',
-    name: String(name),
-    input: encodePayload(input),
-    withTag(tag: string) {
-      task.tag = tag;
-      return task;
-    },
-  };
-  if (options.sessionId !== undefined && options.sessionId !== null)
-    task.sessionId = String(options.sessionId);
-  if (options.tag !== undefined && options.tag !== null) task.tag = String(options.tag);
-  if (typed) task._typed = true;
-  return task;
-}
-
-function retryTask<T>(
-  name: string,
-  input: unknown,
-  retry: RetryPolicyInput,
-  sessionId: string | undefined,
-  typed: boolean,
-): ActivityWithRetryTask<T> {
-  const task: ActivityWithRetryTask<T> = {
-    type: 'activityWithRetry',
-    name: String(name),
-    input: encodePayload(input),
-    retry,
-    withTag(tag: string) {
-      task.tag = tag;
-      return task;
-    },
-  };
-  if (sessionId !== undefined && sessionId !== null) task.sessionId = String(sessionId);
-  if (typed) task._typed = true;
-  return task;
-}
-
-function subOrchestrationTask<T>(
-  name: string,
-  input: unknown,
-  fields: { instanceId?: string; version?: string | null },
-  typed = false,
-): SubOrchestrationTask<T> {
-  const task: { -readonly [K in keyof SubOrchestrationTask<T>]: SubOrchestrationTask<T>[K] } = {
-    type: 'subOrchestration',
-    name: String(name),
-    input: encodePayload(input),
-  };
-  // A bad explicit id fails here, in the orchestration's own code, the same way on every replay.
-  if (fields.instanceId !== undefined) {
-    task.instanceId = checkInstanceId(fields.instanceId, 'sub-orchestration instance id');
-  }
-  if (fields.version !== undefined && fields.version !== null) task.version = String(fields.version);
-  if (typed) task._typed = true;
-  return task;
-}
-
-function tasksOf(args: unknown[]): Task[] {
-  // race(a, b, c) and race([a, b, c]) are both accepted.
-  return (args.length === 1 && Array.isArray(args[0]) ? args[0] : args) as Task[];
+/** Options of {@link OrchestrationContext.runSubOrchestration}. */
+export interface RunSubOrchestrationOptions {
+  /** The child's instance id (default `<this instance>::sub::<event id>`). */
+  instanceId?: string;
+  /** The child's version (default: the definition's version, else the latest registered). */
+  version?: string;
 }
 
 /** The context handed to every orchestration function. */
@@ -159,21 +105,29 @@ export class OrchestrationContext {
   // ---- activities ---------------------------------------------------------------------------
 
   /** Schedules an activity. Yields its result; a failure is thrown at the `yield`. */
-  scheduleActivity<T = any>(name: string, input?: unknown, options?: ActivityOptions): ActivityTask<T> {
+  scheduleActivity<T = unknown>(name: string, input?: unknown, options?: ActivityOptions): ActivityTask<T> {
     return activityTask<T>(name, input, options);
   }
 
   /** Like `scheduleActivity`; a string result holding JSON is parsed once more. */
-  scheduleActivityTyped<T = any>(name: string, input?: unknown, options?: ActivityOptions): ActivityTask<T> {
+  scheduleActivityTyped<T = unknown>(
+    name: string,
+    input?: unknown,
+    options?: ActivityOptions,
+  ): ActivityTask<T> {
     return activityTask<T>(name, input, options, true);
   }
 
   /** Schedules an activity on the worker that owns `sessionId`. */
-  scheduleActivityOnSession<T = any>(name: string, input: unknown, sessionId: string): ActivityTask<T> {
+  scheduleActivityOnSession<T = unknown>(name: string, input: unknown, sessionId: string): ActivityTask<T> {
     return activityTask<T>(name, input, { sessionId });
   }
 
-  scheduleActivityOnSessionTyped<T = any>(name: string, input: unknown, sessionId: string): ActivityTask<T> {
+  scheduleActivityOnSessionTyped<T = unknown>(
+    name: string,
+    input: unknown,
+    sessionId: string,
+  ): ActivityTask<T> {
     return activityTask<T>(name, input, { sessionId }, true);
   }
 
@@ -181,7 +135,7 @@ export class OrchestrationContext {
    * Schedules an activity with retries. Backoff delays are durable timers; a per-attempt
    * `timeoutMs` that expires fails the call at once (no further attempts).
    */
-  scheduleActivityWithRetry<T = any>(
+  scheduleActivityWithRetry<T = unknown>(
     name: string,
     input: unknown,
     retry: RetryPolicyInput,
@@ -189,7 +143,7 @@ export class OrchestrationContext {
     return retryTask<T>(name, input, retry, undefined, false);
   }
 
-  scheduleActivityWithRetryTyped<T = any>(
+  scheduleActivityWithRetryTyped<T = unknown>(
     name: string,
     input: unknown,
     retry: RetryPolicyInput,
@@ -198,7 +152,7 @@ export class OrchestrationContext {
   }
 
   /** Retries pinned to one session. */
-  scheduleActivityWithRetryOnSession<T = any>(
+  scheduleActivityWithRetryOnSession<T = unknown>(
     name: string,
     input: unknown,
     retry: RetryPolicyInput,
@@ -207,7 +161,7 @@ export class OrchestrationContext {
     return retryTask<T>(name, input, retry, sessionId, false);
   }
 
-  scheduleActivityWithRetryOnSessionTyped<T = any>(
+  scheduleActivityWithRetryOnSessionTyped<T = unknown>(
     name: string,
     input: unknown,
     retry: RetryPolicyInput,
@@ -220,40 +174,44 @@ export class OrchestrationContext {
 
   /** A durable timer; yields `null` after `delayMs` (survives restarts). */
   scheduleTimer(delayMs: number): TimerTask {
-    return { type: 'timer', delayMs: Math.max(0, Number(delayMs) || 0) };
+    return makeTask<TimerTask>({ type: 'timer', delayMs: Math.max(0, Number(delayMs) || 0) });
   }
 
   /** Waits for the next `raiseEvent(instance, name, data)` raised after this subscription. */
-  waitForEvent<T = any>(name: string): WaitEventTask<T> {
-    return { type: 'waitEvent', name: String(name) };
+  waitForEvent<T = unknown>(name: string): WaitEventTask<T> {
+    return makeTask<WaitEventTask<T>>({ type: 'waitEvent', name: String(name) });
   }
 
-  waitForEventTyped<T = any>(name: string): WaitEventTask<T> {
-    return { type: 'waitEvent', name: String(name), _typed: true };
+  waitForEventTyped<T = unknown>(name: string): WaitEventTask<T> {
+    return makeTask<WaitEventTask<T>>({ type: 'waitEvent', name: String(name), _typed: true });
   }
 
   /** Takes the next message of a FIFO event queue (messages wait until dequeued). */
-  dequeueEvent<T = any>(queue: string): DequeueEventTask<T> {
-    return { type: 'dequeueEvent', queue: String(queue) };
+  dequeueEvent<T = unknown>(queue: string): DequeueEventTask<T> {
+    return makeTask<DequeueEventTask<T>>({ type: 'dequeueEvent', queue: String(queue) });
   }
 
-  dequeueEventTyped<T = any>(queue: string): DequeueEventTask<T> {
-    return { type: 'dequeueEvent', queue: String(queue), _typed: true };
+  dequeueEventTyped<T = unknown>(queue: string): DequeueEventTask<T> {
+    return makeTask<DequeueEventTask<T>>({ type: 'dequeueEvent', queue: String(queue), _typed: true });
   }
 
   /** Reads a KV value of another instance (recorded, so replay sees the same value). */
   getValueFromInstance(instanceId: string, key: string): GetValueFromInstanceTask {
-    return { type: 'getValueFromInstance', instanceId: String(instanceId), key: String(key) };
+    return makeTask<GetValueFromInstanceTask>({
+      type: 'getValueFromInstance',
+      instanceId: String(instanceId),
+      key: String(key),
+    });
   }
 
   // ---- sub-orchestrations --------------------------------------------------------------------
 
   /** Runs a child orchestration with id `<this instance>::sub::<event id>`; yields its output. */
-  scheduleSubOrchestration<T = any>(name: string, input?: unknown): SubOrchestrationTask<T> {
+  scheduleSubOrchestration<T = unknown>(name: string, input?: unknown): SubOrchestrationTask<T> {
     return subOrchestrationTask<T>(name, input, {});
   }
 
-  scheduleSubOrchestrationTyped<T = any>(name: string, input?: unknown): SubOrchestrationTask<T> {
+  scheduleSubOrchestrationTyped<T = unknown>(name: string, input?: unknown): SubOrchestrationTask<T> {
     return subOrchestrationTask<T>(name, input, {}, true);
   }
 
@@ -262,7 +220,7 @@ export class OrchestrationContext {
    * orchestration, which fails unless it catches it) for an empty, whitespace-only or
    * control-character id.
    */
-  scheduleSubOrchestrationWithId<T = any>(
+  scheduleSubOrchestrationWithId<T = unknown>(
     name: string,
     instanceId: string,
     input?: unknown,
@@ -270,7 +228,7 @@ export class OrchestrationContext {
     return subOrchestrationTask<T>(name, input, { instanceId });
   }
 
-  scheduleSubOrchestrationWithIdTyped<T = any>(
+  scheduleSubOrchestrationWithIdTyped<T = unknown>(
     name: string,
     instanceId: string,
     input?: unknown,
@@ -279,7 +237,7 @@ export class OrchestrationContext {
   }
 
   /** Runs a child pinned to `version` (`null` = latest). */
-  scheduleSubOrchestrationVersioned<T = any>(
+  scheduleSubOrchestrationVersioned<T = unknown>(
     name: string,
     version: string | null,
     input?: unknown,
@@ -287,7 +245,7 @@ export class OrchestrationContext {
     return subOrchestrationTask<T>(name, input, { version });
   }
 
-  scheduleSubOrchestrationVersionedWithId<T = any>(
+  scheduleSubOrchestrationVersionedWithId<T = unknown>(
     name: string,
     version: string | null,
     instanceId: string,
@@ -301,12 +259,12 @@ export class OrchestrationContext {
    * `InvalidInputError` for a bad `instanceId`, like {@link OrchestrationContext.scheduleSubOrchestrationWithId}.
    */
   startOrchestration(name: string, instanceId: string, input?: unknown): StartOrchestrationTask {
-    return {
+    return makeTask<StartOrchestrationTask>({
       type: 'orchestration',
       name: String(name),
       instanceId: checkInstanceId(instanceId, 'orchestration instance id'),
       input: encodePayload(input),
-    };
+    });
   }
 
   startOrchestrationTyped(name: string, instanceId: string, input?: unknown): StartOrchestrationTask {
@@ -320,7 +278,8 @@ export class OrchestrationContext {
     input?: unknown,
   ): StartOrchestrationTask {
     const task = this.startOrchestration(name, instanceId, input);
-    return version === null || version === undefined ? task : { ...task, version: String(version) };
+    if (version === null || version === undefined) return task;
+    return makeTask<StartOrchestrationTask>({ ...task, version: String(version) });
   }
 
   startOrchestrationVersionedTyped(
@@ -332,23 +291,61 @@ export class OrchestrationContext {
     return this.startOrchestrationVersioned(name, version, instanceId, input);
   }
 
+  // ---- typed definitions (see defineActivity / defineOrchestration) ---------------------------
+
+  /**
+   * Runs an activity definition: `yield* ctx.run(charge, order)` is the activity's result,
+   * typed by the definition. `options.retry` retries it (like `scheduleActivityWithRetry`),
+   * `tag` and `sessionId` route it. Schedules exactly what `scheduleActivity(def.name, input)`
+   * (or its retry and session variants) would, so history is the same.
+   */
+  run<D extends ActivityRef>(
+    def: D,
+    ...args: InputArgs<InputOf<D>, [options?: RunActivityOptions]>
+  ): ActivityTask<OutputOf<D>> | ActivityWithRetryTask<OutputOf<D>> {
+    checkRef(def, 'activity', 'run');
+    const [input, options = {}] = args;
+    if (options.retry === undefined) return activityTask<OutputOf<D>>(def.name, input, options);
+    const task = retryTask<OutputOf<D>>(def.name, input, options.retry, options.sessionId, false);
+    return options.tag === undefined || options.tag === null ? task : task.withTag(String(options.tag));
+  }
+
+  /**
+   * Runs an orchestration definition as a child: `yield* ctx.runSubOrchestration(def, input)`
+   * is its output, typed by the definition. The child runs `options.version`, else the
+   * definition's version, else the latest registered; `options.instanceId` names it (see
+   * {@link OrchestrationContext.scheduleSubOrchestrationWithId}).
+   */
+  runSubOrchestration<D extends OrchestrationRef>(
+    def: D,
+    ...args: InputArgs<InputOf<D>, [options?: RunSubOrchestrationOptions]>
+  ): SubOrchestrationTask<OutputOf<D>> {
+    checkRef(def, 'orchestration', 'runSubOrchestration');
+    const [input, options = {}] = args;
+    const version = options.version ?? def.version;
+    return subOrchestrationTask<OutputOf<D>>(def.name, input, {
+      ...(options.instanceId === undefined ? {} : { instanceId: options.instanceId }),
+      ...(version === undefined ? {} : { version }),
+    });
+  }
+
   // ---- deterministic values -----------------------------------------------------------------
 
   /** A new UUID, recorded in history (the same value on replay). */
   newGuid(): NewGuidTask {
-    return { type: 'newGuid' };
+    return makeTask<NewGuidTask>({ type: 'newGuid' });
   }
 
   /** The current time in epoch ms, recorded in history. */
   utcNow(): UtcNowTask {
-    return { type: 'utcNow' };
+    return makeTask<UtcNowTask>({ type: 'utcNow' });
   }
 
   // ---- continue-as-new ----------------------------------------------------------------------
 
   /** Ends this execution and starts a fresh one (latest version) with `input`. Never resumes. */
   continueAsNew(input?: unknown): ContinueAsNewTask {
-    return { type: 'continueAsNew', input: encodePayload(input) };
+    return makeTask<ContinueAsNewTask>({ type: 'continueAsNew', input: encodePayload(input) });
   }
 
   continueAsNewTyped(input?: unknown): ContinueAsNewTask {
@@ -358,30 +355,51 @@ export class OrchestrationContext {
   /** Continue-as-new onto `version` (`null` = latest). */
   continueAsNewVersioned(input: unknown, version?: string | null): ContinueAsNewTask {
     const task = this.continueAsNew(input);
-    return version === null || version === undefined ? task : { ...task, version: String(version) };
+    if (version === null || version === undefined) return task;
+    return makeTask<ContinueAsNewTask>({ ...task, version: String(version) });
   }
 
   // ---- composition --------------------------------------------------------------------------
 
-  /** Waits for every task; yields `[{ok: value} | {err: message}]` in argument order. */
-  all<T = any>(tasks: readonly (Task | Generator)[]): JoinTask<T> {
-    return { type: 'join', tasks: [...tasks] as Task[] };
+  /**
+   * Waits for every task; yields `[{ok: value} | {err: message}]` in argument order. With
+   * `yield*` the result is typed per task: `yield* ctx.all([a, b])` is
+   * `[JoinResult<A>, JoinResult<B>]`.
+   */
+  all<const T extends readonly Yieldable[]>(tasks: T): JoinTask<unknown, JoinResults<T>>;
+  /** `all` with an explicit item type: yields `JoinResult<T>[]`. */
+  all<T = unknown>(tasks: readonly Yieldable[]): JoinTask<T>;
+  all(tasks: readonly Yieldable[]): JoinTask {
+    return makeTask<JoinTask>({ type: 'join', tasks: [...tasks] as Task[] });
   }
 
-  allTyped<T = any>(tasks: readonly (Task | Generator)[]): JoinTask<T> {
-    return { type: 'join', tasks: [...tasks] as Task[], _typed: true };
+  /** Like `all`; string results holding JSON are parsed once more. */
+  allTyped<const T extends readonly Yieldable[]>(tasks: T): JoinTask<unknown, JoinResults<T>>;
+  allTyped<T = unknown>(tasks: readonly Yieldable[]): JoinTask<T>;
+  allTyped(tasks: readonly Yieldable[]): JoinTask {
+    return makeTask<JoinTask>({ type: 'join', tasks: [...tasks] as Task[], _typed: true });
   }
 
   /**
    * Waits for the first of two or more tasks; yields `{index, value}`. The winner is the task
-   * whose completion comes first in history; the others are cancelled.
+   * whose completion comes first in history; the others are cancelled. A failed winner's
+   * `value` is its error message. Takes the tasks as arguments or as one array; with `yield*`
+   * the result is a union with one member per task (`{ index: 0; value: A } | …`).
    */
-  race<T = any>(...tasks: (Task | Generator | readonly (Task | Generator)[])[]): SelectTask<T> {
-    return { type: 'select', tasks: tasksOf(tasks) };
+  race<const T extends readonly Yieldable[]>(tasks: T): SelectTask<unknown, RaceResults<T>>;
+  race<const T extends readonly Yieldable[]>(...tasks: T): SelectTask<unknown, RaceResults<T>>;
+  /** `race` with an explicit value type: yields `RaceResult<T>`. */
+  race<T = unknown>(...tasks: (Yieldable | readonly Yieldable[])[]): SelectTask<T>;
+  race(...tasks: (Yieldable | readonly Yieldable[])[]): SelectTask {
+    return makeTask<SelectTask>({ type: 'select', tasks: tasksOf(tasks) as Task[] });
   }
 
-  raceTyped<T = any>(...tasks: (Task | Generator | readonly (Task | Generator)[])[]): SelectTask<T> {
-    return { type: 'select', tasks: tasksOf(tasks), _typed: true };
+  /** Like `race`; string results holding JSON are parsed once more. */
+  raceTyped<const T extends readonly Yieldable[]>(tasks: T): SelectTask<unknown, RaceResults<T>>;
+  raceTyped<const T extends readonly Yieldable[]>(...tasks: T): SelectTask<unknown, RaceResults<T>>;
+  raceTyped<T = unknown>(...tasks: (Yieldable | readonly Yieldable[])[]): SelectTask<T>;
+  raceTyped(...tasks: (Yieldable | readonly Yieldable[])[]): SelectTask {
+    return makeTask<SelectTask>({ type: 'select', tasks: tasksOf(tasks) as Task[], _typed: true });
   }
 
   // ---- custom status ------------------------------------------------------------------------

@@ -2,9 +2,11 @@
  * Activity retries, written as an ordinary orchestration generator: attempts are activities,
  * backoff delays and timeouts are durable timers, so a retry loop replays like any other code.
  */
+import { isNonRetryableFailure } from '../../core/failure.js';
 import type { OrchestrationContext } from './context.js';
 import { compileRetryPolicy, delayForAttempt } from './retry-policy.js';
 import type { CompiledRetryPolicy } from './retry-policy.js';
+import { makeTask } from './tasks.js';
 import type { ActivityTask, ActivityWithRetryTask, RaceResult, Task } from './tasks.js';
 
 type Attempt = { ok: true; value: unknown } | { ok: false; error: unknown };
@@ -13,15 +15,15 @@ export const ATTEMPT_TIMEOUT_MESSAGE = 'timeout: activity timed out';
 export const TOTAL_TIMEOUT_MESSAGE = 'timeout: retry deadline exceeded';
 
 function attemptTask(source: ActivityWithRetryTask): ActivityTask {
-  const task: ActivityTask = {
+  const task: ActivityTask = makeTask<ActivityTask>({
     type: 'activity',
     name: source.name,
     input: source.input,
-    withTag(tag: string) {
+    withTag(tag: string): ActivityTask {
       task.tag = tag;
       return task;
     },
-  };
+  });
   if (source.sessionId !== undefined) task.sessionId = source.sessionId;
   if (source.tag !== undefined) task.tag = source.tag;
   if (source._typed) task._typed = true;
@@ -50,7 +52,10 @@ function* attempts(ctx: OrchestrationContext, source: ActivityWithRetryTask, pol
       if (raced.index === 1) return { ok: false, error: new Error(ATTEMPT_TIMEOUT_MESSAGE) } as Attempt;
       last = raced.value;
     }
-    if (last.ok || attempt === policy.maxAttempts) return last;
+    // A failure marked non-retryable in history (a payload that failed its schema) would fail
+    // again: stop. Histories recorded before the mark existed never carry it, so they replay
+    // as before.
+    if (last.ok || attempt === policy.maxAttempts || isNonRetryableFailure(last.error)) return last;
     const delay = delayForAttempt(policy.backoff, attempt);
     const message = last.error instanceof Error ? last.error.message : String(last.error);
     ctx.traceWarn(

@@ -5,13 +5,15 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { setMaxListeners } from 'node:events';
 import { Client } from '../client.js';
-import { IllegalStateError } from '../../core/errors.js';
+import { IllegalStateError, InvalidInputError } from '../../core/errors.js';
 import { createStepGuard } from '../determinism/guard.js';
 import { outsideSteps } from '../determinism/globals.js';
 import { createLogger } from '../logger.js';
 import type { Logger } from '../logger.js';
 import { Metrics } from '../metrics.js';
 import type { MetricsSnapshot } from '../metrics.js';
+import { activityHandlerOf, isDefinition, orchestrationHandlerOf } from '../definitions.js';
+import type { AnyDefinition, AnyOrchestrationDefinition } from '../definitions.js';
 import { ActivityRegistry, DEFAULT_VERSION, OrchestrationRegistry } from '../registry.js';
 import type { ActivityHandler } from '../registry.js';
 import type { OrchestrationHandler, StepGuardFactory, TraceSink } from '../replay/execution.js';
@@ -28,7 +30,22 @@ import { WorkerDirectory } from './worker-directory.js';
 
 const SESSION_CLEANUP_INTERVAL_MS = 300_000;
 
-export class Runtime {
+/**
+ * The orchestrations a client of a runtime may start with `client.start(def, …)`: those
+ * registered through `register` (chained), or any definition when none was.
+ */
+export type RegisteredOrchestrations<Known extends AnyDefinition> = [
+  Extract<Known, AnyOrchestrationDefinition>,
+] extends [never]
+  ? AnyOrchestrationDefinition
+  : Extract<Known, AnyOrchestrationDefinition>;
+
+/**
+ * Hosts orchestration and activity code and runs the dispatchers. `Known` is the set of typed
+ * definitions registered with {@link Runtime.register} (tracked when the calls are chained), so
+ * that `runtime.client()` starts only those.
+ */
+export class Runtime<Known extends AnyDefinition = never> {
   readonly #provider: Provider;
   readonly #options: CompiledRuntimeOptions;
   readonly #logger: Logger;
@@ -62,6 +79,28 @@ export class Runtime {
       async (_ctx, input: { instance_id: string; key: string }) =>
         this.#provider.getKvValue(input.instance_id, input.key),
     );
+  }
+
+  /**
+   * Registers typed definitions (made by `defineActivity` / `defineOrchestration`): an
+   * orchestration at its version (default `1.0.0`). Payloads are checked against the
+   * definitions' schemas. Returns this runtime, typed with the definitions, so that
+   * `new Runtime(provider).register(a, b).client()` is a client that starts only `a` and `b`.
+   */
+  register<const T extends readonly AnyDefinition[]>(...defs: T): Runtime<Known | T[number]> {
+    defs.forEach((def: unknown, index) => {
+      if (!isDefinition(def)) {
+        throw new InvalidInputError(
+          `runtime.register: argument ${index + 1} is not a definition (make one with defineActivity or defineOrchestration)`,
+        );
+      }
+    });
+    for (const def of defs) {
+      if (def.kind === 'activity') this.#activities.register(def.name, activityHandlerOf(def));
+      else
+        this.#orchestrations.register(def.name, def.version ?? DEFAULT_VERSION, orchestrationHandlerOf(def));
+    }
+    return this as Runtime<Known | T[number]>;
   }
 
   /** Registers an activity: `async (ctx, input) => result`. */
@@ -215,10 +254,13 @@ export class Runtime {
     return this.#metrics.snapshot();
   }
 
-  /** A client on this runtime's provider. */
-  client(): Client {
+  /**
+   * A client on this runtime's provider. Its `start` / `waitFor` accept the orchestration
+   * definitions registered with chained {@link Runtime.register} calls (any, when none were).
+   */
+  client(): Client<RegisteredOrchestrations<Known>> {
     this.#client ??= new Client(this.#provider);
-    return this.#client;
+    return this.#client as Client<RegisteredOrchestrations<Known>>;
   }
 
   async #guard(loop: Promise<void>): Promise<void> {
