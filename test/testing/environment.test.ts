@@ -4,7 +4,7 @@
  * environments, and a PostgreSQL store on the same clock.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { isDuroxError } from '../../src/index.js';
+import { defineActivity, defineOrchestration, isDuroxError } from '../../src/index.js';
 import type { OrchestrationContext } from '../../src/index.js';
 import { TestEnvironment } from '../../src/testing/index.js';
 import { PostgresProvider } from '../../src/index.js';
@@ -178,6 +178,26 @@ describe('TestEnvironment', () => {
     await real.client.startOrchestration('m', 'Pay');
     expect((await mocked.client.waitForOrchestration('m')).output).toBe('mock charged 5');
     expect((await real.client.waitForOrchestration('m')).output).toBe('real charge');
+  });
+
+  it('typed definitions: waitFor skips time, mockActivity takes a definition', async () => {
+    const sendInvoice = defineActivity(
+      'SendInvoice',
+      async (_ctx, customer: string) => `invoice for ${customer}`,
+    );
+    const monthly = defineOrchestration('Monthly', function* (ctx, customer: string) {
+      yield* ctx.scheduleTimer(31 * DAY);
+      const sent = yield* ctx.run(sendInvoice, customer);
+      return { sent, at: yield* ctx.utcNow() };
+    });
+    const env = await environment({ register: (runtime) => void runtime.register(sendInvoice, monthly) });
+    env.mockActivity(sendInvoice, async (_ctx, customer: string) => `mock invoice for ${customer}`);
+    await env.client.start(monthly, 'inv-1', 'acme');
+    const status = await env.client.waitFor(monthly, 'inv-1');
+    expect(status).toMatchObject({
+      status: 'Completed',
+      output: { sent: 'mock invoice for acme', at: START + 31 * DAY },
+    });
   });
 
   it('two environments in one process keep their own time', async () => {
