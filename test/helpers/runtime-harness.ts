@@ -72,13 +72,3 @@ export async function createHarness(options: RuntimeOptions = {}): Promise<Harne
     kinds: async (id, exec) => (await history(id, exec)).map((e) => e.type),
   };
 }
-
-/** Polls `check` until it returns true or `timeoutMs` passes. */
-export async function eventually(check: () => Promise<boolean> | boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}

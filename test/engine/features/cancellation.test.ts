@@ -3,7 +3,8 @@
  * parents and children, cooperative and non-cooperative activities (duroxide-core §10.2, 12–22).
  */
 import { describe, expect, it } from 'vitest';
-import { createHarness, eventually } from '../../helpers/runtime-harness.js';
+import { createHarness } from '../../helpers/runtime-harness.js';
+import { eventually } from '../../helpers/eventually.js';
 import type { ActivityContext } from '../../../src/index.js';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

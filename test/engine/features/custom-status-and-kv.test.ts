@@ -11,7 +11,8 @@ import {
   isDuroxError,
 } from '../../../src/index.js';
 import type { OrchestrationContext, Task } from '../../../src/index.js';
-import { createHarness, eventually } from '../../helpers/runtime-harness.js';
+import { createHarness } from '../../helpers/runtime-harness.js';
+import { eventually } from '../../helpers/eventually.js';
 import type { Harness } from '../../helpers/runtime-harness.js';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

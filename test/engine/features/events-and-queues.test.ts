@@ -3,7 +3,8 @@
  * (duroxide-core §1.6, §10.2 scenarios 23–32).
  */
 import { describe, expect, it } from 'vitest';
-import { createHarness, eventually } from '../../helpers/runtime-harness.js';
+import { createHarness } from '../../helpers/runtime-harness.js';
+import { eventually } from '../../helpers/eventually.js';
 import type { Harness } from '../../helpers/runtime-harness.js';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createHarness, eventually } from '../../helpers/runtime-harness.js';
+import { createHarness } from '../../helpers/runtime-harness.js';
+import { eventually } from '../../helpers/eventually.js';
 
 describe('in-process activity cancellation', () => {
   it('tells a local activity it lost a race at once, without waiting for its lease renewal', async () => {

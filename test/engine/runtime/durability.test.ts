@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createHarness, eventually } from '../../helpers/runtime-harness.js';
+import { createHarness } from '../../helpers/runtime-harness.js';
+import { eventually } from '../../helpers/eventually.js';
 
 describe('durability across restarts and duplicate deliveries', () => {
   it('resumes after a runtime restart and runs each activity exactly once (scenario 4)', async () => {

@@ -14,6 +14,7 @@ import {
 import { KubernetesPlatform } from '../../../src/toygres/platforms/kubernetes/kubernetes-platform.js';
 import type { KubernetesPlatformOptions } from '../../../src/toygres/platforms/kubernetes/kubernetes-platform.js';
 import type { InstanceSpec, Readiness } from '../../../src/toygres/platforms/platform.js';
+import { eventually } from '../../helpers/eventually.js';
 import { kubeconfigYaml, startFakeKubeApi } from './fake-kube-api.js';
 import type { FakeKubeApi, FakeKubeApiOptions, RecordedRequest } from './fake-kube-api.js';
 
@@ -60,14 +61,15 @@ async function waitFor<T>(
   timeoutMs = 5000,
 ): Promise<{ last: T; seen: T[] }> {
   const seen: T[] = [];
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    seen.push(value);
-    if (done(value)) return { last: value, seen };
-    if (Date.now() > deadline) throw new Error(`timed out; last value ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+  const { last } = await eventually(
+    async () => {
+      const value = await probe();
+      seen.push(value);
+      return done(value) && { last: value };
+    },
+    { timeoutMs, what: () => `${done.toString()} (last value ${JSON.stringify(seen.at(-1))})` },
+  );
+  return { last, seen };
 }
 
 /** Whether any string inside `value` (a parsed JSON document) contains `needle`. */
