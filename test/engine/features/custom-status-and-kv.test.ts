@@ -15,8 +15,6 @@ import { createHarness } from '../../helpers/runtime-harness.js';
 import { eventually } from '../../helpers/eventually.js';
 import type { Harness } from '../../helpers/runtime-harness.js';
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
 async function subscribed(h: Harness, id: string, count: number, exec?: number): Promise<void> {
   await eventually(
     async () => (await h.kinds(id, exec)).filter((k) => k === 'ExternalSubscribed').length >= count,
@@ -227,7 +225,7 @@ describe('KV state (file SQLite)', () => {
       });
       expect(status.error).toBe(limitCases[i]![2]);
     }
-    await sleep(200);
+    await h.idle();
     expect(ran).toEqual([]);
   });
 

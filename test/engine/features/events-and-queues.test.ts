@@ -7,8 +7,6 @@ import { createHarness } from '../../helpers/runtime-harness.js';
 import { eventually } from '../../helpers/eventually.js';
 import type { Harness } from '../../helpers/runtime-harness.js';
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
 async function countKind(h: Harness, id: string, kind: string, exec?: number): Promise<number> {
   return (await h.kinds(id, exec)).filter((k) => k === kind).length;
 }
@@ -79,7 +77,7 @@ describe('external events (file SQLite)', () => {
     const before = await h.history('e25');
     await h.client.raiseEvent('e25', 'X', 'ignored');
     await h.client.enqueueEvent('e25', 'inbox', 'ignored');
-    await sleep(200);
+    await h.idle();
     expect(await h.history('e25')).toEqual(before);
     expect(await h.client.getStatus('e25')).toMatchObject({ status: 'Completed', output: 'done' });
   });
@@ -158,11 +156,11 @@ describe('queue events (file SQLite)', () => {
     await h.runtime.start();
     await h.client.enqueueEvent('q29', 'inbox', 'orphan');
     // Let the runtime see (and drop) the orphan before the instance exists.
-    await sleep(200);
+    await h.idle();
     expect(await h.client.getStatus('q29')).toMatchObject({ status: 'NotFound' });
     await h.client.startOrchestration('q29', 'Inbox');
     await eventually(async () => (await h.kinds('q29')).includes('QueueSubscribed'));
-    await sleep(100);
+    await h.idle();
     expect((await h.client.getStatus('q29')).status).toBe('Running');
     await h.client.enqueueEvent('q29', 'inbox', 'real');
     expect(await h.client.waitForOrchestration('q29', 10_000)).toMatchObject({

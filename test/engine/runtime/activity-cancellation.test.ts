@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createHarness } from '../../helpers/runtime-harness.js';
+import { createHarness, untilCancelled } from '../../helpers/runtime-harness.js';
 import { eventually } from '../../helpers/eventually.js';
 
 describe('in-process activity cancellation', () => {
@@ -9,7 +9,7 @@ describe('in-process activity cancellation', () => {
     let observedAfterMs = -1;
     h.runtime.registerActivity('Slow', async (ctx) => {
       const started = Date.now();
-      while (!ctx.isCancelled() && Date.now() - started < 20_000) await new Promise((r) => setTimeout(r, 10));
+      await untilCancelled(ctx, 20_000);
       observedAfterMs = Date.now() - started;
       return 'slow';
     });

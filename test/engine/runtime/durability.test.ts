@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createHarness } from '../../helpers/runtime-harness.js';
+import { createHarness, recordActivityAcks } from '../../helpers/runtime-harness.js';
 import { eventually } from '../../helpers/eventually.js';
 
 describe('durability across restarts and duplicate deliveries', () => {
@@ -64,6 +64,7 @@ describe('durability across restarts and duplicate deliveries', () => {
 
   it('records a duplicated TimerFired and ActivityCompleted only once (scenarios 6, 7)', async () => {
     const h = await createHarness();
+    const acks = recordActivityAcks(h.provider);
     let release: () => void = () => undefined;
     const gate = new Promise<void>((r) => (release = r));
     h.runtime.registerActivity('Slow', async () => {
@@ -104,7 +105,9 @@ describe('durability across restarts and duplicate deliveries', () => {
     const status = await h.client.waitForOrchestration('d', 10_000);
     release();
     expect(status).toMatchObject({ status: 'Completed', output: 'dup' });
-    await new Promise((r) => setTimeout(r, 100));
+    // The real activity's late result, then anything it set off, runs its course.
+    await eventually(() => acks.length > 0, 'the released activity to hand in its result');
+    await h.idle();
     const kinds = await h.kinds('d');
     expect(kinds.filter((k) => k === 'TimerFired')).toHaveLength(1);
     expect(kinds.filter((k) => k === 'ActivityCompleted')).toHaveLength(1);
@@ -115,6 +118,8 @@ describe('durability across restarts and duplicate deliveries', () => {
     let runs = 0;
     h.runtime.registerActivity('Long', async () => {
       runs += 1;
+      // Wall time on purpose: lease renewal is paced by the wall clock, and only an activity
+      // that outlives several 400 ms leases in real time shows that renewal keeps it.
       await new Promise((r) => setTimeout(r, 1500));
       return 'long';
     });
