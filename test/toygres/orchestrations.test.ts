@@ -290,7 +290,16 @@ describe('toygres orchestrations (fake platform)', () => {
       what: 'create pruned',
       timeoutMs: 20_000,
     });
-    await new Promise((r) => setTimeout(r, 1000));
+    // The actor keeps continuing as new every 100 ms: let the pruner run over it twice more.
+    const prunerIteration = async (): Promise<number | null> => {
+      const custom = (await b.client.getStatus(SYSTEM_PRUNER_ID)).customStatus;
+      return custom ? (JSON.parse(custom) as { iteration: number }).iteration : null;
+    };
+    const since = await eventually(prunerIteration, 'the pruner to report an iteration');
+    await eventually(async () => ((await prunerIteration()) ?? 0) >= since + 2, {
+      what: 'two more pruner iterations',
+      timeoutMs: 20_000,
+    });
     expect((await b.client.listExecutions('actor-pruned')).length).toBeLessThanOrEqual(4);
     expect((await b.client.getStatus('actor-pruned')).status).toBe('Running');
     expect((await b.client.getStatus('not-toygres')).status).toBe('Completed'); // not toygres's: kept

@@ -195,6 +195,7 @@ export async function seedInstances(store: TestStore, count: number, concurrency
     while (remaining > 0) {
       const item = await provider.fetchOrchestrationItem(30_000);
       if (item === null) {
+        // The other loops hold the rest: yield to them (a spin, not a wait on time).
         await new Promise((resolve) => setTimeout(resolve, 1));
         continue;
       }
