@@ -3,6 +3,7 @@
  * parents and children, cooperative and non-cooperative activities (duroxide-core §10.2, 12–22).
  */
 import { describe, expect, it } from 'vitest';
+import { VirtualClock } from '../../../src/testing/virtual-clock.js';
 import { createHarness, recordActivityAcks, untilCancelled } from '../../helpers/runtime-harness.js';
 import type { ActivityAck } from '../../helpers/runtime-harness.js';
 import { eventually } from '../../helpers/eventually.js';
@@ -20,7 +21,8 @@ async function shape(h: Awaited<ReturnType<typeof createHarness>>, id: string, e
 describe('cancellation (file SQLite)', () => {
   it('12: a race-losing activity gets ActivityCancelRequested{dropped_future} and sees isCancelled()', async () => {
     // Short lease: renewal every 300 ms is when the withdrawn activity learns it lost.
-    const h = await createHarness({ workerLockTimeoutMs: 600 });
+    const clock = new VirtualClock(Date.now());
+    const h = await createHarness({ workerLockTimeoutMs: 600, clock });
     const acks = recordActivityAcks(h.provider);
     let started = false;
     let observed: boolean | null = null;
@@ -32,11 +34,13 @@ describe('cancellation (file SQLite)', () => {
       return 'too late';
     });
     h.runtime.registerOrchestration('RaceTimer', function* (ctx) {
-      // The timer must not fire before the activity started, or there is nothing to observe.
       return yield ctx.race(ctx.scheduleActivity('Slow'), ctx.scheduleTimer(150));
     });
     await h.runtime.start();
     await h.client.startOrchestration('c12', 'RaceTimer');
+    // The timer must not fire before the activity started, or there is nothing to observe.
+    await eventually(() => started, 'the activity to start');
+    clock.advanceBy(150);
     const status = await h.client.waitForOrchestration('c12', 10_000);
     expect(status).toMatchObject({ status: 'Completed', output: { index: 1, value: null } });
     expect(await shape(h, 'c12')).toEqual([
@@ -345,7 +349,8 @@ describe('cancellation (file SQLite)', () => {
   });
 
   it('22: a sub-orchestration losing a race is cancelled and ends failed-cancelled', async () => {
-    const h = await createHarness();
+    const clock = new VirtualClock(Date.now());
+    const h = await createHarness({ clock });
     h.runtime.registerOrchestration('Child', function* (ctx) {
       return yield ctx.waitForEvent('never');
     });
@@ -354,6 +359,8 @@ describe('cancellation (file SQLite)', () => {
     });
     await h.runtime.start();
     await h.client.startOrchestration('P22', 'Parent');
+    await eventually(async () => (await h.kinds('P22')).includes('TimerCreated'));
+    clock.advanceBy(100);
     expect(await h.client.waitForOrchestration('P22', 10_000)).toMatchObject({
       status: 'Completed',
       output: { index: 1, value: null },

@@ -3,6 +3,7 @@
  * (duroxide-core §1.6, §10.2 scenarios 23–32).
  */
 import { describe, expect, it } from 'vitest';
+import { VirtualClock } from '../../../src/testing/virtual-clock.js';
 import { createHarness } from '../../helpers/runtime-harness.js';
 import { eventually } from '../../helpers/eventually.js';
 import type { Harness } from '../../helpers/runtime-harness.js';
@@ -39,7 +40,9 @@ describe('external events (file SQLite)', () => {
   });
 
   it('24: an event raised before its subscription is recorded but never delivered', async () => {
-    const h = await createHarness();
+    // Virtual time: the early event is recorded before the timer fires however slow the machine.
+    const clock = new VirtualClock(Date.now());
+    const h = await createHarness({ clock });
     h.runtime.registerOrchestration('LateSubscriber', function* (ctx) {
       yield ctx.scheduleTimer(500);
       return yield ctx.waitForEvent('X');
@@ -49,6 +52,7 @@ describe('external events (file SQLite)', () => {
     await eventually(async () => (await h.kinds('e24')).includes('TimerCreated'));
     await h.client.raiseEvent('e24', 'X', 'early');
     await eventually(async () => (await h.kinds('e24')).includes('ExternalEvent'));
+    clock.advanceBy(500);
     await eventually(async () => (await h.kinds('e24')).includes('ExternalSubscribed'));
     await h.client.raiseEvent('e24', 'X', 'late');
     expect(await h.client.waitForOrchestration('e24', 10_000)).toMatchObject({

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { VirtualClock } from '../../../src/testing/virtual-clock.js';
 import { createHarness, recordActivityAcks } from '../../helpers/runtime-harness.js';
 import { eventually } from '../../helpers/eventually.js';
 
@@ -41,7 +42,8 @@ describe('durability across restarts and duplicate deliveries', () => {
   });
 
   it('fires a durable timer after a restart (scenario 8)', async () => {
-    const h = await createHarness();
+    const clock = new VirtualClock(Date.now());
+    const h = await createHarness({ clock });
     const register = (rt: typeof h.runtime) =>
       rt.registerOrchestration('Sleeper', function* (ctx) {
         yield ctx.scheduleTimer(300);
@@ -55,6 +57,8 @@ describe('durability across restarts and duplicate deliveries', () => {
     const second = h.newRuntime();
     register(second);
     await second.start();
+    // The timer comes due while the second runtime runs.
+    clock.advanceBy(300);
     expect(await h.client.waitForOrchestration('t', 10_000)).toMatchObject({ output: 'woke' });
     const history = await h.history('t');
     const created = history.find((e) => e.type === 'TimerCreated') as { fire_at_ms: number };
