@@ -14,7 +14,6 @@ import type { VirtualClock } from './virtual-clock.js';
 /** A test action due at a virtual time (e.g. raising an event at day 3). */
 interface ScheduledAction {
   atMs: number;
-  seq: number;
   run: () => Promise<void>;
 }
 
@@ -26,7 +25,6 @@ export class SettleTimeoutError extends IllegalStateError {}
 
 export class TimeKeeper {
   readonly #agenda: ScheduledAction[] = [];
-  #seq = 0;
   /** The tail of the move queue: each move starts when the previous one ended. */
   #moves: Promise<unknown> = Promise.resolve();
   #waiters = 0;
@@ -46,8 +44,9 @@ export class TimeKeeper {
    */
   async schedule(atMs: number, action: () => Promise<void>): Promise<void> {
     if (atMs <= this.clock.now()) return this.#enqueue(action);
-    this.#agenda.push({ atMs, seq: this.#seq++, run: action });
-    this.#agenda.sort((a, b) => a.atMs - b.atMs || a.seq - b.seq);
+    this.#agenda.push({ atMs, run: action });
+    // A stable sort: actions due at the same time run in the order they were scheduled.
+    this.#agenda.sort((a, b) => a.atMs - b.atMs);
   }
 
   /** Moves to `targetMs`, stopping at every due timer and scheduled action on the way. */

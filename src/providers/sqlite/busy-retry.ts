@@ -67,26 +67,29 @@ export function retryWhileBusy<T>(
   attempt: () => T,
   deadlineMs = DEFAULT_BUSY_DEADLINE_MS,
 ): Promise<T> {
-  return retryLoop(operation, attempt, deadlineMs, (err) => err);
+  return retryLoop(operation, attempt, deadlineMs, keepError);
 }
 
 /** `retryWhileBusy` with other errors mapped to what the engine sees (`toProviderError`). */
 export function withBusyRetry<T>(operation: string, deadlineMs: number, attempt: () => T): Promise<T> {
-  return retryLoop(operation, attempt, deadlineMs, (err) => toProviderError(operation, err));
+  return retryLoop(operation, attempt, deadlineMs, toProviderError);
 }
+
+/** The error mapping of `retryWhileBusy`: none. */
+const keepError = (_operation: string, err: unknown): unknown => err;
 
 async function retryLoop<T>(
   operation: string,
   attempt: () => T,
   deadlineMs: number,
-  mapError: (err: unknown) => unknown,
+  mapError: (operation: string, err: unknown) => unknown,
 ): Promise<T> {
   let startedAt: number | undefined;
   for (let retry = 0; ; retry++) {
     try {
       return attempt();
     } catch (err) {
-      if (!isBusyError(err)) throw mapError(err);
+      if (!isBusyError(err)) throw mapError(operation, err);
       startedAt ??= Date.now();
       const waited = Date.now() - startedAt;
       if (waited >= deadlineMs) {
