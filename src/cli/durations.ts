@@ -2,31 +2,15 @@
  * Human durations for flags: `500ms`, `30s`, `15m`, `12h`, `7d`, combinations such as `1h30m`,
  * and bare numbers (seconds).
  */
+import { unitDurationMs } from '../core/duration.js';
 import { usageError } from './errors.js';
-
-const UNIT_MS: Record<string, number> = {
-  ms: 1,
-  s: 1000,
-  m: 60_000,
-  h: 3_600_000,
-  d: 86_400_000,
-  w: 604_800_000,
-};
-
-const PART = /(\d+(?:\.\d+)?)(ms|s|m|h|d|w)/gy;
 
 /** Parses a duration into milliseconds; throws a usage error naming `flag`. */
 export function parseDuration(text: string, flag: string): number {
   const value = text.trim().toLowerCase();
   if (/^\d+(\.\d+)?$/.test(value)) return Math.round(Number(value) * 1000);
-  let total = 0;
-  let index = 0;
-  PART.lastIndex = 0;
-  for (let match = PART.exec(value); match; match = PART.exec(value)) {
-    total += Number(match[1]) * UNIT_MS[match[2]!]!;
-    index = PART.lastIndex;
-  }
-  if (value === '' || index !== value.length) {
+  const total = unitDurationMs(value);
+  if (total === undefined) {
     throw usageError(
       `${flag} "${text}" is not a duration`,
       'use a number with a unit: 500ms, 30s, 15m, 12h, 7d (or combined, e.g. 1h30m)',
