@@ -18,6 +18,14 @@ import { ActivityRegistry, DEFAULT_VERSION, OrchestrationRegistry } from '../reg
 import type { ActivityHandler } from '../registry.js';
 import type { OrchestrationHandler, StepGuardFactory, TraceSink } from '../replay/execution.js';
 import { SYSCALL_GET_KV_VALUE } from '../replay/tasks.js';
+import { announceLocalRegistry } from '../schedules/known-orchestrations.js';
+import {
+  SCHEDULE_OBSERVE_ACTIVITY,
+  SCHEDULE_ORCHESTRATION,
+  SCHEDULE_ORCHESTRATION_VERSION,
+  scheduleObserveActivity,
+  scheduleOrchestration,
+} from '../schedules/schedule-orchestration.js';
 import type { Provider, WorkerRegistrationInput } from '../../core/provider.js';
 import { InstanceCache } from './instance-cache.js';
 import { OrchestrationDispatcher } from './orchestration-dispatcher.js';
@@ -78,6 +86,18 @@ export class Runtime<Known extends AnyDefinition = never> {
       SYSCALL_GET_KV_VALUE,
       async (_ctx, input: { instance_id: string; key: string }) =>
         this.#provider.getKvValue(input.instance_id, input.key),
+    );
+    // Schedules (docs/schedules.md) run on every runtime.
+    this.#activities.registerBuiltin(SCHEDULE_OBSERVE_ACTIVITY, scheduleObserveActivity(provider));
+    this.#orchestrations.registerBuiltin(
+      SCHEDULE_ORCHESTRATION,
+      SCHEDULE_ORCHESTRATION_VERSION,
+      scheduleOrchestration as OrchestrationHandler,
+    );
+    announceLocalRegistry(provider, (name, version) =>
+      version === undefined
+        ? this.#orchestrations.latestVersion(name) !== undefined
+        : this.#orchestrations.resolve(name, version) !== undefined,
     );
   }
 
