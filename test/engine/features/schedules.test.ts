@@ -2,73 +2,9 @@
  * Schedules on virtual time: cron and interval runs, DST days in Europe/Berlin, overlap policies,
  * catch-up after an outage, backfill, pause/resume/delete across restarts.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { PostgresProvider, SqliteProvider, isDuroxError } from '../../../src/index.js';
-import type { Clock, OrchestrationContext, Provider, Runtime } from '../../../src/index.js';
-import { TestEnvironment } from '../../../src/testing/index.js';
-import { createTestSchema, pgUrl } from '../../helpers/postgres.js';
+import { describe, expect, it } from 'vitest';
+import { environment, runs, storeLocation, timeOf } from '../../helpers/schedules.js';
 import { TEST_PROVIDER } from '../../helpers/runtime-harness.js';
-
-const MINUTE = 60_000;
-const HOUR = 60 * MINUTE;
-
-const envs: TestEnvironment[] = [];
-const dirs: string[] = [];
-afterEach(async () => {
-  await Promise.all(envs.splice(0).map((env) => env.close()));
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
-
-/** Where a test's store lives, so a second environment (a restart) can open it again. */
-function storeLocation(): (options: { clock: Clock }) => Promise<Provider> {
-  if (TEST_PROVIDER === 'postgres') {
-    const schema = createTestSchema();
-    return ({ clock }) => PostgresProvider.connectWithSchema(pgUrl(), schema, { clock });
-  }
-  const dir = mkdtempSync(join(tmpdir(), 'durox-schedules-'));
-  dirs.push(dir);
-  return ({ clock }) => SqliteProvider.open(join(dir, 'durox.db'), { clock });
-}
-
-/** A run orchestration that takes `input.minutes` of virtual time (0 by default). */
-function registerJob(runtime: Runtime): void {
-  runtime.registerOrchestration(
-    'Job',
-    function* (ctx: OrchestrationContext, input: { minutes?: number } | null) {
-      const minutes = input?.minutes ?? 0;
-      if (minutes > 0) yield ctx.scheduleTimer(minutes * MINUTE);
-      return ctx.instanceId;
-    },
-  );
-}
-
-async function environment(
-  startTime: string | number,
-  store = storeLocation(),
-  register: (runtime: Runtime) => void = registerJob,
-): Promise<TestEnvironment> {
-  const env = await TestEnvironment.create({ startTime, provider: store, register });
-  envs.push(env);
-  return env;
-}
-
-/** Ids of the runs a schedule started, oldest first. */
-async function runs(env: TestEnvironment, scheduleId: string): Promise<string[]> {
-  const all = await env.client.listInstances({
-    orchestrationName: 'Job',
-    orderBy: 'instanceId',
-    descending: false,
-  });
-  return all.map((i) => i.instanceId).filter((id) => id.startsWith(`${scheduleId}@`));
-}
-
-/** The time of a run id, as ISO. */
-function timeOf(id: string): string {
-  return id.slice(id.indexOf('@') + 1);
-}
 
 describe(`schedules (${TEST_PROVIDER})`, () => {
   it('a day of */15 * * * * yields exactly 96 runs', async () => {
