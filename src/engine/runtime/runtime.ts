@@ -17,7 +17,7 @@ import type { AnyDefinition, AnyOrchestrationDefinition } from '../definitions.j
 import { ActivityRegistry, DEFAULT_VERSION, OrchestrationRegistry } from '../registry.js';
 import type { ActivityHandler } from '../registry.js';
 import type { OrchestrationHandler, StepGuardFactory, TraceSink } from '../replay/execution.js';
-import { SYSCALL_GET_KV_VALUE } from '../replay/tasks.js';
+import { SYSCALL_GET_KV_VALUE, SYSCALL_PREFIX } from '../replay/tasks.js';
 import { announceLocalRegistry } from '../schedules/known-orchestrations.js';
 import {
   SCHEDULE_OBSERVE_ACTIVITY,
@@ -262,10 +262,11 @@ export class Runtime<Known extends AnyDefinition = never> {
     return this.#orchestrations.resolve(name, version);
   }
 
-  /** @internal `name@version` of every registered orchestration, versions ascending. */
+  /** @internal `name@version` of every orchestration registered by the user (not the built-ins), versions ascending. */
   registeredOrchestrations(): string[] {
     return this.#orchestrations
       .names()
+      .filter((name) => !name.startsWith(SYSCALL_PREFIX))
       .flatMap((name) => this.#orchestrations.versions(name).map((version) => `${name}@${version}`));
   }
 
