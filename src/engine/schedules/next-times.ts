@@ -51,8 +51,15 @@ function cronProblem(expression: string, err: unknown): string {
   const named = /Invalid value for (\w+)/.exec(raw);
   const entry = /configuration entry (\d+)/.exec(raw);
   let position: string | undefined;
-  if (named) position = fieldPosition(expression, CRONER_FIELD[named[1]!] ?? named[1]!);
-  else if (entry) {
+  if (named) {
+    const name = CRONER_FIELD[named[1]!] ?? named[1]!;
+    position = fieldPosition(expression, name);
+    const parts = expression.trim().split(/\s+/);
+    const text = parts[(parts.length === 6 ? CRON_FIELDS_6 : CRON_FIELDS_5).indexOf(name)];
+    // croner reports the value after its own offsets (a day of 32 as 31): quote the field as written.
+    if (position !== undefined && text !== undefined)
+      return `${position}: invalid value ${JSON.stringify(text)}`;
+  } else if (entry) {
     const parts = expression.trim().split(/\s+/);
     const names = parts.length === 6 ? CRON_FIELDS_6 : CRON_FIELDS_5;
     // croner counts the 5-field entries from 1 after an implied seconds field.
@@ -65,7 +72,7 @@ function cronProblem(expression: string, err: unknown): string {
 /**
  * Checks a cron expression; throws `InvalidInputError` naming the field `cron`, croner's reason
  * and, where croner names the field at fault, its position:
- * `cron "61 * * * *": field 1 (minute) at column 1: Invalid value for minute: 61`.
+ * `cron "61 * * * *": field 1 (minute) at column 1: invalid value "61"`.
  */
 export function checkCron(expression: string): string {
   try {
