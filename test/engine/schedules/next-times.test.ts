@@ -60,7 +60,9 @@ describe('schedule next times', () => {
   });
 
   it('bad cron expressions name the position where croner names the field', () => {
-    expect(() => checkCron('0 0 32 * *')).toThrow('cron "0 0 32 * *": field 3 (day-of-month) at column 5: invalid value "32"');
+    expect(() => checkCron('0 0 32 * *')).toThrow(
+      'cron "0 0 32 * *": field 3 (day-of-month) at column 5: invalid value "32"',
+    );
     expect(() => checkCron('0  0 * FOO *')).toThrow(/field 4 \(month\) at column 8: configuration entry/);
     expect(() => checkCron('0 0 0 * * * *')).toThrow(/^cron "0 0 0 \* \* \* \*": /);
     expect(() => checkCron('@reboot')).toThrow(/@reboot is not supported/);
