@@ -35,6 +35,8 @@ import type {
 
 /** How many next times `describeSchedule` lists. */
 const NEXT_TIMES = 5;
+/** How long `createSchedule` waits for a worker to run the schedule's first turn. */
+const FIRST_TURN_WAIT_MS = 10_000;
 
 /**
  * Refuses an orchestration that neither a runtime of this process (on this provider) nor a live
@@ -83,7 +85,31 @@ export async function createSchedule(
       instanceId: instance,
     });
   }
-  return describe(compiled.id, await scheduleInfo(provider, compiled.id), state, provider);
+  if (await workerRuns(provider)) await firstTurn(provider, instance);
+  const info = await scheduleInfo(provider, compiled.id);
+  return describe(compiled.id, info, (await stateOf(provider, info)) ?? state, provider);
+}
+
+/** Whether a runtime of this process or a live worker runs schedules. */
+async function workerRuns(provider: Provider): Promise<boolean> {
+  if (registeredLocally(provider, SCHEDULE_ORCHESTRATION, SCHEDULE_ORCHESTRATION_VERSION)) return true;
+  const workers = (await provider.listWorkers?.()) ?? [];
+  return workers.some((w) => w.orchestrations[SCHEDULE_ORCHESTRATION] !== undefined);
+}
+
+/**
+ * Waits (up to {@link FIRST_TURN_WAIT_MS}, wall time) until a worker ran the schedule's first
+ * turn, which publishes its state: until then `describeSchedule` has nothing to read.
+ */
+async function firstTurn(provider: Provider, instance: string): Promise<void> {
+  const deadline = Date.now() + FIRST_TURN_WAIT_MS;
+  for (;;) {
+    const info = await provider.getInstanceInfo(instance);
+    if (info === null || info.customStatus !== null) return;
+    const remaining = deadline - Date.now();
+    if (remaining <= 0) return;
+    await provider.waitForInstanceChange(instance, Math.min(50, remaining));
+  }
 }
 
 /** The schedule's instance, or `NotFoundError`. */
