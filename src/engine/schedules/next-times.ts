@@ -75,11 +75,13 @@ function cronProblem(expression: string, err: unknown): string {
  * `cron "61 * * * *": field 1 (minute) at column 1: invalid value "61"`.
  */
 export function checkCron(expression: string): string {
+  let never: boolean;
   try {
-    cronOf(expression, 'UTC');
+    never = cronOf(expression, 'UTC').nextRun(new Date(0)) === null;
   } catch (err) {
     throw new InvalidInputError(`cron ${JSON.stringify(expression)}: ${cronProblem(expression, err)}`);
   }
+  if (never) throw new InvalidInputError(`cron ${JSON.stringify(expression)}: matches no time`);
   return expression;
 }
 

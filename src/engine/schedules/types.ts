@@ -92,16 +92,26 @@ export interface SchedulePatch {
 
 /** A schedule's spec as stored: durations in ms, times in epoch ms. */
 export interface ScheduleSpec {
+  /** The cron expression, when the schedule has one. */
   cron?: string;
+  /** The interval, when the schedule has one: times `k × everyMs + offsetMs` after the epoch. */
   interval?: { everyMs: number; offsetMs: number };
+  /** IANA time zone of `cron`. */
   timezone: string;
+  /** Upper bound of each run's jitter. */
   jitterMs: number;
+  /** No times before (epoch ms). */
   startAt?: number;
+  /** No times after (epoch ms). */
   endAt?: number;
+  /** The orchestration each run starts. */
   orchestration: string;
+  /** Its pinned version. */
   version?: string;
+  /** The input of every run. */
   input: unknown;
   overlap: OverlapPolicy;
+  /** Missed times at most this old are started when the schedule wakes. */
   catchupWindowMs: number;
 }
 

@@ -66,6 +66,7 @@ describe('schedule next times', () => {
     expect(() => checkCron('0  0 * FOO *')).toThrow(/field 4 \(month\) at column 8: configuration entry/);
     expect(() => checkCron('0 0 0 * * * *')).toThrow(/^cron "0 0 0 \* \* \* \*": /);
     expect(() => checkCron('@reboot')).toThrow(/@reboot is not supported/);
+    expect(() => checkCron('0 0 30 2 *')).toThrow('cron "0 0 30 2 *": matches no time');
   });
 
   it('options are checked field by field; a patch replaces cron by interval', () => {
