@@ -6,6 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { Runtime } from '../../../src/index.js';
 import type { Provider } from '../../../src/index.js';
+import { buildHistoryFile } from '../../../src/cli/history-file.js';
+import { replayHistory } from '../../../src/testing/index.js';
 import { TEST_PROVIDER } from '../../helpers/runtime-harness.js';
 import { environment, registerJob, runs, storeLocation, timeOf } from '../../helpers/schedules.js';
 
@@ -206,6 +208,25 @@ describe(`schedule policies (${TEST_PROVIDER})`, () => {
     expect((await c.listSchedules()).map((s) => [s.id, s.spec, s.orchestration])).toEqual([
       ['later', '@hourly', 'Nope'],
     ]);
+  });
+
+  it("a schedule's stored history replays with the code that wrote it", async () => {
+    const env = await environment('2030-01-01T00:00:00Z');
+    await env.client.createSchedule({
+      id: 'rp',
+      cron: '*/10 * * * *',
+      orchestration: 'Job',
+      input: { minutes: 15 },
+      overlap: 'buffer-one',
+    });
+    await env.client.pauseSchedule('rp', 'a note');
+    await env.client.resumeSchedule('rp');
+    await env.sleep('2h');
+    const file = await buildHistoryFile(env.client, 'schedule:rp', { kind: 'all' });
+    expect(file.executions.length).toBeGreaterThan(10);
+    const result = await replayHistory(registerJob, file);
+    expect(result.divergences).toEqual([]);
+    expect(result.ok).toBe(true);
   });
 
   it('users cannot register the reserved schedule orchestration name', async () => {
