@@ -30,6 +30,7 @@ export type {
   ScheduleRunKind,
   ScheduleSpec,
   ScheduleSummary,
+  TypedScheduleOptions,
 } from './engine/schedules/types.js';
 export { SCHEDULE_ORCHESTRATION } from './engine/schedules/schedule-orchestration.js';
 export type { Duration, TimePoint } from './core/duration.js';

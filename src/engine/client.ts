@@ -30,6 +30,7 @@ import type {
   ScheduleOptions,
   SchedulePatch,
   ScheduleSummary,
+  TypedScheduleOptions,
 } from './schedules/types.js';
 import type { UnrunnableWork } from './workers.js';
 import type { ExecutionInfoView, HistoryEventView, InstanceInfoView, InstanceTree } from './management.js';
@@ -487,6 +488,9 @@ export class Client<D extends AnyOrchestrationDefinition = AnyOrchestrationDefin
    * orchestration no runtime of this process or live worker registers), `INSTANCE_EXISTS` when
    * the id is taken. Resolves with the new schedule's description.
    */
+  createSchedule<Def extends D>(options: TypedScheduleOptions<Def>): Promise<ScheduleDescription>;
+  /** Creates a schedule of an orchestration given by name (untyped input). */
+  createSchedule(options: ScheduleOptions & { orchestration: string }): Promise<ScheduleDescription>;
   createSchedule(options: ScheduleOptions): Promise<ScheduleDescription> {
     return schedules.createSchedule(this.#provider, options);
   }

@@ -4,6 +4,7 @@
  */
 import type { Duration, TimePoint } from '../../core/duration.js';
 import type { AnyOrchestrationDefinition } from '../definitions.js';
+import type { InputOf } from '../replay/definition-refs.js';
 
 /**
  * What a schedule does when a run is due while its previous run still runs: `skip` the new one
@@ -69,6 +70,12 @@ export type ScheduleOptions =
       /** A fixed period, or `{ every, offset }`. */
       interval: Duration | IntervalSpec;
     });
+
+/** `createSchedule` options for a typed definition: `input` has the definition's input type. */
+export type TypedScheduleOptions<Def extends AnyOrchestrationDefinition> = ScheduleOptions & {
+  orchestration: Def;
+  input?: InputOf<Def>;
+};
 
 /**
  * Changes for `client.updateSchedule`: any field of {@link ScheduleOptions} but `id`. Giving

@@ -4,7 +4,8 @@
  * determinism, and the Client's errors.
  */
 import { describe, expect, it } from 'vitest';
-import { Runtime } from '../../../src/index.js';
+import { z } from 'zod';
+import { Runtime, defineOrchestration } from '../../../src/index.js';
 import type { Provider } from '../../../src/index.js';
 import { buildHistoryFile } from '../../../src/cli/history-file.js';
 import { replayHistory } from '../../../src/testing/index.js';
@@ -227,6 +228,28 @@ describe(`schedule policies (${TEST_PROVIDER})`, () => {
     const result = await replayHistory(registerJob, file);
     expect(result.divergences).toEqual([]);
     expect(result.ok).toBe(true);
+  });
+
+  it('a typed definition: its input type is checked at compile time and its schema at once', async () => {
+    const report = defineOrchestration(
+      { name: 'Report', input: z.object({ region: z.string() }) },
+      function* (_ctx, input) {
+        return input.region;
+      },
+    );
+    const env = await environment('2030-01-01T00:00:00Z', storeLocation(), (rt) => rt.register(report));
+    await env.client.createSchedule({
+      id: 'typed',
+      interval: '1h',
+      orchestration: report,
+      input: { region: 'eu' },
+    });
+    await expect(
+      // @ts-expect-error region must be a string
+      env.client.createSchedule({ id: 'bad', interval: '1h', orchestration: report, input: { region: 1 } }),
+    ).rejects.toMatchObject({ code: 'INVALID_INPUT', message: expect.stringMatching(/region/) });
+    await env.sleep('1h');
+    expect((await env.client.getStatus('typed@2030-01-01T01:00:00Z')).output).toBe('eu');
   });
 
   it('users cannot register the reserved schedule orchestration name', async () => {
