@@ -15,6 +15,10 @@ describe(`schedules (${TEST_PROVIDER})`, () => {
     expect(ids).toHaveLength(96);
     expect(ids[0]).toBe('q@2030-01-01T00:15:00Z');
     expect(ids.at(-1)).toBe('q@2030-01-02T00:00:00Z');
+    // One execution per stimulus, pruned every 50: the stored history stays small.
+    const executions = await env.client.listExecutions('schedule:q');
+    expect(executions.length).toBeLessThan(60);
+    expect(executions.at(-1)).toBeGreaterThan(96);
     const described = await env.client.describeSchedule('q');
     expect(described.nextTimes.slice(0, 2)).toEqual([
       Date.parse('2030-01-02T00:15:00Z'),
