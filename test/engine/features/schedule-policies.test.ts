@@ -224,7 +224,8 @@ describe(`schedule policies (${TEST_PROVIDER})`, () => {
     await env.client.resumeSchedule('rp');
     await env.sleep('2h');
     const file = await buildHistoryFile(env.client, 'schedule:rp', { kind: 'all' });
-    expect(file.executions.length).toBeGreaterThan(10);
+    // Pruned every 50 executions: at least the last 3 are stored.
+    expect(file.executions.length).toBeGreaterThanOrEqual(3);
     const result = await replayHistory(registerJob, file);
     expect(result.divergences).toEqual([]);
     expect(result.ok).toBe(true);
