@@ -155,6 +155,13 @@ function statusOf(info: InstanceInfo): ScheduleDescription['state']['status'] {
     : 'Running';
 }
 
+/** A started run with its instance's status as stored now. */
+async function withStatus(provider: Provider, run: ScheduleRun): Promise<ScheduleRun> {
+  if (run.action !== 'started') return run;
+  const info = await provider.getInstanceInfo(run.instanceId);
+  return { ...run, status: info === null ? 'NotFound' : statusOf(info) };
+}
+
 async function describe(
   id: string,
   info: InstanceInfo,
@@ -164,14 +171,7 @@ async function describe(
   const status = statusOf(info);
   if (state === null) throw notStarted(id);
   const recentRuns: ScheduleRun[] = [];
-  for (const run of state.recent) {
-    if (run.action !== 'started') recentRuns.push(run);
-    else {
-      const runInfo = await provider.getInstanceInfo(run.instanceId);
-      const runStatus = runInfo === null ? 'NotFound' : statusOf(runInfo);
-      recentRuns.push({ ...run, status: runStatus });
-    }
-  }
+  for (const run of state.recent) recentRuns.push(await withStatus(provider, run));
   return {
     id,
     instanceId: info.instanceId,
@@ -229,7 +229,7 @@ export async function listSchedules(provider: Provider): Promise<ScheduleSummary
       continue;
     }
     const [nextTimeAt] = upcoming(state, 1);
-    const lastRun = state.recent[0];
+    const lastRun = state.recent[0] === undefined ? undefined : await withStatus(provider, state.recent[0]);
     out.push({
       id,
       instanceId: info.instanceId,

@@ -186,7 +186,7 @@ export interface ScheduleSummary {
   orchestration: string;
   /** The next scheduled time (epoch ms), when any. */
   nextTime?: number;
-  /** The newest recent run. */
+  /** The newest recent run, with its status when it was started. */
   lastRun?: ScheduleRun;
   status: 'Pending' | 'Running' | 'Completed' | 'Failed';
 }

@@ -24,6 +24,15 @@ describe(`schedules (${TEST_PROVIDER})`, () => {
       Date.parse('2030-01-02T00:15:00Z'),
       Date.parse('2030-01-02T00:30:00Z'),
     ]);
+    expect((await env.client.listSchedules())[0]).toMatchObject({
+      id: 'q',
+      spec: '*/15 * * * *',
+      orchestration: 'Job',
+      paused: false,
+      nextTime: Date.parse('2030-01-02T00:15:00Z'),
+      lastRun: { instanceId: 'q@2030-01-02T00:00:00Z', status: 'Completed' },
+      status: 'Running',
+    });
     expect(described.recentRuns[0]).toMatchObject({
       instanceId: 'q@2030-01-02T00:00:00Z',
       action: 'started',
