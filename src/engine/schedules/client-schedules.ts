@@ -266,15 +266,25 @@ export async function updateSchedule(provider: Provider, id: string, patch: Sche
   const info = await scheduleInfo(provider, id);
   const state = await stateOf(provider, info);
   if (state === null) throw notStarted(id);
+  // Checked here against the current spec; the schedule applies the patch itself, to the spec it
+  // has then, so concurrent updates of different fields all apply.
   const compiled = applySchedulePatch(state.spec, patch);
   if (compiled.orchestrationChanged && !compiled.allowUnknownOrchestration) {
     await checkOrchestrationKnown(provider, compiled.spec.orchestration, compiled.spec.version);
   }
-  await send(provider, id, {
-    op: 'update',
-    spec: compiled.spec,
-    ...(compiled.remainingRuns === undefined ? {} : { remainingRuns: compiled.remainingRuns }),
-  });
+  const { allowUnknownOrchestration: _checked, orchestration, ...rest } = patch;
+  const sent: SchedulePatch = { ...rest };
+  if (orchestration !== undefined) {
+    sent.orchestration = typeof orchestration === 'string' ? orchestration : orchestration.name;
+    if (
+      typeof orchestration !== 'string' &&
+      patch.version === undefined &&
+      orchestration.version !== undefined
+    ) {
+      sent.version = orchestration.version;
+    }
+  }
+  await send(provider, id, { op: 'update', patch: sent });
 }
 
 /** See `Client.pauseSchedule`. */

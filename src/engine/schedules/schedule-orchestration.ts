@@ -87,6 +87,8 @@ export function* scheduleOrchestration(
   const now = yield* ctx.utcNow();
   // croner builds Dates from explicit times only; the guard need not watch it.
   const step = outsideSteps(() => new ScheduleStep(state, now, statuses).apply(stimulus));
+  if (step.rejected !== undefined)
+    ctx.traceWarn(`schedule ${state.id}: update not applied: ${step.rejected}`);
   for (const run of step.starts) {
     yield* ctx.startOrchestrationVersioned(run.orchestration, run.version ?? null, run.instanceId, run.input);
   }

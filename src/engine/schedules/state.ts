@@ -7,7 +7,8 @@
  */
 import { assertNever } from '../../core/exhaustive.js';
 import { jitterOf, nextTime, runInstanceId, timesBetween } from './next-times.js';
-import type { OverlapPolicy, ScheduleRun, ScheduleRunKind, ScheduleSpec } from './types.js';
+import { applySchedulePatch } from './spec.js';
+import type { OverlapPolicy, SchedulePatch, ScheduleRun, ScheduleRunKind, ScheduleSpec } from './types.js';
 
 /** Recent runs kept in the state, newest first. */
 export const RECENT_RUNS = 20;
@@ -59,7 +60,7 @@ export type ControlMessage =
   | { op: 'resume' }
   | { op: 'trigger' }
   | { op: 'backfill'; from: number; to: number; overlap: OverlapPolicy }
-  | { op: 'update'; spec: ScheduleSpec; remainingRuns?: number | null };
+  | { op: 'update'; patch: SchedulePatch };
 
 /** What woke the schedule. */
 export type Stimulus = { kind: 'init' } | { kind: 'wake' } | { kind: 'control'; message: ControlMessage };
@@ -106,6 +107,8 @@ const ENDED = new Set(['Completed', 'Failed', 'NotFound']);
 export class ScheduleStep {
   readonly state: ScheduleState;
   readonly starts: RunStart[] = [];
+  /** Why an update message was not applied, when it was not. */
+  rejected: string | undefined;
   readonly #now: number;
 
   constructor(previous: ScheduleState, now: number, statuses: RunStatuses) {
@@ -167,11 +170,21 @@ export class ScheduleStep {
         // Times that passed while paused are not caught up.
         s.cursor = Math.max(s.cursor ?? now, now);
         return;
-      case 'update':
-        s.spec = message.spec;
-        if (message.remainingRuns !== undefined) s.remainingRuns = message.remainingRuns;
+      case 'update': {
+        // The client checked the patch against the spec it read; one that no longer applies
+        // (a concurrent update made it invalid) changes nothing.
+        let compiled: ReturnType<typeof applySchedulePatch>;
+        try {
+          compiled = applySchedulePatch(s.spec, message.patch);
+        } catch (err) {
+          this.rejected = err instanceof Error ? err.message : String(err);
+          return;
+        }
+        s.spec = compiled.spec;
+        if (compiled.remainingRuns !== undefined) s.remainingRuns = compiled.remainingRuns;
         s.cursor = Math.max(s.cursor ?? now, now);
         return;
+      }
       case 'trigger': {
         const at = Math.max(now, (s.lastTriggerAt ?? now - 1) + 1);
         s.lastTriggerAt = at;

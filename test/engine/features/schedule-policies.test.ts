@@ -144,6 +144,16 @@ describe(`schedule policies (${TEST_PROVIDER})`, () => {
       '2030-01-01T01:30:00Z',
       '2030-01-01T02:00:00Z',
     ]);
+    // Two updates of different fields at once: both apply.
+    await Promise.all([
+      env.client.updateSchedule('up', { overlap: 'allow-all' }),
+      env.client.updateSchedule('up', { jitter: '1m' }),
+    ]);
+    await env.sleep('1s');
+    expect((await env.client.describeSchedule('up')).spec).toMatchObject({
+      overlap: 'allow-all',
+      jitterMs: 60_000,
+    });
     expect((await env.client.describeSchedule('up')).spec).toMatchObject({
       cron: '*/30 * * * *',
       input: { minutes: 1 },
