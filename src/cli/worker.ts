@@ -31,6 +31,7 @@ export interface WorkerFlags {
   'poll-interval': number;
   'metrics-port'?: number | undefined;
   'log-level': string;
+  determinism: string;
   'status-interval': number;
 }
 
@@ -81,6 +82,7 @@ export function runtimeOptions(flags: WorkerFlags): RuntimeOptions {
     maxAttempts: flags['max-attempts'],
     dispatcherPollIntervalMs: Math.max(1, flags['poll-interval']),
     logLevel: flags['log-level'] as RuntimeOptions['logLevel'],
+    determinism: flags.determinism as NonNullable<RuntimeOptions['determinism']>,
     workerTagFilter: tagFilter(flags.tags, flags['tag-mode']),
     ...(flags['worker-node-id'] === undefined ? {} : { workerNodeId: flags['worker-node-id'] }),
   };

@@ -192,17 +192,3 @@ export async function startWorker(args: string[], options: RunOptions = {}): Pro
     },
   };
 }
-
-/** Polls `check` until it returns a truthy value (bounded). */
-export async function eventually<T>(
-  check: () => Promise<T> | T,
-  timeoutMs = 10_000,
-): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}

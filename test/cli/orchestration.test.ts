@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { durox, EXAMPLE_JS, startWorker, tempDir, TEST_MODULE } from './helpers.js';
 import type { WorkerProcess } from './helpers.js';
+import { eventually } from '../helpers/eventually.js';
 
 const dir = tempDir();
 const store = `sqlite:${join(dir, 'orch.db')}`;
@@ -182,11 +183,13 @@ describe('orchestration raise / enqueue / cancel / delete / tree / list', () => 
   it('raise and enqueue deliver data to a waiting instance', async () => {
     await run('orch', 'start', 'Waiter', '--id', 'waiter-1');
     // The event must find a recorded subscription: wait for the custom status first.
-    for (let i = 0; i < 100; i++) {
-      const s = await run('orch', 'status', 'waiter-1', '--json');
-      if (s.code === 0 && s.json().customStatus === 'waiting') break;
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await eventually(
+      async () => {
+        const s = await run('orch', 'status', 'waiter-1', '--json');
+        return s.code === 0 && s.json().customStatus === 'waiting';
+      },
+      { what: "waiter-1's custom status 'waiting'", timeoutMs: 30_000 },
+    );
     const raised = await run('orch', 'raise', 'waiter-1', 'go', '--data', '{"n":1}', '--json');
     expect(raised.code).toBe(0);
     expect(raised.json()).toEqual({ instanceId: 'waiter-1', event: 'go', data: { n: 1 }, raised: true });

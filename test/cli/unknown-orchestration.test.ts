@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { durox, startWorker, tempDir, TEST_MODULE } from './helpers.js';
 import type { WorkerProcess } from './helpers.js';
+import { eventually } from '../helpers/eventually.js';
 
 const dir = tempDir();
 const store = `sqlite:${join(dir, 'unknown.db')}`;
@@ -58,14 +59,14 @@ describe('an orchestration no running worker knows', () => {
   it('status of a running instance says so once no worker runs', async () => {
     const r = await run('orchestration', 'start', 'Forever', '--id', 'left-behind', '--json');
     expect(r.code).toBe(0);
-    for (;;) {
-      const s = await run('orchestration', 'status', 'left-behind', '--json');
-      if (s.code === 0) {
-        expect(s.json().warning).toBeUndefined();
-        break;
-      }
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    const running = await eventually(
+      async () => {
+        const s = await run('orchestration', 'status', 'left-behind', '--json');
+        return s.code === 0 && s;
+      },
+      { what: 'the status of left-behind', timeoutMs: 30_000 },
+    );
+    expect(running.json().warning).toBeUndefined();
     await worker.stop();
     const s = await run('orchestration', 'status', 'left-behind');
     expect(s.code).toBe(0);

@@ -7,7 +7,8 @@ import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Client, SqliteProvider } from '../../src/index.js';
-import { durox, eventually, startWorker, tempDir, TEST_MODULE } from './helpers.js';
+import { durox, startWorker, tempDir, TEST_MODULE } from './helpers.js';
+import { eventually } from '../helpers/eventually.js';
 
 const dir = tempDir();
 

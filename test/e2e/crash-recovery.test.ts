@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Client, SqliteProvider } from '../../src/index.js';
-import { eventually } from '../helpers/runtime-harness.js';
+import { eventually } from '../helpers/eventually.js';
 import { startWorker, stopWorker } from '../helpers/processes.js';
 
 let provider: SqliteProvider | undefined;

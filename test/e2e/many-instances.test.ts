@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { eventually } from '../helpers/eventually.js';
 import { createHarness } from '../helpers/runtime-harness.js';
 
 describe('scale on one file database', () => {
@@ -11,13 +12,13 @@ describe('scale on one file database', () => {
     const ids = Array.from({ length: 10_000 }, (_, i) => i);
     await Promise.all(ids.map((i) => h.client.startOrchestration(`many-${i}`, 'OneStep', i)));
     await h.runtime.start();
-    const metrics = await (async () => {
-      for (;;) {
+    const metrics = await eventually(
+      () => {
         const m = h.runtime.metricsSnapshot();
-        if (m.orchCompletions + m.orchFailures >= ids.length) return m;
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    })();
+        return m.orchCompletions + m.orchFailures >= ids.length && m;
+      },
+      { what: 'every orchestration to end', timeoutMs: 170_000, intervalMs: 100 },
+    );
     expect(metrics.orchFailures).toBe(0);
     expect(metrics.orchCompletions).toBe(10_000);
     for (const i of [0, 1234, 9999]) {

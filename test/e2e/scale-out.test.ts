@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Client } from '../../src/index.js';
 import type { PostgresProvider } from '../../src/index.js';
 import { createTestSchema, openPostgresProvider, pgUrl } from '../helpers/postgres.js';
+import { eventually } from '../helpers/eventually.js';
 import { startWorker, stopWorker } from '../helpers/processes.js';
 
 let provider: PostgresProvider | undefined;
@@ -20,8 +21,10 @@ describe('scale-out: worker processes sharing one PostgreSQL schema', () => {
     const ids = Array.from({ length: 300 }, (_, i) => `scale-${i}`);
     await Promise.all(ids.map((id) => client.startOrchestration(id, 'ThreeSteps')));
     // Kill one worker hard once work is flowing.
-    while ((await client.getSystemMetrics()).completedInstances < 30)
-      await new Promise((r) => setTimeout(r, 20));
+    await eventually(async () => (await client.getSystemMetrics()).completedInstances >= 30, {
+      what: '30 completed orchestrations',
+      timeoutMs: 60_000,
+    });
     await stopWorker(workers[0]!, 'SIGKILL');
 
     const pids = new Set<number>();

@@ -5,7 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { Client } from '../../src/index.js';
 import type { Provider } from '../../src/index.js';
-import { createHarness, eventually } from '../helpers/runtime-harness.js';
+import { createHarness } from '../helpers/runtime-harness.js';
+import { eventually } from '../helpers/eventually.js';
 
 describe('Client worker registry reads', () => {
   it('lists the live workers and the orchestrations none of them knows, by name and version', async () => {

@@ -8,8 +8,9 @@ import { join } from 'node:path';
 import { afterEach } from 'vitest';
 import { Client, PostgresProvider, Runtime, SqliteProvider } from '../../src/index.js';
 import { createTestSchema, pgUrl } from './postgres.js';
-import type { Clock, Provider, RuntimeOptions } from '../../src/index.js';
-import type { HistoryEvent } from '../../src/core/history.js';
+import type { ActivityContext, Clock, Provider, RuntimeOptions } from '../../src/index.js';
+import type { HistoryEvent, OrchestratorWorkItem } from '../../src/core/history.js';
+import { eventually } from './eventually.js';
 
 export interface Harness {
   dir: string;
@@ -22,6 +23,12 @@ export interface Harness {
   newRuntime(options?: RuntimeOptions): Runtime;
   history(instanceId: string, executionId?: number): Promise<HistoryEvent[]>;
   kinds(instanceId: string, executionId?: number): Promise<string[]>;
+  /**
+   * Resolves once the store has nothing in progress — no visible message, no turn or activity
+   * leased — so whatever was already set in motion has run its course and what remains waits on
+   * time or on something new. Await it before asserting that something did not happen.
+   */
+  idle(): Promise<void>;
 }
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -70,15 +77,59 @@ export async function createHarness(options: RuntimeOptions = {}): Promise<Harne
     newRuntime,
     history,
     kinds: async (id, exec) => (await history(id, exec)).map((e) => e.type),
+    idle: () => storeIdle(provider),
   };
 }
 
-/** Polls `check` until it returns true or `timeoutMs` passes. */
-export async function eventually(check: () => Promise<boolean> | boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
+/** See `Harness.idle`. */
+export async function storeIdle(provider: Provider): Promise<void> {
+  const activity = provider.getStoreActivity?.bind(provider);
+  if (activity === undefined) throw new Error(`${provider.name} does not implement getStoreActivity`);
+  await eventually(async () => (await activity()).inProgress === 0, 'the store to have nothing in progress');
+}
+
+/** What the store answered to one `ackWorkItem` (an activity's result handed in). */
+export interface ActivityAck {
+  completion: OrchestratorWorkItem | null;
+  accepted: boolean;
+}
+
+/**
+ * Records every activity result a runtime hands to `provider` (call before the runtime
+ * starts): a test waits for the ack of a withdrawn activity instead of sleeping, and sees
+ * whether the store took its result.
+ */
+export function recordActivityAcks(provider: Provider): ActivityAck[] {
+  const acks: ActivityAck[] = [];
+  const ackWorkItem = provider.ackWorkItem.bind(provider);
+  provider.ackWorkItem = async (lockToken, completion) => {
+    try {
+      await ackWorkItem(lockToken, completion);
+      acks.push({ completion, accepted: true });
+    } catch (err) {
+      acks.push({ completion, accepted: false });
+      throw err;
+    }
+  };
+  return acks;
+}
+
+/**
+ * Resolves `true` when the activity is cancelled (its `signal` aborts; `isCancelled()` then
+ * says so too), or `false` after `maxMs` of wall time: an activity that cooperates with
+ * cancellation, without polling.
+ */
+export function untilCancelled(ctx: ActivityContext, maxMs: number): Promise<boolean> {
+  if (ctx.isCancelled()) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(ctx.isCancelled()), maxMs);
+    ctx.signal.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        resolve(ctx.isCancelled());
+      },
+      { once: true },
+    );
+  });
 }

@@ -9,7 +9,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { durox, eventually, startWorker } from '../cli/helpers.js';
+import { durox, startWorker } from '../cli/helpers.js';
+import { eventually } from '../helpers/eventually.js';
 import { postmasterPid, processesUsing, stopAllServers, traversableTempDir } from './helpers/servers.js';
 
 const base = traversableTempDir('toygres-cli-');

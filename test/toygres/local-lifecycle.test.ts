@@ -20,7 +20,8 @@ import {
 } from '../../src/toygres/control-plane.js';
 import { LocalPlatform } from '../../src/toygres/platforms/local/local-platform.js';
 import type { ActorStatus } from '../../src/toygres/types.js';
-import { allHistoryText, eventually, startBench } from './helpers/harness.js';
+import { allHistoryText, startBench } from './helpers/harness.js';
+import { eventually } from '../helpers/eventually.js';
 import type { Bench } from './helpers/harness.js';
 import {
   isAlive,
@@ -88,11 +89,10 @@ describe('local platform lifecycle (real PostgreSQL)', () => {
     await expect(intruder.connect()).rejects.toThrow(/password authentication failed/);
 
     // Health checks are recorded with latency.
-    await eventually(
-      async () => (await instanceHealth(b.cp, 'life')).checks.length >= 2,
-      30_000,
-      'two checks',
-    );
+    await eventually(async () => (await instanceHealth(b.cp, 'life')).checks.length >= 2, {
+      what: 'two checks',
+      timeoutMs: 30_000,
+    });
     const health = await instanceHealth(b.cp, 'life');
     expect(health.health).toBe('healthy');
     expect(health.checks[0]).toMatchObject({
@@ -111,8 +111,7 @@ describe('local platform lifecycle (real PostgreSQL)', () => {
         const status = await b.client.getStatus('actor-life');
         return status.customStatus && (JSON.parse(status.customStatus) as ActorStatus).health === 'unhealthy';
       },
-      30_000,
-      'unhealthy actor',
+      { what: 'unhealthy actor', timeoutMs: 30_000 },
     );
     expect((await b.metadata.findByName('life'))?.health).toBe('unhealthy');
     expect((await instanceHealth(b.cp, 'life')).checks[0]).toMatchObject({ status: 'unhealthy' });
@@ -122,7 +121,10 @@ describe('local platform lifecycle (real PostgreSQL)', () => {
     expect(deleted.instance?.state).toBe('deleted');
     expect(existsSync(join(root, 'life'))).toBe(false);
     expect(isAlive(pid!)).toBe(false);
-    await eventually(() => processesUsing(join(root, 'life')).length === 0, 10_000, 'no server processes');
+    await eventually(() => processesUsing(join(root, 'life')).length === 0, {
+      what: 'no server processes',
+      timeoutMs: 10_000,
+    });
     expect((await b.client.waitForOrchestration('actor-life', 10_000)).status).toBe('Completed');
     expect(await allHistoryText(b.client)).not.toContain(PASSWORD);
   });

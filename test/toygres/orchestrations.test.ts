@@ -22,7 +22,8 @@ import type { MetadataStore } from '../../src/toygres/metadata/store.js';
 import { instanceIds, ORCHESTRATIONS, SYSTEM_PRUNER_ID } from '../../src/toygres/names.js';
 import { ensureSystemPruner } from '../../src/toygres/pruner.js';
 import type { ActorStatus, CreateInstanceInput } from '../../src/toygres/types.js';
-import { allHistoryText, eventually, FakePlatform, startBench } from './helpers/harness.js';
+import { allHistoryText, FakePlatform, startBench } from './helpers/harness.js';
+import { eventually } from '../helpers/eventually.js';
 import type { Bench } from './helpers/harness.js';
 
 const PASSWORD = 'Sup3r-secret:pass@word';
@@ -82,11 +83,10 @@ describe('toygres orchestrations (fake platform)', () => {
     });
 
     // The actor checks health every 100 ms, continuing as new each cycle.
-    await eventually(
-      async () => ((await actorStatus(b, 'db1'))?.cycle ?? 0) >= 3,
-      15_000,
-      'three health cycles',
-    );
+    await eventually(async () => ((await actorStatus(b, 'db1'))?.cycle ?? 0) >= 3, {
+      what: 'three health cycles',
+      timeoutMs: 15_000,
+    });
     expect(await actorStatus(b, 'db1')).toMatchObject({ health: 'healthy', latencyMs: 1.5 });
     expect((await b.client.listExecutions('actor-db1')).length).toBeGreaterThan(1);
     const health = await instanceHealth(b.cp, 'db1');
@@ -95,7 +95,10 @@ describe('toygres orchestrations (fake platform)', () => {
 
     // Down → unhealthy, and the actor keeps going.
     server.up = false;
-    await eventually(async () => (await actorStatus(b, 'db1'))?.health === 'unhealthy', 15_000, 'unhealthy');
+    await eventually(async () => (await actorStatus(b, 'db1'))?.health === 'unhealthy', {
+      what: 'unhealthy',
+      timeoutMs: 15_000,
+    });
     expect((await b.metadata.findByName('db1'))?.health).toBe('unhealthy');
     expect((await actorStatus(b, 'db1'))?.error).toMatch(/ECONNREFUSED/);
 
@@ -193,11 +196,10 @@ describe('toygres orchestrations (fake platform)', () => {
     // A create that was cancelled midway leaves a `creating` record that can still be deleted.
     platform.readyAfter = 1_000_000;
     const stuck = await createInstance(b.cp, { name: 'stuck' });
-    await eventually(
-      async () => (await b.metadata.findByName('stuck'))?.state === 'creating',
-      10_000,
-      'creating',
-    );
+    await eventually(async () => (await b.metadata.findByName('stuck'))?.state === 'creating', {
+      what: 'creating',
+      timeoutMs: 10_000,
+    });
     await expect(deleteInstance(b.cp, 'stuck')).rejects.toMatchObject({ code: 'CONFLICT' });
     await b.client.cancelInstance(stuck.orchestrationId, 'changed my mind');
     await eventually(
@@ -240,17 +242,22 @@ describe('toygres orchestrations (fake platform)', () => {
     // Retries of the health check back off 1 s + 2 s; keep the interval short.
     const created = await createInstance(b.cp, { name: 'flaky', healthIntervalMs: 100 });
     await waitForCreate(b.cp, created, { timeoutMs: 20_000 });
-    await eventually(async () => (await actorStatus(b, 'flaky'))?.health === 'healthy', 10_000, 'healthy');
+    await eventually(async () => (await actorStatus(b, 'flaky'))?.health === 'healthy', {
+      what: 'healthy',
+      timeoutMs: 10_000,
+    });
     failing = true;
-    await eventually(async () => (await actorStatus(b, 'flaky'))?.health === 'unknown', 20_000, 'unknown');
+    await eventually(async () => (await actorStatus(b, 'flaky'))?.health === 'unknown', {
+      what: 'unknown',
+      timeoutMs: 20_000,
+    });
     expect((await actorStatus(b, 'flaky'))?.error).toMatch(/metadata store unreachable/);
     expect((await b.client.getStatus('actor-flaky')).status).toBe('Running');
     failing = false;
-    await eventually(
-      async () => (await actorStatus(b, 'flaky'))?.health === 'healthy',
-      20_000,
-      'healthy again',
-    );
+    await eventually(async () => (await actorStatus(b, 'flaky'))?.health === 'healthy', {
+      what: 'healthy again',
+      timeoutMs: 20_000,
+    });
 
     // A record that leaves `running` without a signal (e.g. the event was missed) stops the actor.
     await b.metadata.transition(created.recordId, 'deleting');
@@ -279,12 +286,20 @@ describe('toygres orchestrations (fake platform)', () => {
     const created = await createInstance(b.cp, { name: 'pruned', healthIntervalMs: 100 });
     await waitForCreate(b.cp, created, { timeoutMs: 20_000 });
     expect((await b.client.getStatus(SYSTEM_PRUNER_ID)).status).toBe('Running');
-    await eventually(
-      async () => (await b.client.getStatus('create-pruned')).status === 'NotFound',
-      20_000,
-      'create pruned',
-    );
-    await new Promise((r) => setTimeout(r, 1000));
+    await eventually(async () => (await b.client.getStatus('create-pruned')).status === 'NotFound', {
+      what: 'create pruned',
+      timeoutMs: 20_000,
+    });
+    // The actor keeps continuing as new every 100 ms: let the pruner run over it twice more.
+    const prunerIteration = async (): Promise<number | null> => {
+      const custom = (await b.client.getStatus(SYSTEM_PRUNER_ID)).customStatus;
+      return custom ? (JSON.parse(custom) as { iteration: number }).iteration : null;
+    };
+    const since = await eventually(prunerIteration, 'the pruner to report an iteration');
+    await eventually(async () => ((await prunerIteration()) ?? 0) >= since + 2, {
+      what: 'two more pruner iterations',
+      timeoutMs: 20_000,
+    });
     expect((await b.client.listExecutions('actor-pruned')).length).toBeLessThanOrEqual(4);
     expect((await b.client.getStatus('actor-pruned')).status).toBe('Running');
     expect((await b.client.getStatus('not-toygres')).status).toBe('Completed'); // not toygres's: kept
@@ -301,13 +316,11 @@ describe('toygres orchestrations (fake platform)', () => {
     await b.client.cancelInstance('actor-pruned', 'oops');
     await eventually(
       async () => (await getInstance(b.cp, 'pruned')).events.some((e) => /restarted/.test(e.message ?? '')),
-      20_000,
-      'actor restarted',
+      { what: 'actor restarted', timeoutMs: 20_000 },
     );
-    await eventually(
-      async () => (await b.client.getStatus('actor-pruned')).status === 'Running',
-      10_000,
-      'actor running',
-    );
+    await eventually(async () => (await b.client.getStatus('actor-pruned')).status === 'Running', {
+      what: 'actor running',
+      timeoutMs: 10_000,
+    });
   });
 });

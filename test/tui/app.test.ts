@@ -8,7 +8,8 @@
 import chalk from 'chalk';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { KEYS, WAIT_MS, renderTui, stable } from './render.js';
-import { populatedStore, until } from './store.js';
+import { populatedStore } from './store.js';
+import { eventually } from '../helpers/eventually.js';
 import type { TestStore } from './store.js';
 
 let store: TestStore;
@@ -315,7 +316,7 @@ describe('help, colours, size and quitting', () => {
     await t.waitFor('Latest failures');
     expect(t.exited()).toBe(false);
     t.rendered.stdin.write('q');
-    await until(() => t.exited(), WAIT_MS);
+    await eventually(() => t.exited(), WAIT_MS);
   });
 
   it('Ctrl+C quits, even while typing a search', async () => {
@@ -323,6 +324,6 @@ describe('help, colours, size and quitting', () => {
     await t.waitFor('1–5 of 5');
     await t.press('/', 'Search /');
     t.rendered.stdin.write(KEYS.ctrlC);
-    await until(() => t.exited(), WAIT_MS);
+    await eventually(() => t.exited(), WAIT_MS);
   });
 });

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { Client, Runtime, SqliteProvider } from '../../src/index.js';
 import type { OrchestrationContext } from '../../src/index.js';
 import type { OrchestrationAck } from '../../src/core/provider.js';
+import { eventually } from '../helpers/eventually.js';
 
 export interface TestStore {
   dir: string;
@@ -41,15 +42,6 @@ export async function openStore(): Promise<TestStore> {
     },
   };
   return store;
-}
-
-/** Polls `check` every 10 ms until it holds (at most `timeoutMs`). */
-export async function until(check: () => Promise<boolean> | boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
 
 function register(runtime: Runtime): void {
@@ -121,12 +113,14 @@ export async function populatedStore(options: { keepRunning?: boolean } = {}): P
   await client.startOrchestration('order-2', 'OrderWorkflow', { id: 'order-2', amount: 500 });
   await client.waitForOrchestration('order-2', 10_000);
   await client.startOrchestration('approval-1', 'Approval');
-  await until(async () => (await client.getStatus('approval-1')).customStatus === 'waiting for approval');
-  await until(async () =>
+  await eventually(
+    async () => (await client.getStatus('approval-1')).customStatus === 'waiting for approval',
+  );
+  await eventually(async () =>
     (await client.readExecutionHistory('approval-1', 1)).some((e) => e.kind === 'ExternalSubscribed'),
   );
   await client.startOrchestration('counter-1', 'Counter', 0);
-  await until(async () => {
+  await eventually(async () => {
     const executions = await client.listExecutions('counter-1');
     if (executions.length < 3) return false;
     return (await client.readExecutionHistory('counter-1', 3)).some((e) => e.kind === 'ExternalSubscribed');
@@ -201,6 +195,7 @@ export async function seedInstances(store: TestStore, count: number, concurrency
     while (remaining > 0) {
       const item = await provider.fetchOrchestrationItem(30_000);
       if (item === null) {
+        // The other loops hold the rest: yield to them (a spin, not a wait on time).
         await new Promise((resolve) => setTimeout(resolve, 1));
         continue;
       }

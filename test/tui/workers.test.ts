@@ -5,7 +5,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Runtime } from '../../src/index.js';
 import { renderTui } from './render.js';
-import { openStore, until } from './store.js';
+import { openStore } from './store.js';
+import { eventually } from '../helpers/eventually.js';
 import type { TestStore } from './store.js';
 
 const stores: TestStore[] = [];
@@ -22,7 +23,7 @@ async function storeWithHelloWorker(): Promise<TestStore> {
     return 'hello';
   });
   await runtime.start();
-  await until(async () => ((await store.client.listWorkers()) ?? []).length === 1);
+  await eventually(async () => ((await store.client.listWorkers()) ?? []).length === 1);
   return store;
 }
 

@@ -82,6 +82,12 @@ toygres (managed PostgreSQL instances, \`durox instance …\`) runs in a worker 
     'metrics-port': integerFlag({ min: 0, max: 65_535 })({
       description: 'Serve Prometheus metrics on http://127.0.0.1:<port>/metrics (0: any free port)',
     }),
+    determinism: Flags.string({
+      description:
+        'Date.now(), Math.random(), timers and fetch in orchestration code: guard (replay-stable values, one warning per call site), strict (fail the turn), off (docs/determinism.md)',
+      options: ['guard', 'strict', 'off'],
+      default: 'guard',
+    }),
     'log-level': Flags.string({
       description: 'Runtime log level (logs go to stderr; DUROX_LOG overrides)',
       options: ['error', 'warn', 'info', 'debug', 'off'],

@@ -3,19 +3,14 @@
  * parents and children, cooperative and non-cooperative activities (duroxide-core §10.2, 12–22).
  */
 import { describe, expect, it } from 'vitest';
-import { createHarness, eventually } from '../../helpers/runtime-harness.js';
-import type { ActivityContext } from '../../../src/index.js';
+import { VirtualClock } from '../../../src/testing/virtual-clock.js';
+import { createHarness, recordActivityAcks, untilCancelled } from '../../helpers/runtime-harness.js';
+import type { ActivityAck } from '../../helpers/runtime-harness.js';
+import { eventually } from '../../helpers/eventually.js';
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-/** Loops until the activity is told it is cancelled (or `maxMs` passes). */
-async function untilCancelled(ctx: ActivityContext, maxMs: number): Promise<boolean> {
-  const deadline = Date.now() + maxMs;
-  while (Date.now() < deadline) {
-    if (ctx.isCancelled()) return true;
-    await sleep(10);
-  }
-  return false;
+/** The activity results the store took. */
+function acceptedResults(acks: ActivityAck[]): ActivityAck[] {
+  return acks.filter((ack) => ack.accepted && ack.completion !== null);
 }
 
 /** [event_id, type, source_event_id] triples: compact exact-history assertions. */
@@ -26,7 +21,9 @@ async function shape(h: Awaited<ReturnType<typeof createHarness>>, id: string, e
 describe('cancellation (file SQLite)', () => {
   it('12: a race-losing activity gets ActivityCancelRequested{dropped_future} and sees isCancelled()', async () => {
     // Short lease: renewal every 300 ms is when the withdrawn activity learns it lost.
-    const h = await createHarness({ workerLockTimeoutMs: 600 });
+    const clock = new VirtualClock(Date.now());
+    const h = await createHarness({ workerLockTimeoutMs: 600, clock });
+    const acks = recordActivityAcks(h.provider);
     let started = false;
     let observed: boolean | null = null;
     let completedBody = false;
@@ -37,11 +34,13 @@ describe('cancellation (file SQLite)', () => {
       return 'too late';
     });
     h.runtime.registerOrchestration('RaceTimer', function* (ctx) {
-      // The timer must not fire before the activity started, or there is nothing to observe.
       return yield ctx.race(ctx.scheduleActivity('Slow'), ctx.scheduleTimer(150));
     });
     await h.runtime.start();
     await h.client.startOrchestration('c12', 'RaceTimer');
+    // The timer must not fire before the activity started, or there is nothing to observe.
+    await eventually(() => started, 'the activity to start');
+    clock.advanceBy(150);
     const status = await h.client.waitForOrchestration('c12', 10_000);
     expect(status).toMatchObject({ status: 'Completed', output: { index: 1, value: null } });
     expect(await shape(h, 'c12')).toEqual([
@@ -57,8 +56,11 @@ describe('cancellation (file SQLite)', () => {
     expect(started).toBe(true);
     await eventually(() => completedBody, 5000);
     expect(observed).toBe(true);
-    // The discarded result never reaches history.
-    await sleep(100);
+    // The discarded result never reaches history: the runtime hands the activity in, the store
+    // takes no result, and once the store is idle history has no completion.
+    await eventually(() => acks.length > 0, 'the runtime to hand in the withdrawn activity');
+    expect(acceptedResults(acks)).toEqual([]);
+    await h.idle();
     expect((await h.kinds('c12')).filter((k) => k === 'ActivityCompleted')).toHaveLength(0);
   });
 
@@ -162,7 +164,7 @@ describe('cancellation (file SQLite)', () => {
     ]);
     expect(childHistory[2]).toMatchObject({ reason: 'parent canceled' });
     // The parent is terminal already: the child's failure notice changes nothing there.
-    await sleep(150);
+    await h.idle();
     expect(await h.history('P')).toHaveLength(5);
   });
 
@@ -213,7 +215,7 @@ describe('cancellation (file SQLite)', () => {
     expect(await h.client.waitForOrchestration('c17', 10_000)).toMatchObject({ status: 'Completed' });
     const before = await h.history('c17');
     await h.client.cancelInstance('c17', 'too late');
-    await sleep(200);
+    await h.idle();
     expect(await h.client.getStatus('c17')).toMatchObject({ status: 'Completed', output: 'finished' });
     expect(await h.history('c17')).toEqual(before);
   });
@@ -243,7 +245,7 @@ describe('cancellation (file SQLite)', () => {
       expect(kinds).toContain('OrchestrationCancelRequested');
       expect(kinds.at(-1)).toBe('OrchestrationFailed');
     }
-    await sleep(200);
+    await h.idle();
     expect(ran).toBe(0);
   });
 
@@ -251,13 +253,14 @@ describe('cancellation (file SQLite)', () => {
     const h = await createHarness();
     await h.runtime.start();
     await expect(h.client.cancelInstance('no-such-instance', 'x')).resolves.toBeUndefined();
-    await sleep(150);
+    await h.idle();
     expect(await h.client.getStatus('no-such-instance')).toMatchObject({ status: 'NotFound' });
     expect(await h.history('no-such-instance')).toEqual([]);
   });
 
   it('20: a cooperative activity observes cancellation, its result is discarded', async () => {
     const h = await createHarness({ workerLockTimeoutMs: 600 });
+    const acks = recordActivityAcks(h.provider);
     let started = false;
     let observedAt = 0;
     let returned = false;
@@ -283,7 +286,9 @@ describe('cancellation (file SQLite)', () => {
     // Within about one renewal interval (300 ms) of the cancellation, plus turn latency.
     expect(observedAt).toBeGreaterThan(0);
     expect(observedAt - cancelledAt).toBeLessThan(2000);
-    await sleep(150);
+    await eventually(() => acks.length > 0, 'the runtime to hand in the cancelled activity');
+    expect(acceptedResults(acks)).toEqual([]);
+    await h.idle();
     expect(await shape(h, 'c20')).toEqual([
       [1, 'OrchestrationStarted', undefined],
       [2, 'ActivityScheduled', undefined],
@@ -323,8 +328,8 @@ describe('cancellation (file SQLite)', () => {
       await h.client.startOrchestration('c21a', 'RunOne', 'Stubborn');
       await eventually(() => stubbornStarted);
       await h.client.startOrchestration('c21b', 'RunOne', 'Quick');
-      await sleep(100);
-      expect(quickRanAt).toBe(0); // the only slot is busy
+      await eventually(async () => (await h.kinds('c21b')).includes('ActivityScheduled'));
+      expect(quickRanAt).toBe(0); // queued, but the only slot is busy (the timing below proves it)
       const cancelledAt = Date.now();
       await h.client.cancelInstance('c21a', 'abort');
       expect(await h.client.waitForOrchestration('c21b', 10_000)).toMatchObject({
@@ -344,7 +349,8 @@ describe('cancellation (file SQLite)', () => {
   });
 
   it('22: a sub-orchestration losing a race is cancelled and ends failed-cancelled', async () => {
-    const h = await createHarness();
+    const clock = new VirtualClock(Date.now());
+    const h = await createHarness({ clock });
     h.runtime.registerOrchestration('Child', function* (ctx) {
       return yield ctx.waitForEvent('never');
     });
@@ -353,6 +359,8 @@ describe('cancellation (file SQLite)', () => {
     });
     await h.runtime.start();
     await h.client.startOrchestration('P22', 'Parent');
+    await eventually(async () => (await h.kinds('P22')).includes('TimerCreated'));
+    clock.advanceBy(100);
     expect(await h.client.waitForOrchestration('P22', 10_000)).toMatchObject({
       status: 'Completed',
       output: { index: 1, value: null },
@@ -375,7 +383,7 @@ describe('cancellation (file SQLite)', () => {
     });
     expect(await h.kinds('P22::sub::2')).toContain('OrchestrationCancelRequested');
     // The parent already completed: the child's failure notice is dropped.
-    await sleep(150);
+    await h.idle();
     expect(await h.history('P22')).toHaveLength(6);
   });
 });

@@ -11,10 +11,9 @@ import {
   isDuroxError,
 } from '../../../src/index.js';
 import type { OrchestrationContext, Task } from '../../../src/index.js';
-import { createHarness, eventually } from '../../helpers/runtime-harness.js';
+import { createHarness } from '../../helpers/runtime-harness.js';
+import { eventually } from '../../helpers/eventually.js';
 import type { Harness } from '../../helpers/runtime-harness.js';
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 async function subscribed(h: Harness, id: string, count: number, exec?: number): Promise<void> {
   await eventually(
@@ -226,7 +225,7 @@ describe('KV state (file SQLite)', () => {
       });
       expect(status.error).toBe(limitCases[i]![2]);
     }
-    await sleep(200);
+    await h.idle();
     expect(ran).toEqual([]);
   });
 

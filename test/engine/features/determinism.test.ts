@@ -9,7 +9,8 @@ import { executionSeed, SeededRandom } from '../../../src/engine/determinism/prn
 import { compileRuntimeOptions } from '../../../src/engine/runtime/runtime-options.js';
 import type { EventOf, HistoryEvent } from '../../../src/core/history.js';
 import type { OrchestrationContext, Runtime } from '../../../src/index.js';
-import { createHarness, eventually, TEST_PROVIDER } from '../../helpers/runtime-harness.js';
+import { eventually } from '../../helpers/eventually.js';
+import { createHarness, TEST_PROVIDER } from '../../helpers/runtime-harness.js';
 import type { Harness } from '../../helpers/runtime-harness.js';
 
 const RealDate = Date;

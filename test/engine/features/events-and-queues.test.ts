@@ -3,10 +3,10 @@
  * (duroxide-core §1.6, §10.2 scenarios 23–32).
  */
 import { describe, expect, it } from 'vitest';
-import { createHarness, eventually } from '../../helpers/runtime-harness.js';
+import { VirtualClock } from '../../../src/testing/virtual-clock.js';
+import { createHarness } from '../../helpers/runtime-harness.js';
+import { eventually } from '../../helpers/eventually.js';
 import type { Harness } from '../../helpers/runtime-harness.js';
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 async function countKind(h: Harness, id: string, kind: string, exec?: number): Promise<number> {
   return (await h.kinds(id, exec)).filter((k) => k === kind).length;
@@ -40,7 +40,9 @@ describe('external events (file SQLite)', () => {
   });
 
   it('24: an event raised before its subscription is recorded but never delivered', async () => {
-    const h = await createHarness();
+    // Virtual time: the early event is recorded before the timer fires however slow the machine.
+    const clock = new VirtualClock(Date.now());
+    const h = await createHarness({ clock });
     h.runtime.registerOrchestration('LateSubscriber', function* (ctx) {
       yield ctx.scheduleTimer(500);
       return yield ctx.waitForEvent('X');
@@ -50,6 +52,7 @@ describe('external events (file SQLite)', () => {
     await eventually(async () => (await h.kinds('e24')).includes('TimerCreated'));
     await h.client.raiseEvent('e24', 'X', 'early');
     await eventually(async () => (await h.kinds('e24')).includes('ExternalEvent'));
+    clock.advanceBy(500);
     await eventually(async () => (await h.kinds('e24')).includes('ExternalSubscribed'));
     await h.client.raiseEvent('e24', 'X', 'late');
     expect(await h.client.waitForOrchestration('e24', 10_000)).toMatchObject({
@@ -78,7 +81,7 @@ describe('external events (file SQLite)', () => {
     const before = await h.history('e25');
     await h.client.raiseEvent('e25', 'X', 'ignored');
     await h.client.enqueueEvent('e25', 'inbox', 'ignored');
-    await sleep(200);
+    await h.idle();
     expect(await h.history('e25')).toEqual(before);
     expect(await h.client.getStatus('e25')).toMatchObject({ status: 'Completed', output: 'done' });
   });
@@ -157,11 +160,11 @@ describe('queue events (file SQLite)', () => {
     await h.runtime.start();
     await h.client.enqueueEvent('q29', 'inbox', 'orphan');
     // Let the runtime see (and drop) the orphan before the instance exists.
-    await sleep(200);
+    await h.idle();
     expect(await h.client.getStatus('q29')).toMatchObject({ status: 'NotFound' });
     await h.client.startOrchestration('q29', 'Inbox');
     await eventually(async () => (await h.kinds('q29')).includes('QueueSubscribed'));
-    await sleep(100);
+    await h.idle();
     expect((await h.client.getStatus('q29')).status).toBe('Running');
     await h.client.enqueueEvent('q29', 'inbox', 'real');
     expect(await h.client.waitForOrchestration('q29', 10_000)).toMatchObject({

@@ -4,7 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { HistoryEventView } from '../../../src/index.js';
-import { createHarness, eventually, TEST_PROVIDER } from '../../helpers/runtime-harness.js';
+import { createHarness, TEST_PROVIDER } from '../../helpers/runtime-harness.js';
+import { eventually } from '../../helpers/eventually.js';
 
 function dataOf(events: HistoryEventView[], kind: string): unknown {
   const found = events.find((e) => e.kind === kind);

@@ -16,13 +16,15 @@ interface Report {
   end: number;
 }
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-/** Registers 'WhoAmI' (reports where it ran, taking `input` ms) on a runtime labelled `label`. */
+/**
+ * Registers 'WhoAmI' (reports where it ran, taking `input` ms) on a runtime labelled `label`.
+ * The work takes real (wall) time on purpose: the tests compare when activities ran, and only
+ * activities that run for a while can show that two of them overlapped or did not.
+ */
 function registerWhoAmI(rt: Runtime, label: string): void {
   rt.registerActivity('WhoAmI', async (ctx, ms: number): Promise<Report> => {
     const start = Date.now();
-    await sleep(ms ?? 0);
+    await new Promise<void>((resolve) => setTimeout(resolve, ms ?? 0));
     return { runtime: label, workerId: ctx.workerId, sessionId: ctx.sessionId, start, end: Date.now() };
   });
 }

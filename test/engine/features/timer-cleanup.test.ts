@@ -3,7 +3,8 @@
  * queue is empty (it used to keep one message per lost race until its due time).
  */
 import { describe, expect, it } from 'vitest';
-import { createHarness, eventually, TEST_PROVIDER } from '../../helpers/runtime-harness.js';
+import { createHarness, TEST_PROVIDER } from '../../helpers/runtime-harness.js';
+import { eventually } from '../../helpers/eventually.js';
 import type { Harness } from '../../helpers/runtime-harness.js';
 
 const DAY_MS = 86_400_000;

@@ -5,7 +5,8 @@
  * `yield*`, mixed with `yield`; typed client calls; registration errors.
  */
 import { describe, expect, it } from 'vitest';
-import { createHarness, eventually } from '../../helpers/runtime-harness.js';
+import { eventually } from '../../helpers/eventually.js';
+import { createHarness } from '../../helpers/runtime-harness.js';
 import type { Harness } from '../../helpers/runtime-harness.js';
 import {
   defineActivity,

@@ -3,7 +3,8 @@
  * parsed once more; the client and registration `*Typed` methods are aliases.
  */
 import { describe, expect, it } from 'vitest';
-import { createHarness, eventually } from '../../helpers/runtime-harness.js';
+import { createHarness } from '../../helpers/runtime-harness.js';
+import { eventually } from '../../helpers/eventually.js';
 
 describe('typed variants (file SQLite)', () => {
   it('scheduleActivityTyped, allTyped and raceTyped parse string results holding JSON', async () => {

@@ -398,8 +398,9 @@ describe('orchestration results and failures', () => {
       message:
         'orchestration "TestOrch" returned a Promise: orchestrations must be generator functions (function*), which durox can replay',
     });
-    // Let the rejected promise settle: vitest fails the run on an unhandled rejection.
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    // Let the rejected promise settle: vitest fails the run on an unhandled rejection, which
+    // Node reports once the current macrotask ends.
+    await new Promise((resolve) => setImmediate(resolve));
   });
 
   it('yielding a value that is not a task throws a clear TypeError at the yield', () => {
@@ -438,7 +439,8 @@ describe('orchestration results and failures', () => {
     expect(failureOf(t.outcome)).toMatchObject({
       message: expect.stringContaining('orchestration yielded a Promise'),
     });
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    // As above: an unhandled rejection would be reported before this resolves.
+    await new Promise((resolve) => setImmediate(resolve));
   });
 
   it('yielding undefined (a forgotten task) fails with a message naming it', () => {

@@ -214,7 +214,7 @@ describe('runtime basics (file SQLite)', () => {
     await h.runtime.start();
     expect(await h.client.waitForOrchestration('o1', 10_000)).toMatchObject({ output: 1 });
     await h.client.startOrchestration('o1', 'Once');
-    await new Promise((r) => setTimeout(r, 200));
+    await h.idle();
     expect(await h.client.waitForOrchestration('o1', 10_000)).toMatchObject({ output: 1 });
     const kinds = await h.kinds('o1');
     expect(kinds.filter((k) => k === 'OrchestrationCompleted')).toHaveLength(1);

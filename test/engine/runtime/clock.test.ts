@@ -5,7 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../../src/testing/virtual-clock.js';
-import { createHarness, eventually, TEST_PROVIDER } from '../../helpers/runtime-harness.js';
+import { createHarness, TEST_PROVIDER } from '../../helpers/runtime-harness.js';
+import { eventually } from '../../helpers/eventually.js';
 
 const HOUR_MS = 3_600_000;
 const START = Date.UTC(2030, 0, 1);

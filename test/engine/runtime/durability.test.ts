@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { createHarness, eventually } from '../../helpers/runtime-harness.js';
+import { VirtualClock } from '../../../src/testing/virtual-clock.js';
+import { createHarness, recordActivityAcks } from '../../helpers/runtime-harness.js';
+import { eventually } from '../../helpers/eventually.js';
 
 describe('durability across restarts and duplicate deliveries', () => {
   it('resumes after a runtime restart and runs each activity exactly once (scenario 4)', async () => {
@@ -40,7 +42,8 @@ describe('durability across restarts and duplicate deliveries', () => {
   });
 
   it('fires a durable timer after a restart (scenario 8)', async () => {
-    const h = await createHarness();
+    const clock = new VirtualClock(Date.now());
+    const h = await createHarness({ clock });
     const register = (rt: typeof h.runtime) =>
       rt.registerOrchestration('Sleeper', function* (ctx) {
         yield ctx.scheduleTimer(300);
@@ -54,6 +57,8 @@ describe('durability across restarts and duplicate deliveries', () => {
     const second = h.newRuntime();
     register(second);
     await second.start();
+    // The timer comes due while the second runtime runs.
+    clock.advanceBy(300);
     expect(await h.client.waitForOrchestration('t', 10_000)).toMatchObject({ output: 'woke' });
     const history = await h.history('t');
     const created = history.find((e) => e.type === 'TimerCreated') as { fire_at_ms: number };
@@ -63,6 +68,7 @@ describe('durability across restarts and duplicate deliveries', () => {
 
   it('records a duplicated TimerFired and ActivityCompleted only once (scenarios 6, 7)', async () => {
     const h = await createHarness();
+    const acks = recordActivityAcks(h.provider);
     let release: () => void = () => undefined;
     const gate = new Promise<void>((r) => (release = r));
     h.runtime.registerActivity('Slow', async () => {
@@ -103,7 +109,9 @@ describe('durability across restarts and duplicate deliveries', () => {
     const status = await h.client.waitForOrchestration('d', 10_000);
     release();
     expect(status).toMatchObject({ status: 'Completed', output: 'dup' });
-    await new Promise((r) => setTimeout(r, 100));
+    // The real activity's late result, then anything it set off, runs its course.
+    await eventually(() => acks.length > 0, 'the released activity to hand in its result');
+    await h.idle();
     const kinds = await h.kinds('d');
     expect(kinds.filter((k) => k === 'TimerFired')).toHaveLength(1);
     expect(kinds.filter((k) => k === 'ActivityCompleted')).toHaveLength(1);
@@ -114,6 +122,8 @@ describe('durability across restarts and duplicate deliveries', () => {
     let runs = 0;
     h.runtime.registerActivity('Long', async () => {
       runs += 1;
+      // Wall time on purpose: lease renewal is paced by the wall clock, and only an activity
+      // that outlives several 400 ms leases in real time shows that renewal keeps it.
       await new Promise((r) => setTimeout(r, 1500));
       return 'long';
     });

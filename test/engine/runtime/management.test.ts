@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isDuroxError } from '../../../src/index.js';
-import { createHarness, eventually } from '../../helpers/runtime-harness.js';
+import { createHarness } from '../../helpers/runtime-harness.js';
+import { eventually } from '../../helpers/eventually.js';
 import type { Harness } from '../../helpers/runtime-harness.js';
 
 async function errorOf(promise: Promise<unknown>): Promise<unknown> {

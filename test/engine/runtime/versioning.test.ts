@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createHarness, eventually } from '../../helpers/runtime-harness.js';
+import { createHarness } from '../../helpers/runtime-harness.js';
+import { eventually } from '../../helpers/eventually.js';
 
 describe('versioning', () => {
   it('starts the latest version, pins explicit versions and upgrades on continue-as-new (scenario 36)', async () => {

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { isDuroxError, type ProviderError } from '../../../src/core/errors.js';
 import { PostgresProvider } from '../../../src/providers/postgres/postgres-provider.js';
+import { eventually } from '../../helpers/eventually.js';
 import {
   createTestSchema,
   dropAfterFile,
@@ -193,10 +194,10 @@ describe('pool and close', () => {
     await provider.close();
     await provider.close();
     await waiting; // released by close
-    for (let n = 0; n < 50 && (await backends(applicationName)) > 0; n++) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-    expect(await backends(applicationName)).toBe(0);
+    await eventually(
+      async () => (await backends(applicationName)) === 0,
+      "the closed pool's backends to end",
+    );
     const err = await errorOf(provider.fetchOrchestrationItem(1000));
     expect(isDuroxError(err, 'PROVIDER')).toBe(true);
     expect((err as ProviderError).retryable).toBe(false);

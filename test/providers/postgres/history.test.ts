@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { HistoryEvent } from '../../../src/core/history.js';
 import type { PostgresProvider } from '../../../src/providers/postgres/postgres-provider.js';
+import { VirtualClock } from '../../../src/testing/virtual-clock.js';
 import { openPostgresProvider as openProvider, quoteIdent, rawClient } from '../../helpers/postgres.js';
 import {
   ack,
   externalEvent,
   externalItem,
   fetchOrchestration,
-  sleep,
   startInstance,
   startItem,
   startedEvent,
@@ -55,7 +55,8 @@ describe('history', () => {
 
 describe('history decoding', () => {
   it('reports a corrupt history row as historyError and keeps the lock', async () => {
-    const provider = await openProvider();
+    const clock = new VirtualClock(Date.now());
+    const provider = await openProvider(undefined, { clock });
     await startInstance(provider, 'i1');
     const raw = await rawClient();
     await raw.query(
@@ -67,7 +68,7 @@ describe('history decoding', () => {
     expect(item.historyError).toMatch(/could not be decoded/);
     expect(item.attemptCount).toBe(1);
     expect(await provider.fetchOrchestrationItem(1000)).toBeNull();
-    await sleep(350);
+    clock.advanceBy(300);
     expect((await fetchOrchestration(provider)).attemptCount).toBe(2);
     await expect(provider.readHistory('i1')).rejects.toThrow(/could not be decoded/);
   });

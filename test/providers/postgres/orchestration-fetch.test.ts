@@ -3,8 +3,9 @@
  * the cases shared with SQLite are in test/providers/shared/orchestration-fetch.test.ts.
  */
 import { describe, expect, it } from 'vitest';
+import { VirtualClock } from '../../../src/testing/virtual-clock.js';
 import { openPostgresProvider as openProvider } from '../../helpers/postgres.js';
-import { externalItem, fetchOrchestration, sleep, startAck, startItem } from './helpers.js';
+import { externalItem, fetchOrchestration, startAck, startItem } from './helpers.js';
 
 describe('fetchOrchestrationItem', () => {
   it('never hands one instance to two concurrent fetchers, and losers keep looking', async () => {
@@ -25,23 +26,27 @@ describe('fetchOrchestrationItem', () => {
 
 describe('attempt counts', () => {
   it('grow when a lease expires (in milliseconds) and the instance is fetched again', async () => {
-    const provider = await openProvider();
+    const clock = new VirtualClock(Date.now());
+    const provider = await openProvider(undefined, { clock });
     await provider.enqueueOrchestratorWork(startItem('i1'));
     await fetchOrchestration(provider, 150);
     expect(await provider.fetchOrchestrationItem(1000)).toBeNull();
-    await sleep(200);
+    clock.advanceBy(149);
+    expect(await provider.fetchOrchestrationItem(1000)).toBeNull();
+    clock.advanceBy(1);
     expect((await fetchOrchestration(provider)).attemptCount).toBe(2);
   });
 });
 
 describe('renewOrchestrationItemLock', () => {
   it('extends a live lease with millisecond precision', async () => {
-    const provider = await openProvider();
+    const clock = new VirtualClock(Date.now());
+    const provider = await openProvider(undefined, { clock });
     await provider.enqueueOrchestratorWork(startItem('i1'));
     const item = await fetchOrchestration(provider, 100);
     // 400 ms: a provider that rounded to whole seconds (duroxide-pg) would extend by 0.
     await provider.renewOrchestrationItemLock(item.lockToken, 400);
-    await sleep(150);
+    clock.advanceBy(399);
     expect(await provider.fetchOrchestrationItem(1000)).toBeNull();
     await provider.ackOrchestrationItem(item.lockToken, startAck('i1'));
     expect(await provider.getInstanceInfo('i1')).not.toBeNull();

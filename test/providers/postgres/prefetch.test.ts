@@ -5,15 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import type { PostgresProvider } from '../../../src/providers/postgres/postgres-provider.js';
 import { createTestSchema, openPostgresProvider as openProvider } from '../../helpers/postgres.js';
-import {
-  activityItem,
-  completionItem,
-  DEFAULT_ONLY,
-  fetchWork,
-  sleep,
-  startAck,
-  startItem,
-} from './helpers.js';
+import { eventually } from '../../helpers/eventually.js';
+import { activityItem, completionItem, DEFAULT_ONLY, fetchWork, startAck, startItem } from './helpers.js';
 
 /** Makes `provider` see dispatcher loops on the worker queue (two concurrent waits). */
 async function looksLikeDispatchers(provider: PostgresProvider): Promise<void> {
@@ -54,10 +47,13 @@ describe('ack-and-fetch-next', () => {
     for (const id of [1, 2]) await a.enqueueWorkerWork(activityItem('i1', id));
     await looksLikeDispatchers(a);
     await a.ackWorkItem((await fetchWork(a)).lockToken, null);
-    // Item 2 was locked for `a` by the ack; `a` never asks for it.
+    // Item 2 was locked for `a` by the ack; `a` never asks for it, so `a` gives it back after
+    // BUFFER_MAX_AGE_MS (wall time: the buffer paces this process, it is not durable time).
     expect(await b.fetchWorkItem(30_000, DEFAULT_ONLY)).toBeNull();
-    await sleep(400);
-    const lease = await fetchWork(b);
+    const lease = await eventually(
+      () => b.fetchWorkItem(30_000, DEFAULT_ONLY),
+      'the lease locked ahead to be given back',
+    );
     expect(lease.item.id).toBe(2);
     expect(lease.attemptCount).toBe(1);
   });

@@ -6,7 +6,6 @@ import {
   elapsed,
   externalItem,
   fetchWork,
-  sleep,
   startAck,
   startItem,
   watch,
@@ -142,11 +141,13 @@ describe('wake-ups across providers (LISTEN/NOTIFY)', () => {
     const schema = createTestSchema();
     const writer = await openProvider(schema);
     const reader = await openProvider(schema);
-    const wait = reader.waitForWork('orchestrator', 10_000);
-    await sleep(5);
+    const wait = watch(reader.waitForWork('orchestrator', 10_000));
+    // Nothing but the writer's NOTIFY may end the wait: it is still open once the event loop ran.
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(wait.settled).toBe(false);
     const started = Date.now();
     await writer.enqueueOrchestratorWork(startItem('i1'));
-    await wait;
+    await wait.done;
     expect(Date.now() - started).toBeLessThan(100);
     expect((await reader.fetchOrchestrationItem(30_000))?.instanceId).toBe('i1');
   });

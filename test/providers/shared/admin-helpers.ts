@@ -138,6 +138,7 @@ export async function seedInstances(
     while (remaining > 0) {
       const item = await provider.fetchOrchestrationItem(30_000);
       if (item === null) {
+        // The other loops hold the rest: yield to them (a spin, not a wait on time).
         if (remaining > 0) await new Promise((resolve) => setTimeout(resolve, 1));
         continue;
       }

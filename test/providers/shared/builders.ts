@@ -114,10 +114,6 @@ export function startAck(instance: string, overrides: Partial<OrchestrationAck> 
   });
 }
 
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
 /** Milliseconds until `promise` settles. */
 export async function elapsed(promise: Promise<unknown>): Promise<number> {
   const started = Date.now();

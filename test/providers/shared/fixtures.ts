@@ -3,15 +3,20 @@
  * (SQLite on a new temporary database file, PostgreSQL on a new schema), closed after the test,
  * and can run a raw SQL statement against that provider's store (unqualified table names).
  */
+import type { Clock } from '../../../src/core/clock.js';
 import type { Provider } from '../../../src/core/provider.js';
+import { VirtualClock } from '../../../src/testing/virtual-clock.js';
 import { openPostgresProvider, quoteIdent, rawClient } from '../../helpers/postgres.js';
 import { openProvider as openSqliteProvider, rawConnection, tempDbPath } from '../sqlite/helpers.js';
 
 export interface ProviderFixture {
   /** Used in the describe title (`$name`). */
   readonly name: 'sqlite' | 'postgres';
-  /** A fresh, empty provider that is closed after the test. */
-  open(): Promise<Provider>;
+  /**
+   * A fresh, empty provider that is closed after the test; on `options.clock` when given (a
+   * `VirtualClock` lets a test expire leases and delays without waiting).
+   */
+  open(options?: { clock?: Clock }): Promise<Provider>;
   /** Runs one raw SQL statement (no parameters) against the store of a provider from `open`. */
   execRaw(provider: Provider, sql: string): Promise<void>;
 }
@@ -20,9 +25,9 @@ const sqlitePaths = new WeakMap<Provider, string>();
 
 export const sqliteFixture: ProviderFixture = {
   name: 'sqlite',
-  async open() {
+  async open(options) {
     const path = tempDbPath();
-    const provider = await openSqliteProvider(path);
+    const provider = await openSqliteProvider(path, options);
     sqlitePaths.set(provider, path);
     return provider;
   },
@@ -36,8 +41,8 @@ export const sqliteFixture: ProviderFixture = {
 
 export const postgresFixture: ProviderFixture = {
   name: 'postgres',
-  async open() {
-    return openPostgresProvider();
+  async open(options) {
+    return openPostgresProvider(undefined, options);
   },
   async execRaw(provider, sql) {
     if (!('schema' in provider) || typeof provider.schema !== 'string') {
@@ -51,3 +56,14 @@ export const postgresFixture: ProviderFixture = {
 
 /** Every provider, for `describe.each(providerFixtures)('$name', (fixture) => …)`. */
 export const providerFixtures: readonly ProviderFixture[] = [sqliteFixture, postgresFixture];
+
+/**
+ * A fresh provider on a `VirtualClock` that starts at the wall-clock time: a test moves the
+ * clock past a lease or a delay instead of sleeping through it.
+ */
+export async function openOnVirtualClock(
+  fixture: ProviderFixture,
+): Promise<{ provider: Provider; clock: VirtualClock }> {
+  const clock = new VirtualClock(Date.now());
+  return { provider: await fixture.open({ clock }), clock };
+}

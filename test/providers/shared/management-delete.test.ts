@@ -17,7 +17,7 @@ import {
   startedEvent,
   startItem,
 } from './builders.js';
-import { providerFixtures } from './fixtures.js';
+import { openOnVirtualClock, providerFixtures } from './fixtures.js';
 
 describe.each(providerFixtures)('$name', (fixture) => {
   afterEach(() => {
@@ -226,14 +226,14 @@ describe.each(providerFixtures)('$name', (fixture) => {
     });
 
     it('applies instanceIds, completedBefore and limit together, oldest first', async () => {
-      const provider = await fixture.open();
+      const { provider, clock } = await openOnVirtualClock(fixture);
       for (const id of ['a', 'b', 'c', 'd', 'e']) {
         await createInstance(provider, { id, status: 'Completed' });
-        await new Promise((resolve) => setTimeout(resolve, 3));
+        clock.advanceBy(3);
       }
-      const cutoff = Date.now();
+      const cutoff = clock.now();
       await createInstance(provider, { id: 'late' });
-      await new Promise((resolve) => setTimeout(resolve, 3));
+      clock.advanceBy(3);
       await finish(provider, 'late', 'Completed');
 
       expect((await provider.deleteInstanceBulk({ instanceIds: [] })).instancesDeleted).toBe(0);

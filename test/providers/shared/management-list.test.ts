@@ -15,7 +15,7 @@ import {
   type InstanceSpec,
 } from './admin-helpers.js';
 import { errorOf, externalItem, ack } from './builders.js';
-import { providerFixtures } from './fixtures.js';
+import { openOnVirtualClock, providerFixtures } from './fixtures.js';
 
 describe.each(providerFixtures)('$name', (fixture) => {
   /** 3,000 instances: statuses, two names, every 10th a child of `inst-00000`. */
@@ -114,10 +114,10 @@ describe.each(providerFixtures)('$name', (fixture) => {
     });
 
     it('orders by last update, and the status follows the current execution', async () => {
-      const provider = await fixture.open();
+      const { provider, clock } = await openOnVirtualClock(fixture);
       await createInstance(provider, { id: 'a' });
       await createInstance(provider, { id: 'b' });
-      await new Promise((resolve) => setTimeout(resolve, 5));
+      clock.advanceBy(5);
       // A new turn of `a` makes it the most recently updated.
       await provider.enqueueOrchestratorWork(externalItem('a'));
       await turn(provider, 'a', () => ack({ metadata: { orchestrationName: 'Greeter' } }));
@@ -177,10 +177,10 @@ describe.each(providerFixtures)('$name', (fixture) => {
     });
 
     it('lists direct children in creation order', async () => {
-      const provider = await fixture.open();
+      const { provider, clock } = await openOnVirtualClock(fixture);
       await createInstance(provider, { id: 'p' });
       await createInstance(provider, { id: 'p::2', parent: 'p' });
-      await new Promise((resolve) => setTimeout(resolve, 2));
+      clock.advanceBy(2);
       await createInstance(provider, { id: 'p::1', parent: 'p' });
       await createInstance(provider, { id: 'p::2::1', parent: 'p::2' });
       expect(await provider.listChildren('p')).toEqual(['p::2', 'p::1']);

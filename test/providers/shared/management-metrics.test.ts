@@ -10,11 +10,10 @@ import {
   externalItem,
   fetchOrchestration,
   fetchWork,
-  sleep,
   startItem,
   startedEvent,
 } from './builders.js';
-import { providerFixtures } from './fixtures.js';
+import { openOnVirtualClock, providerFixtures } from './fixtures.js';
 
 describe.each(providerFixtures)('$name', (fixture) => {
   describe('getSystemMetrics', () => {
@@ -50,7 +49,7 @@ describe.each(providerFixtures)('$name', (fixture) => {
 
   describe('getQueueDepths', () => {
     it('counts ready, delayed and leased messages apart', async () => {
-      const provider = await fixture.open();
+      const { provider, clock } = await openOnVirtualClock(fixture);
       await provider.enqueueOrchestratorWork(startItem('a'));
       await provider.enqueueOrchestratorWork(startItem('b'));
       await provider.enqueueOrchestratorWork(externalItem('b'));
@@ -73,7 +72,7 @@ describe.each(providerFixtures)('$name', (fixture) => {
         orchestratorItems: [
           {
             item: { type: 'TimerFired', instance: 'a', execution_id: 1, id: 2, fire_at_ms: 0 },
-            visibleAtMs: Date.now() + 60_000,
+            visibleAtMs: clock.now() + 60_000,
           },
         ],
         workerItems: [activityItem('a', 3), activityItem('a', 4)],
@@ -94,7 +93,7 @@ describe.each(providerFixtures)('$name', (fixture) => {
         workerQueue: 1,
         timerQueue: 2,
       });
-      await sleep(80);
+      clock.advanceBy(51);
       expect(await provider.getQueueDepths()).toEqual({
         orchestratorQueue: 3,
         workerQueue: 2,

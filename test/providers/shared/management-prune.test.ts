@@ -11,11 +11,10 @@ import {
   externalItem,
   fetchOrchestration,
   scheduledEvent,
-  sleep,
   startItem,
   startedEvent,
 } from './builders.js';
-import { providerFixtures } from './fixtures.js';
+import { openOnVirtualClock, providerFixtures } from './fixtures.js';
 
 describe.each(providerFixtures)('$name', (fixture) => {
   /** An instance with `executions` executions (the last one current and Running). */
@@ -54,7 +53,7 @@ describe.each(providerFixtures)('$name', (fixture) => {
     });
 
     it('keeps the newest keepLast executions, and only prunes those completed before the cutoff', async () => {
-      const provider = await fixture.open();
+      const { provider, clock } = await openOnVirtualClock(fixture);
       await eternal(provider, 'k', 5);
       expect((await provider.pruneExecutions('k', { keepLast: 3 })).executionsDeleted).toBe(2);
       expect(await provider.listExecutions('k')).toEqual([3, 4, 5]);
@@ -63,9 +62,9 @@ describe.each(providerFixtures)('$name', (fixture) => {
       await createInstance(provider, { id: 't' });
       await continueAsNew(provider, 't', 1);
       await continueAsNew(provider, 't', 2);
-      await sleep(3);
-      const cutoff = Date.now();
-      await sleep(3);
+      clock.advanceBy(3);
+      const cutoff = clock.now();
+      clock.advanceBy(3);
       await continueAsNew(provider, 't', 3);
       await continueAsNew(provider, 't', 4);
       expect(
@@ -74,7 +73,7 @@ describe.each(providerFixtures)('$name', (fixture) => {
       expect(await provider.listExecutions('t')).toEqual([3, 4, 5]);
       expect((await provider.pruneExecutions('t', { completedBefore: cutoff })).executionsDeleted).toBe(0);
       expect(
-        (await provider.pruneExecutions('t', { completedBefore: Date.now() + 1000 })).executionsDeleted,
+        (await provider.pruneExecutions('t', { completedBefore: clock.now() + 1000 })).executionsDeleted,
       ).toBe(2);
       expect(await provider.listExecutions('t')).toEqual([5]);
     });
@@ -158,11 +157,11 @@ describe.each(providerFixtures)('$name', (fixture) => {
     });
 
     it('honours limit, keepLast and completedBefore (from the filter or the options)', async () => {
-      const provider = await fixture.open();
+      const { provider, clock } = await openOnVirtualClock(fixture);
       for (const id of ['a', 'b', 'c']) await eternal(provider, id, 3);
-      await sleep(3);
-      const cutoff = Date.now();
-      await sleep(3);
+      clock.advanceBy(3);
+      const cutoff = clock.now();
+      clock.advanceBy(3);
       await continueAsNew(provider, 'c', 3);
 
       expect((await provider.pruneExecutionsBulk({}, { completedBefore: 0 })).instancesProcessed).toBe(0);

@@ -12,12 +12,11 @@ import {
   externalItem,
   fetchOrchestration,
   scheduledEvent,
-  sleep,
   startAck,
   startItem,
   startedEvent,
 } from './builders.js';
-import { providerFixtures } from './fixtures.js';
+import { openOnVirtualClock, providerFixtures } from './fixtures.js';
 
 describe.each(providerFixtures)('$name', (fixture) => {
   describe('ackOrchestrationItem', () => {
@@ -150,7 +149,7 @@ describe.each(providerFixtures)('$name', (fixture) => {
     });
 
     it('enqueues orchestrator items for other instances and delayed timers', async () => {
-      const provider = await fixture.open();
+      const { provider, clock } = await openOnVirtualClock(fixture);
       await provider.enqueueOrchestratorWork(startItem('parent'));
       const item = await fetchOrchestration(provider);
       await provider.ackOrchestrationItem(
@@ -160,7 +159,7 @@ describe.each(providerFixtures)('$name', (fixture) => {
             { item: startItem('child') },
             {
               item: { type: 'TimerFired', instance: 'parent', execution_id: 1, id: 2, fire_at_ms: 0 },
-              visibleAtMs: Date.now() + 150,
+              visibleAtMs: clock.now() + 150,
             },
           ],
         }),
@@ -168,15 +167,17 @@ describe.each(providerFixtures)('$name', (fixture) => {
       const child = await fetchOrchestration(provider);
       expect(child.instanceId).toBe('child');
       expect(await provider.fetchOrchestrationItem(1000)).toBeNull();
-      await sleep(200);
+      clock.advanceBy(149);
+      expect(await provider.fetchOrchestrationItem(1000)).toBeNull();
+      clock.advanceBy(1);
       expect((await fetchOrchestration(provider)).messages[0]?.type).toBe('TimerFired');
     });
 
     it('fails with LockLostError after the lease expired and writes nothing', async () => {
-      const provider = await fixture.open();
+      const { provider, clock } = await openOnVirtualClock(fixture);
       await provider.enqueueOrchestratorWork(startItem('i1'));
       const item = await fetchOrchestration(provider, 30);
-      await sleep(60);
+      clock.advanceBy(31);
       const error = await errorOf(
         provider.ackOrchestrationItem(
           item.lockToken,

@@ -5,16 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { isDuroxError } from '../../../src/core/errors.js';
-import {
-  errorOf,
-  externalItem,
-  fetchOrchestration,
-  sleep,
-  startAck,
-  startItem,
-  startedEvent,
-} from './builders.js';
-import { providerFixtures } from './fixtures.js';
+import { errorOf, externalItem, fetchOrchestration, startAck, startItem, startedEvent } from './builders.js';
+import { openOnVirtualClock, providerFixtures } from './fixtures.js';
 
 describe.each(providerFixtures)('$name', (fixture) => {
   describe('fetchOrchestrationItem', () => {
@@ -92,10 +84,12 @@ describe.each(providerFixtures)('$name', (fixture) => {
     });
 
     it('skips messages that are not visible yet', async () => {
-      const provider = await fixture.open();
+      const { provider, clock } = await openOnVirtualClock(fixture);
       await provider.enqueueOrchestratorWork(externalItem('i1'), 150);
       expect(await provider.fetchOrchestrationItem(1000)).toBeNull();
-      await sleep(200);
+      clock.advanceBy(149);
+      expect(await provider.fetchOrchestrationItem(1000)).toBeNull();
+      clock.advanceBy(1);
       expect((await fetchOrchestration(provider)).messages).toHaveLength(1);
     });
   });
@@ -135,12 +129,14 @@ describe.each(providerFixtures)('$name', (fixture) => {
 
   describe('abandonOrchestrationItem', () => {
     it('releases the lease and delays the messages', async () => {
-      const provider = await fixture.open();
+      const { provider, clock } = await openOnVirtualClock(fixture);
       await provider.enqueueOrchestratorWork(startItem('i1'));
       const item = await fetchOrchestration(provider);
       await provider.abandonOrchestrationItem(item.lockToken, 150);
       expect(await provider.fetchOrchestrationItem(1000)).toBeNull();
-      await sleep(200);
+      clock.advanceBy(149);
+      expect(await provider.fetchOrchestrationItem(1000)).toBeNull();
+      clock.advanceBy(1);
       expect((await fetchOrchestration(provider)).instanceId).toBe('i1');
     });
 
@@ -160,10 +156,10 @@ describe.each(providerFixtures)('$name', (fixture) => {
 
   describe('renewOrchestrationItemLock', () => {
     it('fails with LockLostError once the lease expired or for unknown tokens', async () => {
-      const provider = await fixture.open();
+      const { provider, clock } = await openOnVirtualClock(fixture);
       await provider.enqueueOrchestratorWork(startItem('i1'));
       const item = await fetchOrchestration(provider, 30);
-      await sleep(60);
+      clock.advanceBy(31);
       expect(
         isDuroxError(await errorOf(provider.renewOrchestrationItemLock(item.lockToken, 1000)), 'LOCK_LOST'),
       ).toBe(true);

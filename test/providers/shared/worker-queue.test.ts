@@ -11,11 +11,10 @@ import {
   completionItem,
   fetchWork,
   isLockLost,
-  sleep,
   startAck,
   startItem,
 } from './builders.js';
-import { providerFixtures } from './fixtures.js';
+import { openOnVirtualClock, providerFixtures } from './fixtures.js';
 
 describe.each(providerFixtures)('$name', (fixture) => {
   describe('fetchWorkItem', () => {
@@ -40,10 +39,12 @@ describe.each(providerFixtures)('$name', (fixture) => {
     });
 
     it('re-delivers an item whose lock expired, with attempt 2, and the old lease is lost', async () => {
-      const provider = await fixture.open();
+      const { provider, clock } = await openOnVirtualClock(fixture);
       await provider.enqueueWorkerWork(activityItem('i1', 1));
       const first = await fetchWork(provider, DEFAULT_ONLY, 40);
-      await sleep(70);
+      clock.advanceBy(39);
+      expect(await provider.fetchWorkItem(1000, DEFAULT_ONLY)).toBeNull();
+      clock.advanceBy(2);
       const second = await fetchWork(provider);
       expect(second.attemptCount).toBe(2);
       expect(await isLockLost(provider.ackWorkItem(first.lockToken, completionItem('i1', 1)))).toBe(true);
@@ -121,29 +122,31 @@ describe.each(providerFixtures)('$name', (fixture) => {
 
   describe('renew and abandon', () => {
     it('renewal keeps the item from being re-delivered', async () => {
-      const provider = await fixture.open();
+      const { provider, clock } = await openOnVirtualClock(fixture);
       await provider.enqueueWorkerWork(activityItem('i1', 1));
       const lease = await fetchWork(provider, DEFAULT_ONLY, 300);
       await provider.renewWorkItemLock(lease.lockToken, 10_000);
-      await sleep(350);
+      clock.advanceBy(9_999);
       expect(await provider.fetchWorkItem(1000, DEFAULT_ONLY)).toBeNull();
       await provider.ackWorkItem(lease.lockToken, null);
     });
 
     it('renewal fails after expiry', async () => {
-      const provider = await fixture.open();
+      const { provider, clock } = await openOnVirtualClock(fixture);
       await provider.enqueueWorkerWork(activityItem('i1', 1));
       const lease = await fetchWork(provider, DEFAULT_ONLY, 30);
-      await sleep(60);
+      clock.advanceBy(31);
       expect(await isLockLost(provider.renewWorkItemLock(lease.lockToken, 1000))).toBe(true);
     });
 
     it('abandon makes the item visible again after the delay', async () => {
-      const provider = await fixture.open();
+      const { provider, clock } = await openOnVirtualClock(fixture);
       await provider.enqueueWorkerWork(activityItem('i1', 1));
       await provider.abandonWorkItem((await fetchWork(provider)).lockToken, 150);
       expect(await provider.fetchWorkItem(1000, DEFAULT_ONLY)).toBeNull();
-      await sleep(200);
+      clock.advanceBy(149);
+      expect(await provider.fetchWorkItem(1000, DEFAULT_ONLY)).toBeNull();
+      clock.advanceBy(1);
       expect((await fetchWork(provider)).attemptCount).toBe(2);
     });
 
@@ -224,17 +227,19 @@ describe.each(providerFixtures)('$name', (fixture) => {
     });
 
     it('can be taken over once the owner lease expired', async () => {
-      const provider = await fixture.open();
+      const { provider, clock } = await openOnVirtualClock(fixture);
       await provider.enqueueWorkerWork(activityItem('i1', 1, { session_id: 's1' }));
       await provider.enqueueWorkerWork(activityItem('i1', 2, { session_id: 's1' }));
       await provider.ackWorkItem((await fetchWork(provider, asOwner('w1', 300))).lockToken, null);
       expect(await provider.fetchWorkItem(1000, asOwner('w2'))).toBeNull();
-      await sleep(350);
+      clock.advanceBy(299);
+      expect(await provider.fetchWorkItem(1000, asOwner('w2'))).toBeNull();
+      clock.advanceBy(2);
       expect((await fetchWork(provider, asOwner('w2'))).item.id).toBe(2);
     });
 
     it('are renewed for their owners while active, not when idle', async () => {
-      const provider = await fixture.open();
+      const { provider, clock } = await openOnVirtualClock(fixture);
       await provider.enqueueWorkerWork(activityItem('i1', 1, { session_id: 's1' }));
       await provider.enqueueWorkerWork(activityItem('i1', 2, { session_id: 's2' }));
       await fetchWork(provider, asOwner('w1', 10_000));
@@ -243,38 +248,38 @@ describe.each(providerFixtures)('$name', (fixture) => {
       expect(await provider.renewSessionLocks(['w1'], 10_000, 60_000)).toBe(1);
       expect(await provider.renewSessionLocks(['nobody'], 10_000, 60_000)).toBe(0);
       expect(await provider.renewSessionLocks([], 10_000, 60_000)).toBe(0);
-      await sleep(30);
+      clock.advanceBy(30);
       expect(await provider.renewSessionLocks(['w1', 'w2'], 10_000, 10)).toBe(0);
     });
 
     it('are not renewed once their lease expired', async () => {
-      const provider = await fixture.open();
+      const { provider, clock } = await openOnVirtualClock(fixture);
       await provider.enqueueWorkerWork(activityItem('i1', 1, { session_id: 's1' }));
       await fetchWork(provider, asOwner('w1', 30));
-      await sleep(60);
+      clock.advanceBy(31);
       expect(await provider.renewSessionLocks(['w1'], 10_000, 60_000)).toBe(0);
     });
 
     it('activity on a session item counts as session activity', async () => {
-      const provider = await fixture.open();
+      const { provider, clock } = await openOnVirtualClock(fixture);
       await provider.enqueueWorkerWork(activityItem('i1', 1, { session_id: 's1' }));
       const lease = await fetchWork(provider, asOwner('w1', 10_000));
-      await sleep(400);
+      clock.advanceBy(400);
       await provider.renewWorkItemLock(lease.lockToken, 10_000);
       expect(await provider.renewSessionLocks(['w1'], 10_000, 300)).toBe(1);
     });
 
     it('orphaned sessions are cleaned up only when expired and without work', async () => {
-      const provider = await fixture.open();
+      const { provider, clock } = await openOnVirtualClock(fixture);
       await provider.enqueueWorkerWork(activityItem('i1', 1, { session_id: 's1' }));
       await provider.enqueueWorkerWork(activityItem('i1', 2, { session_id: 's1' }));
       const lease = await fetchWork(provider, asOwner('w1', 300));
       await provider.ackWorkItem(lease.lockToken, null);
       expect(await provider.cleanupOrphanedSessions()).toBe(0);
-      await sleep(350);
+      clock.advanceBy(301);
       expect(await provider.cleanupOrphanedSessions()).toBe(0);
       await provider.ackWorkItem((await fetchWork(provider, asOwner('w2', 30))).lockToken, null);
-      await sleep(60);
+      clock.advanceBy(31);
       expect(await provider.cleanupOrphanedSessions()).toBe(1);
     });
   });

@@ -1,12 +1,12 @@
 import { statSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { isDuroxError } from '../../../src/core/errors.js';
+import { eventually } from '../../helpers/eventually.js';
 import {
   activityItem,
   errorOf,
   openProvider,
   rawConnection,
-  sleep,
   startAck,
   startItem,
   tempDbPath,
@@ -52,13 +52,23 @@ describe('background checkpoints', () => {
   it('copies WAL frames into the database file from a worker thread', async () => {
     const path = tempDbPath();
     const provider = await openProvider(path);
-    await sleep(300);
+    // The thread's first checkpoints copy what opening the store wrote: wait until the file
+    // holds every page, so that growth below can only come from the new frames.
+    const raw = rawConnection(path);
+    const logicalSize = (): number =>
+      (raw.pragma('page_count', { simple: true }) as number) *
+      (raw.pragma('page_size', { simple: true }) as number);
+    await eventually(
+      () => statSync(path).size === logicalSize(),
+      'the pages written at open to be checkpointed',
+    );
     const before = statSync(path).size;
     // Far fewer frames than the inline autocheckpoint threshold: only the thread can copy them.
     for (let i = 0; i < 300; i++) await provider.enqueueOrchestratorWork(startItem(`instance-${i}`));
-    const deadline = Date.now() + 5000;
-    while (statSync(path).size <= before && Date.now() < deadline) await sleep(50);
-    expect(statSync(path).size).toBeGreaterThan(before);
-    expect(rawConnection(path).prepare('SELECT count(*) FROM orchestrator_queue').pluck().get()).toBe(300);
+    await eventually(() => statSync(path).size > before, {
+      what: 'the checkpoint thread to copy the new frames into the file',
+      timeoutMs: 5000,
+    });
+    expect(raw.prepare('SELECT count(*) FROM orchestrator_queue').pluck().get()).toBe(300);
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { HistoryEvent } from '../../../src/core/history.js';
 import type { SqliteProvider } from '../../../src/providers/sqlite/sqlite-provider.js';
+import { VirtualClock } from '../../../src/testing/virtual-clock.js';
 import {
   ack,
   externalEvent,
@@ -8,7 +9,6 @@ import {
   fetchOrchestration,
   openProvider,
   rawConnection,
-  sleep,
   startAck,
   startItem,
   startedEvent,
@@ -32,7 +32,8 @@ async function startInstance(provider: SqliteProvider, instance: string): Promis
 describe('history decoding', () => {
   it('reports a corrupt history row as historyError and keeps the lock', async () => {
     const path = tempDbPath();
-    const provider = await openProvider(path);
+    const clock = new VirtualClock(Date.now());
+    const provider = await openProvider(path, { clock });
     await startInstance(provider, 'i1');
     rawConnection(path).prepare("UPDATE history SET event_data = '{broken' WHERE instance_id = 'i1'").run();
     await provider.enqueueOrchestratorWork(externalItem('i1'));
@@ -41,7 +42,7 @@ describe('history decoding', () => {
     expect(item.historyError).toMatch(/history row 1 could not be decoded/);
     expect(item.attemptCount).toBe(1);
     expect(await provider.fetchOrchestrationItem(1000)).toBeNull();
-    await sleep(350);
+    clock.advanceBy(300);
     expect((await fetchOrchestration(provider)).attemptCount).toBe(2);
     await expect(provider.readHistory('i1')).rejects.toThrow(/could not be decoded/);
   });
@@ -87,14 +88,16 @@ describe('history cache', () => {
 
   it('does not serve a stale history after the instance was recreated elsewhere', async () => {
     const path = tempDbPath();
-    const provider = await openProvider(path);
+    // Both processes on one clock; it moves so that the new incarnation's created_at differs.
+    const clock = new VirtualClock(Date.now());
+    const provider = await openProvider(path, { clock });
     await startInstance(provider, 'i1');
     await eventTurn(provider, 'i1', '"old"');
     // Another process deletes the instance and starts it again.
-    await sleep(5);
+    clock.advanceBy(5);
     const raw = rawConnection(path);
     raw.exec("DELETE FROM history WHERE instance_id = 'i1'; DELETE FROM instances WHERE instance_id = 'i1'");
-    const other = await openProvider(path);
+    const other = await openProvider(path, { clock });
     await startInstance(other, 'i1');
     await eventTurn(other, 'i1', '"new-1"');
     await eventTurn(other, 'i1', '"new-2"');

@@ -123,21 +123,6 @@ export async function startBench(options: BenchOptions = {}): Promise<Bench> {
   };
 }
 
-/** Polls `check` until it returns a truthy value. */
-export async function eventually<T>(
-  check: () => Promise<T> | T,
-  timeoutMs = 15_000,
-  what = 'condition',
-): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`${what} not met within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
 /** Every history event of every instance in the store, as text (to look for leaked secrets). */
 export async function allHistoryText(client: Client): Promise<string> {
   const parts: string[] = [];

@@ -85,6 +85,11 @@ export interface FakeKubeApiOptions {
   nodesForbidden?: boolean;
   /** Bearer token the server requires. Default `fake-token`. */
   token?: string;
+  /**
+   * The cluster's time, which the delays above follow (default the wall clock); with a
+   * `VirtualClock` a test moves it instead of waiting.
+   */
+  clock?: { now(): number };
 }
 
 /** A failure to inject for the next matching request. */
@@ -188,6 +193,7 @@ export async function startFakeKubeApi(options: FakeKubeApiOptions = {}): Promis
   const loadBalancerDelayMs = options.loadBalancerDelayMs ?? 150;
   const podTerminationMs = options.podTerminationMs ?? 30;
   const token = options.token ?? 'fake-token';
+  const clock = options.clock ?? { now: () => Date.now() };
 
   const store = new Map<Resource, Map<string, KubeObject>>();
   for (const r of Object.keys(KINDS) as Resource[]) store.set(r, new Map());
@@ -216,7 +222,7 @@ export async function startFakeKubeApi(options: FakeKubeApiOptions = {}): Promis
     if (info.namespaced) o.metadata.namespace ??= 'default';
     else delete o.metadata.namespace;
     bump(o);
-    createdAt.set(o.metadata.uid, Date.now());
+    createdAt.set(o.metadata.uid, clock.now());
     bucket(resource).set(key(o.metadata.namespace, o.metadata.name), o);
     return o;
   }
@@ -338,7 +344,7 @@ export async function startFakeKubeApi(options: FakeKubeApiOptions = {}): Promis
 
   // --- the simulated cluster ---
   function reconcile(): void {
-    const t = Date.now();
+    const t = clock.now();
     // StatefulSet controller: one pod per StatefulSet (replica 0), recreated when missing.
     for (const sts of bucket('statefulsets').values()) {
       const ns = sts.metadata.namespace!;
@@ -520,7 +526,7 @@ export async function startFakeKubeApi(options: FakeKubeApiOptions = {}): Promis
     if (pod.metadata.deletionTimestamp) return;
     pod.metadata.deletionTimestamp = now();
     pod.metadata.deletionGracePeriodSeconds = 30;
-    deletedAt.set(pod.metadata.uid!, Date.now());
+    deletedAt.set(pod.metadata.uid!, clock.now());
     bump(pod);
   }
 

@@ -14,6 +14,8 @@ import {
 import { KubernetesPlatform } from '../../../src/toygres/platforms/kubernetes/kubernetes-platform.js';
 import type { KubernetesPlatformOptions } from '../../../src/toygres/platforms/kubernetes/kubernetes-platform.js';
 import type { InstanceSpec, Readiness } from '../../../src/toygres/platforms/platform.js';
+import { VirtualClock } from '../../../src/testing/virtual-clock.js';
+import { eventually } from '../../helpers/eventually.js';
 import { kubeconfigYaml, startFakeKubeApi } from './fake-kube-api.js';
 import type { FakeKubeApi, FakeKubeApiOptions, RecordedRequest } from './fake-kube-api.js';
 
@@ -60,14 +62,15 @@ async function waitFor<T>(
   timeoutMs = 5000,
 ): Promise<{ last: T; seen: T[] }> {
   const seen: T[] = [];
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    seen.push(value);
-    if (done(value)) return { last: value, seen };
-    if (Date.now() > deadline) throw new Error(`timed out; last value ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+  const { last } = await eventually(
+    async () => {
+      const value = await probe();
+      seen.push(value);
+      return done(value) && { last: value };
+    },
+    { timeoutMs, what: () => `${done.toString()} (last value ${JSON.stringify(seen.at(-1))})` },
+  );
+  return { last, seen };
 }
 
 /** Whether any string inside `value` (a parsed JSON document) contains `needle`. */
@@ -306,15 +309,19 @@ describe('readiness', () => {
   });
 
   it('reports the waiting reason of a pod whose Secret is missing', async () => {
-    const { fake, platform } = await setup({ podReadyDelayMs: 400 });
+    const clock = new VirtualClock(Date.now());
+    const { fake, platform } = await setup({ podReadyDelayMs: 400, clock });
     await platform.deploy(spec(), PASSWORD);
     fake.objects.remove('secrets', NS, 'db1-secret');
+    clock.advanceBy(30); // podCreateDelayMs: the pod appears
     const { last } = await waitFor(
       () => platform.readiness(spec()),
       (r) => r.phase === 'Pending (CreateContainerConfigError)',
     );
     expect(last.ready).toBe(false);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // Long past the ready delay, a pod without its Secret is still not ready.
+    clock.advanceBy(1000);
+    fake.reconcile();
     expect((await platform.readiness(spec())).ready).toBe(false);
     // A retried deploy recreates the Secret and the pod starts.
     expect((await platform.deploy(spec(), PASSWORD)).resources).toEqual(['Secret/db1-secret']);
