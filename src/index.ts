@@ -18,6 +18,22 @@ export { Client } from './engine/client.js';
 export type { OrchestrationStatus, StartOrchestrationOptions } from './engine/client.js';
 export type { TypedOrchestrationStatus } from './engine/typed-status.js';
 export type { UnrunnableOrchestration, UnrunnableWork } from './engine/workers.js';
+// Schedules (docs/schedules.md): the Client's createSchedule … deleteSchedule take and return these.
+export type {
+  BackfillOptions,
+  IntervalSpec,
+  OverlapPolicy,
+  ScheduleDescription,
+  ScheduleOptions,
+  SchedulePatch,
+  ScheduleRun,
+  ScheduleRunKind,
+  ScheduleSpec,
+  ScheduleSummary,
+  TypedScheduleOptions,
+} from './engine/schedules/types.js';
+export { SCHEDULE_ORCHESTRATION } from './engine/schedules/schedule-orchestration.js';
+export type { Duration, TimePoint } from './core/duration.js';
 export { OrchestrationContext } from './engine/replay/context.js';
 export type {
   ActivityOptions,
@@ -99,6 +115,7 @@ export {
   IllegalStateError,
   OrchestrationFailedError,
   MissingDependencyError,
+  AlreadyExistsError,
 } from './core/errors.js';
 export type { DuroxErrorCode, CliErrorCode } from './core/errors.js';
 export type { ErrorDetails } from './core/failure.js';

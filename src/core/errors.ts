@@ -11,7 +11,7 @@ const BRAND = Symbol.for('durox.error');
 /**
  * Codes of the errors the `durox` CLI raises itself (its `CliError`, a `DuroxError`); the
  * library throws none of these except the ones it shares (`NOT_FOUND`, `TIMEOUT`,
- * `NONDETERMINISM`), which mean the same in both.
+ * `NONDETERMINISM`, `INSTANCE_EXISTS`), which mean the same in both.
  */
 export type CliErrorCode =
   /** Bad flags, arguments or input files. */
@@ -20,7 +20,7 @@ export type CliErrorCode =
   | 'MODULE'
   /** The store could not be opened or reached. */
   | 'STORE_UNREACHABLE'
-  /** `orchestration start` with an id that already exists. */
+  /** `orchestration start` (or `createSchedule`) with an id that already exists. */
   | 'INSTANCE_EXISTS'
   /** The instance already ended, so the request (cancel, raise, enqueue) cannot apply. */
   | 'INSTANCE_ENDED'
@@ -102,6 +102,13 @@ export class TimeoutError extends DuroxError {
 export class NotFoundError extends DuroxError {
   constructor(message: string, fields: DuroxErrorFields = {}) {
     super('NOT_FOUND', message, fields);
+  }
+}
+
+/** Something with that id already exists (`createSchedule` of an existing schedule). */
+export class AlreadyExistsError extends DuroxError {
+  constructor(message: string, fields: DuroxErrorFields = {}) {
+    super('INSTANCE_EXISTS', message, fields);
   }
 }
 

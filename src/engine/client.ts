@@ -23,6 +23,15 @@ import { checkInstanceId } from './instance-id.js';
 import type { InputArgs, InputOf, OutputOf } from './replay/definition-refs.js';
 import * as management from './management.js';
 import { unrunnableOrchestrations } from './workers.js';
+import * as schedules from './schedules/client-schedules.js';
+import type {
+  BackfillOptions,
+  ScheduleDescription,
+  ScheduleOptions,
+  SchedulePatch,
+  ScheduleSummary,
+  TypedScheduleOptions,
+} from './schedules/types.js';
 import type { UnrunnableWork } from './workers.js';
 import type { ExecutionInfoView, HistoryEventView, InstanceInfoView, InstanceTree } from './management.js';
 import type {
@@ -468,6 +477,62 @@ export class Client<D extends AnyOrchestrationDefinition = AnyOrchestrationDefin
       orchestrations: unrunnableOrchestrations(workers, [...pending, ...running]),
       complete: pending.length < UNRUNNABLE_SCAN_LIMIT && running.length < UNRUNNABLE_SCAN_LIMIT,
     };
+  }
+
+  // ---- schedules (docs/schedules.md) ---------------------------------------------------------
+
+  /**
+   * Creates a schedule that starts `orchestration` by `cron` (in `timezone`) or every
+   * `interval`, as instances `<id>@<ISO time>`. Rejects with `INVALID_INPUT` naming the field
+   * (a bad cron expression with the position of the error, an unknown time zone, an
+   * orchestration no runtime of this process or live worker registers), `INSTANCE_EXISTS` when
+   * the id is taken. Resolves with the new schedule's description.
+   */
+  createSchedule<Def extends D>(options: TypedScheduleOptions<Def>): Promise<ScheduleDescription>;
+  /** Creates a schedule of an orchestration given by name (untyped input). */
+  createSchedule(options: ScheduleOptions & { orchestration: string }): Promise<ScheduleDescription>;
+  createSchedule(options: ScheduleOptions): Promise<ScheduleDescription> {
+    return schedules.createSchedule(this.#provider, options);
+  }
+
+  /** The spec, state, next 5 times and recent runs with their outcomes; `NOT_FOUND` when unknown. */
+  describeSchedule(id: string): Promise<ScheduleDescription> {
+    return schedules.describeSchedule(this.#provider, id);
+  }
+
+  /** Every schedule of the store, by id. */
+  listSchedules(): Promise<ScheduleSummary[]> {
+    return schedules.listSchedules(this.#provider);
+  }
+
+  /** Changes a schedule's spec or action; times are taken again from now. Checked like `createSchedule`. */
+  updateSchedule(id: string, patch: SchedulePatch): Promise<void> {
+    return schedules.updateSchedule(this.#provider, id, patch);
+  }
+
+  /** Pauses a schedule, with an optional note: no scheduled runs until resumed. */
+  pauseSchedule(id: string, note?: string): Promise<void> {
+    return schedules.pauseSchedule(this.#provider, id, note);
+  }
+
+  /** Resumes a paused schedule from now (times that passed while paused are not caught up). */
+  resumeSchedule(id: string): Promise<void> {
+    return schedules.resumeSchedule(this.#provider, id);
+  }
+
+  /** Starts a run now (subject to the overlap policy), as `<id>@<ISO now>`. */
+  triggerSchedule(id: string): Promise<void> {
+    return schedules.triggerSchedule(this.#provider, id);
+  }
+
+  /** Starts the schedule's times in `[from, to]`, each once; resolves with how many times the range holds. */
+  backfillSchedule(id: string, options: BackfillOptions): Promise<number> {
+    return schedules.backfillSchedule(this.#provider, id, options);
+  }
+
+  /** Deletes a schedule (at once, from the store); runs it started go on. `NOT_FOUND` when unknown. */
+  deleteSchedule(id: string): Promise<void> {
+    return schedules.deleteSchedule(this.#provider, id);
   }
 
   /** Size figures of an instance, or `null` when unknown. */

@@ -51,6 +51,11 @@ export class OrchestrationRegistry {
     if (typeof version !== 'string' || version.length === 0) {
       throw new InvalidInputError(`orchestration "${name}": version must be a non-empty string`);
     }
+    this.registerBuiltin(name, version, handler);
+  }
+
+  /** Registers a built-in orchestration (reserved names allowed), such as the schedule's. */
+  registerBuiltin(name: string, version: string, handler: OrchestrationHandler): void {
     const versions = this.byName.get(name) ?? new Map<string, OrchestrationHandler>();
     versions.set(version, handler);
     this.byName.set(name, versions);

@@ -17,7 +17,15 @@ import type { AnyDefinition, AnyOrchestrationDefinition } from '../definitions.j
 import { ActivityRegistry, DEFAULT_VERSION, OrchestrationRegistry } from '../registry.js';
 import type { ActivityHandler } from '../registry.js';
 import type { OrchestrationHandler, StepGuardFactory, TraceSink } from '../replay/execution.js';
-import { SYSCALL_GET_KV_VALUE } from '../replay/tasks.js';
+import { SYSCALL_GET_KV_VALUE, SYSCALL_PREFIX } from '../replay/tasks.js';
+import { announceLocalRegistry } from '../schedules/known-orchestrations.js';
+import {
+  SCHEDULE_OBSERVE_ACTIVITY,
+  SCHEDULE_ORCHESTRATION,
+  SCHEDULE_ORCHESTRATION_VERSION,
+  scheduleObserveActivity,
+  scheduleOrchestration,
+} from '../schedules/schedule-orchestration.js';
 import type { Provider, WorkerRegistrationInput } from '../../core/provider.js';
 import { InstanceCache } from './instance-cache.js';
 import { OrchestrationDispatcher } from './orchestration-dispatcher.js';
@@ -78,6 +86,18 @@ export class Runtime<Known extends AnyDefinition = never> {
       SYSCALL_GET_KV_VALUE,
       async (_ctx, input: { instance_id: string; key: string }) =>
         this.#provider.getKvValue(input.instance_id, input.key),
+    );
+    // Schedules (docs/schedules.md) run on every runtime.
+    this.#activities.registerBuiltin(SCHEDULE_OBSERVE_ACTIVITY, scheduleObserveActivity(provider));
+    this.#orchestrations.registerBuiltin(
+      SCHEDULE_ORCHESTRATION,
+      SCHEDULE_ORCHESTRATION_VERSION,
+      scheduleOrchestration as OrchestrationHandler,
+    );
+    announceLocalRegistry(provider, (name, version) =>
+      version === undefined
+        ? this.#orchestrations.latestVersion(name) !== undefined
+        : this.#orchestrations.resolve(name, version) !== undefined,
     );
   }
 
@@ -242,10 +262,11 @@ export class Runtime<Known extends AnyDefinition = never> {
     return this.#orchestrations.resolve(name, version);
   }
 
-  /** @internal `name@version` of every registered orchestration, versions ascending. */
+  /** @internal `name@version` of every orchestration registered by the user (not the built-ins), versions ascending. */
   registeredOrchestrations(): string[] {
     return this.#orchestrations
       .names()
+      .filter((name) => !name.startsWith(SYSCALL_PREFIX))
       .flatMap((name) => this.#orchestrations.versions(name).map((version) => `${name}@${version}`));
   }
 
