@@ -145,7 +145,10 @@ export async function postgresCommitCounter(url, pool) {
 }
 
 async function lsnDiff(client, to, from) {
-  const { rows } = await client.query('SELECT pg_wal_lsn_diff($1::pg_lsn, $2::pg_lsn)::float8 AS d', [to, from]);
+  const { rows } = await client.query('SELECT pg_wal_lsn_diff($1::pg_lsn, $2::pg_lsn)::float8 AS d', [
+    to,
+    from,
+  ]);
   return rows[0].d;
 }
 
@@ -169,7 +172,9 @@ export async function startCostMeter(store) {
     async stop(steps) {
       const { user, system } = process.cpuUsage(cpu0);
       const after = await counter.read();
-      const d = counter.finish ? await counter.finish(before, after) : { commits: after.commits - before.commits };
+      const d = counter.finish
+        ? await counter.finish(before, after)
+        : { commits: after.commits - before.commits };
       const per = (n) => (steps > 0 ? round(n / steps, 3) : null);
       return {
         steps,
@@ -178,7 +183,9 @@ export async function startCostMeter(store) {
         ...(d.transactions === undefined
           ? {}
           : { transactions: d.transactions, transactions_per_step: per(d.transactions) }),
-        ...(d.walBytes === undefined ? {} : { wal_bytes_per_step: steps > 0 ? round(d.walBytes / steps, 0) : null }),
+        ...(d.walBytes === undefined
+          ? {}
+          : { wal_bytes_per_step: steps > 0 ? round(d.walBytes / steps, 0) : null }),
         cpu_us_per_step: steps > 0 ? round((user + system) / steps, 1) : null,
         commits_method: counter.method,
       };

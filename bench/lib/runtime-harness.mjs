@@ -9,7 +9,12 @@ import { nowMs } from './stats.mjs';
 export const WAIT_TIMEOUT_MS = 300_000;
 
 /** Runtime options a workload may override with --param. */
-const RUNTIME_PARAMS = ['orchestrationConcurrency', 'workerConcurrency', 'orchestrationCacheSize', 'determinism'];
+const RUNTIME_PARAMS = [
+  'orchestrationConcurrency',
+  'workerConcurrency',
+  'orchestrationCacheSize',
+  'determinism',
+];
 
 function runtimeOptions(params) {
   const options = { logLevel: 'error' };

@@ -191,7 +191,8 @@ async function scale(params, store) {
       const m = await store.provider.getSystemMetrics();
       if (m.failedInstances > 0) throw new Error(`scale: ${m.failedInstances} instance(s) failed`);
       if (m.completedInstances >= done) break;
-      if (nowMs() - t0 > WAIT_TIMEOUT_MS) throw new Error(`scale: ${m.completedInstances}/${done} done in time`);
+      if (nowMs() - t0 > WAIT_TIMEOUT_MS)
+        throw new Error(`scale: ${m.completedInstances}/${done} done in time`);
       await new Promise((resolve) => setTimeout(resolve, pollMs));
     }
     const totalMs = nowMs() - t0;
