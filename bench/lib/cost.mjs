@@ -3,10 +3,11 @@
  * CPU time the workload process spent in the measured window, per activity step. See
  * docs/performance.md, "Cost model", for what each counter counts and why.
  *
- * A commit counter is `{ method, read(), close() }`: `read()` resolves to a snapshot of the
- * store's cumulative counters (`{ commits, transactions?, walBytes? }`), `delta(a, b)` turns two
- * snapshots into the window's figures. Counters read the store from outside the provider: they
- * work on any build and add nothing to the provider's own work.
+ * A commit counter is `{ method, read(), finish?(a, b), close() }`: `read()` resolves to a
+ * snapshot of the store's counters; the window's figures are the difference of two snapshots
+ * (`{ commits }`), or what `finish(a, b)` computes from them (`{ commits, transactions,
+ * walBytes }`). Counters read the store from outside the provider: they work with any build
+ * under test and add no work to the provider.
  */
 import { openSync, closeSync, readSync } from 'node:fs';
 import { endianness } from 'node:os';
