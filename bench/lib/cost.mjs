@@ -85,8 +85,17 @@ export async function postgresCommitCounter(url, pool) {
   } finally {
     await admin.end();
   }
-  const meter = new pg.Client({ connectionString: meterUrl.href });
-  await meter.connect();
+  let meter = new pg.Client({ connectionString: meterUrl.href });
+  let sideDb = true;
+  try {
+    await meter.connect();
+  } catch {
+    // No side database (no CREATEDB privilege on an external server): read from the bench
+    // database itself, whose `transactions` then include a few of the counter's own reads.
+    meter = new pg.Client({ connectionString: url });
+    await meter.connect();
+    sideDb = false;
+  }
   let walinspect = true;
   try {
     await meter.query('CREATE EXTENSION IF NOT EXISTS pg_walinspect');
@@ -112,9 +121,11 @@ export async function postgresCommitCounter(url, pool) {
     own += clients.length + Math.max(0, pool.totalCount - before);
   };
   return {
-    method: walinspect
-      ? 'postgres: commits = WAL COMMIT records (pg_walinspect), transactions = pg_stat_database.xact_commit'
-      : 'postgres: commits = pg_stat_database.xact_commit (pg_walinspect unavailable)',
+    method:
+      (walinspect
+        ? 'postgres: commits = WAL COMMIT records (pg_walinspect), transactions = pg_stat_database.xact_commit'
+        : 'postgres: commits = pg_stat_database.xact_commit (pg_walinspect unavailable)') +
+      (sideDb ? '' : ' (meter in the bench database: transactions approximate)'),
     async read() {
       await flushPool();
       const { rows } = await meter.query(
