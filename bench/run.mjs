@@ -18,7 +18,8 @@ import { DIST } from './lib/durox.mjs';
 import { PROVIDER_NAMES, assertProvider, openProvider } from './lib/providers.mjs';
 import { peakRssMb, round, rssSampler } from './lib/stats.mjs';
 import { startBenchPostgres } from './lib/embedded-pg.mjs';
-import { WORKLOAD_NAMES, WORKLOADS, targetFor } from './lib/workloads.mjs';
+import { meets, targetsFor } from './lib/targets.mjs';
+import { WORKLOAD_NAMES, WORKLOADS } from './lib/workloads.mjs';
 
 const HELP = `usage: node bench/run.mjs [options]
 
@@ -113,12 +114,6 @@ function parseArgs(argv) {
   return args;
 }
 
-function judge(target, result) {
-  const actual = target.metric === 'throughput' ? result.throughput : result[target.metric];
-  if (typeof actual !== 'number' || !Number.isFinite(actual)) return false;
-  return target.op === '>=' ? actual >= target.value : actual <= target.value;
-}
-
 /** Child process: runs one workload against a fresh store and prints its JSON line. */
 async function runChild(args) {
   const name = args.workloads[0];
@@ -139,17 +134,23 @@ async function runChild(args) {
     await store.cleanup();
   }
   rssSampler.stop();
+  const { commits_method: commitsMethod, ...cost } = result.cost;
+  const targets = targetsFor(name, args.provider);
   const line = {
     provider: args.provider,
     workload: name,
-    params: { ...result.params, ...store.description, quick: args.quick },
+    params: { ...result.params, ...store.description, commits_method: commitsMethod, quick: args.quick },
     throughput: result.throughput.value,
     unit: result.throughput.unit,
     p50_ms: result.p50_ms,
     p99_ms: result.p99_ms,
     total_ms: result.total_ms,
+    ...result.fields,
+    // The cost model (see docs/performance.md): steps, commits, commits_per_step, cpu_us_per_step…
+    ...cost,
     peak_rss_mb: round(peakRssMb(), 1),
-    target: targetFor(workload, args.provider),
+    target: targets[0] ?? null,
+    targets: targets.map((t) => ({ ...t, met: null })),
     meets_target: null,
     ...(sizeMb === undefined ? {} : { store_mb: round(sizeMb, 1) }),
     extra: result.extra,
@@ -163,7 +164,10 @@ async function runChild(args) {
     },
     at: new Date().toISOString(),
   };
-  if (judged) line.meets_target = judge(line.target, line);
+  if (judged) {
+    for (const t of line.targets) t.met = meets(t, line);
+    line.meets_target = line.targets.every((t) => t.met);
+  }
   process.stdout.write(`${JSON.stringify(line)}\n`);
 }
 
@@ -204,13 +208,15 @@ function spawnWorkload(args, name, profDir, profName) {
 function summarize(lines) {
   const rows = lines.map((l) => {
     if (l.error) return `  ${l.workload.padEnd(11)} ERROR ${l.error}`;
-    const metric =
-      l.target.metric === 'throughput'
-        ? `${l.throughput} ${l.unit}`
-        : `${l.target.metric}=${l[l.target.metric]} ms`;
-    const verdict = l.meets_target === null ? 'not judged' : l.meets_target ? 'MEETS' : 'MISSES';
-    const goal = `${l.target.op} ${l.target.value} ${l.target.unit}`;
-    return `  ${l.workload.padEnd(11)} ${metric.padEnd(26)} target ${goal.padEnd(22)} ${verdict.padEnd(10)} p50=${l.p50_ms} p99=${l.p99_ms} rss=${l.peak_rss_mb}MB`;
+    const goals = l.targets
+      .map((t) => {
+        const verdict = t.met === null ? '' : t.met ? ' MEETS' : ' MISSES';
+        return `${t.metric}=${l[t.metric]} (${t.op} ${t.value})${verdict}`;
+      })
+      .join(', ');
+    const figure = `${l.throughput} ${l.unit}`;
+    const cost = `commits/step=${l.commits_per_step} cpu=${l.cpu_us_per_step}us/step`;
+    return `  ${l.workload.padEnd(11)} ${figure.padEnd(26)} p50=${l.p50_ms} p99=${l.p99_ms} total=${l.total_ms}ms ${cost} rss=${l.peak_rss_mb}MB\n${' '.repeat(14)}${goals}${l.meets_target === null ? ' (not judged)' : ''}`;
   });
   process.stderr.write(`\ndurox bench summary (${lines[0]?.provider ?? ''}):\n${rows.join('\n')}\n`);
 }

@@ -3,12 +3,14 @@
  * cleanup function that closes it and removes everything it created.
  *
  * To add a provider, add an entry to PROVIDERS: `open(options)` resolves to
- * `{ provider, description, cleanup }`, where `description` lands in each result's `params`.
+ * `{ provider, description, commits, cleanup }`, where `description` lands in each result's
+ * `params` and `commits` counts the store's commits (see cost.mjs).
  */
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { postgresCommitCounter, sqliteCommitCounter } from './cost.mjs';
 import { PostgresProvider, SqliteProvider } from './durox.mjs';
 
 async function fileSizeMb(path) {
@@ -26,14 +28,17 @@ const PROVIDERS = {
       const dir = await mkdtemp(join(tmpdir(), 'durox-bench-'));
       const file = join(dir, 'bench.db');
       const provider = await SqliteProvider.open(`sqlite:${file}`);
+      const commits = sqliteCommitCounter(file);
       return {
         provider,
         description: { store: 'file', durability: 'default (normal)', dir: tmpdir() },
+        commits,
         /** Size of the database and its WAL, for the record. */
         async sizeMb() {
           return (await fileSizeMb(file)) + (await fileSizeMb(`${file}-wal`));
         },
         async cleanup() {
+          await commits.close();
           await provider.close();
           await rm(dir, { recursive: true, force: true });
         },
@@ -50,8 +55,11 @@ const PROVIDERS = {
       if (!url) throw new Error('DUROX_BENCH_PG_URL is not set (run.mjs starts a server)');
       const schema = `bench_${randomBytes(4).toString('hex')}`;
       const provider = await PostgresProvider.connectWithSchema(url, schema);
+      // The pool is private in TypeScript: the counter only flushes its connections' statistics.
+      const commits = await postgresCommitCounter(url, provider.pool);
       return {
         provider,
+        commits,
         // The concurrency docs/providers.md recommends for PostgreSQL: turns and activities
         // waiting on round trips overlap.
         runtimeDefaults: { orchestrationConcurrency: 16, workerConcurrency: 32 },
@@ -61,6 +69,7 @@ const PROVIDERS = {
           ...JSON.parse(process.env.DUROX_BENCH_PG_DESCRIPTION ?? '{}'),
         },
         async cleanup() {
+          await commits.close();
           await provider.close();
           const { default: pg } = await import('pg');
           const admin = new pg.Client({ connectionString: url });
