@@ -53,8 +53,8 @@ afterAll(async () => {
 });
 
 describe('schedule errors (no worker)', () => {
-  it('a bad cron expression (with its position, before the store is opened), an unknown time zone or orchestration exit 2', async () => {
-    const [cron, zone, orchestration] = await Promise.all([
+  it('a bad cron expression (with its position, before the store is opened), an unknown time zone or orchestration, a reserved name exit 2', async () => {
+    const [cron, zone, orchestration, reserved] = await Promise.all([
       durox([
         'schedule',
         'create',
@@ -69,6 +69,8 @@ describe('schedule errors (no worker)', () => {
       ]),
       runIdle('schedule', 'create', 'tz', '--cron', '0 2 * * *', '--timezone', 'Mars/Olympus', '-o', 'Child'),
       runIdle('schedule', 'create', 'early', '--interval', '1h', '-o', 'Child', '--json'),
+      // The built-in schedule orchestration is no orchestration to start by hand.
+      runIdle('orchestration', 'start', '__durox_syscall:schedule', '--id', 'schedule:x'),
     ]);
     expect(cron.code).toBe(2);
     expect(cron.json().error).toEqual({
@@ -87,6 +89,9 @@ describe('schedule errors (no worker)', () => {
       exitCode: 2,
     });
     expect(orchestration.json().error.hint).toContain('--allow-unknown-orchestration');
+    expect(reserved.code).toBe(2);
+    expect(reserved.stderr).toContain('names starting with __durox_syscall: are durox');
+    expect(reserved.stderr).toContain('hint: create schedules with `durox schedule create`');
   });
 
   it('a schedule no worker has run: describe exits 1 suggesting a worker; control messages wait', async () => {

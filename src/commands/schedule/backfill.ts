@@ -19,6 +19,7 @@ export interface ScheduleBackfillResult {
   backfillRequested: true;
 }
 
+/** `durox schedule backfill <id>`: starts the runs of the times in `[--from, --to]`. */
 export default class ScheduleBackfill extends ScheduleCommand<typeof ScheduleBackfill> {
   static override summary = "Start a schedule's runs for every time in a past (or future) range";
   static override description =

@@ -8,6 +8,7 @@ import { renderScheduleDescription } from '../../cli/schedule-output.js';
 /** `--json` document of `schedule create`: the new schedule's description. */
 export type ScheduleCreateResult = ScheduleDescription;
 
+/** `durox schedule create <id>`: creates a schedule (`client.createSchedule`) and prints its description. */
 export default class ScheduleCreate extends ScheduleCommand<typeof ScheduleCreate> {
   static override summary =
     'Create a schedule that starts an orchestration on a cron expression or an interval';

@@ -8,6 +8,7 @@ export interface ScheduleDeleteResult {
   deleted: true;
 }
 
+/** `durox schedule delete <id>`: removes the schedule from the store. */
 export default class ScheduleDelete extends ScheduleCommand<typeof ScheduleDelete> {
   static override summary = 'Delete a schedule';
   static override description =

@@ -7,6 +7,7 @@ import { renderScheduleDescription } from '../../cli/schedule-output.js';
 /** `--json` document of `schedule describe`. */
 export type ScheduleDescribeResult = ScheduleDescription;
 
+/** `durox schedule describe <id>`: a schedule's spec, state, next times and recent runs. */
 export default class ScheduleDescribe extends ScheduleCommand<typeof ScheduleDescribe> {
   static override summary = "Show a schedule's spec, state, next times and recent runs";
   static override description =

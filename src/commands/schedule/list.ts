@@ -5,6 +5,7 @@ import { renderScheduleList } from '../../cli/schedule-output.js';
 /** `--json` document of `schedule list`: one summary per schedule, by id. */
 export type ScheduleListResult = ScheduleSummary[];
 
+/** `durox schedule list`: one summary per schedule, by id. */
 export default class ScheduleList extends ScheduleCommand<typeof ScheduleList> {
   static override summary = 'List the schedules of the store';
   static override description =

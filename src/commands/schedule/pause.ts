@@ -10,6 +10,7 @@ export interface SchedulePauseResult {
   note: string | null;
 }
 
+/** `durox schedule pause <id>`: sends the pause control message (with an optional note). */
 export default class SchedulePause extends ScheduleCommand<typeof SchedulePause> {
   static override summary = 'Pause a schedule: no scheduled runs until it is resumed';
   static override description =

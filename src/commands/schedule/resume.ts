@@ -9,6 +9,7 @@ export interface ScheduleResumeResult {
   resumeRequested: true;
 }
 
+/** `durox schedule resume <id>`: sends the resume control message. */
 export default class ScheduleResume extends ScheduleCommand<typeof ScheduleResume> {
   static override summary = 'Resume a paused schedule';
   static override description =

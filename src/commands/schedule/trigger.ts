@@ -9,6 +9,7 @@ export interface ScheduleTriggerResult {
   triggerRequested: true;
 }
 
+/** `durox schedule trigger <id>`: sends the trigger control message (a run now). */
 export default class ScheduleTrigger extends ScheduleCommand<typeof ScheduleTrigger> {
   static override summary = 'Start a run of a schedule now';
   static override description =

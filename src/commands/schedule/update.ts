@@ -15,6 +15,7 @@ export type ScheduleUpdateResult = ScheduleDescription & {
   applied: boolean;
 };
 
+/** `durox schedule update <id>`: sends a patch and waits (bounded) for the schedule to apply it. */
 export default class ScheduleUpdate extends ScheduleCommand<typeof ScheduleUpdate> {
   static override summary = "Change a schedule's spec or what it runs";
   static override description =
