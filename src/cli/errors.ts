@@ -5,16 +5,19 @@
  */
 
 import { DuroxError } from '../core/errors.js';
-import type { CliErrorCode } from '../core/errors.js';
+import type { DuroxErrorCode } from '../core/errors.js';
 
 export type { CliErrorCode } from '../core/errors.js';
 
-/** An error the CLI raises: a `DuroxError` with a {@link CliErrorCode} and an optional hint. */
+/**
+ * An error the CLI raises: a `DuroxError` with a {@link CliErrorCode} and an optional hint, or a
+ * library error's code when the CLI rewords one (see {@link rewordLibraryError}).
+ */
 export class CliError extends DuroxError {
-  declare readonly code: CliErrorCode;
+  declare readonly code: DuroxErrorCode;
   readonly hint: string | undefined;
 
-  constructor(code: CliErrorCode, message: string, options: { hint?: string; cause?: unknown } = {}) {
+  constructor(code: DuroxErrorCode, message: string, options: { hint?: string; cause?: unknown } = {}) {
     super(code, message, options.cause === undefined ? {} : { cause: options.cause });
     this.hint = options.hint;
   }
@@ -23,6 +26,14 @@ export class CliError extends DuroxError {
 /** Shorthand for a bad-usage error naming what to fix. */
 export function usageError(message: string, hint?: string): CliError {
   return new CliError('USAGE', message, hint === undefined ? {} : { hint });
+}
+
+/**
+ * A library error said the CLI's way: the same code (so the same exit code and JSON `code`),
+ * another message and a hint. The original is kept as the cause (printed with `--debug`).
+ */
+export function rewordLibraryError(err: DuroxError, message: string, hint?: string): CliError {
+  return new CliError(err.code, message, { cause: err, ...(hint === undefined ? {} : { hint }) });
 }
 
 /** The message of anything thrown. */

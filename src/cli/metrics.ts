@@ -2,6 +2,8 @@
  * `durox metrics`: store-wide counts and queue depths, once or watched.
  */
 import type { Client } from '../engine/client.js';
+import { SYSCALL_PREFIX } from '../engine/replay/tasks.js';
+import { SCHEDULE_ORCHESTRATION } from '../engine/schedules/schedule-orchestration.js';
 import type { UnrunnableOrchestration } from '../engine/workers.js';
 import type { QueueDepths, SystemMetrics, WorkerRegistration } from '../core/provider.js';
 import { formatDuration } from './durations.js';
@@ -12,7 +14,11 @@ import { keyValues, stdoutColors } from './output.js';
 export interface WorkersSample {
   /** How many workers are registered and alive. */
   live: number;
-  /** Their registrations: id, orchestrations with versions, activities, epoch-ms times. */
+  /**
+   * Their registrations: id, orchestrations with versions (the user's: durox's built-in ones,
+   * such as the schedule orchestration every runtime registers, are left out), activities,
+   * epoch-ms times.
+   */
   registrations: WorkerRegistration[];
   /**
    * Orchestrations of Pending and Running instances that no live worker knows, with instance
@@ -29,22 +35,34 @@ export interface MetricsSample {
   at: string;
   system: SystemMetrics;
   queues: QueueDepths;
+  /**
+   * Schedule instances (`schedule:<id>`, durox's own orchestration): `total` of them, and how
+   * many of the running instances are schedules.
+   */
+  schedules: { total: number; running: number };
   /** Absent when the store keeps no worker registry. */
   workers?: WorkersSample;
 }
 
 /** Reads one sample through the client. */
 export async function readMetrics(client: Client): Promise<MetricsSample> {
-  const [system, queues, unrunnable] = await Promise.all([
+  const [system, queues, unrunnable, schedules, runningSchedules] = await Promise.all([
     client.getSystemMetrics(),
     client.getQueueDepths(),
     client.getUnrunnableWork(),
+    client.countInstances({ orchestrationName: SCHEDULE_ORCHESTRATION }),
+    client.countInstances({ orchestrationName: SCHEDULE_ORCHESTRATION, status: 'Running' }),
   ]);
-  const sample: MetricsSample = { at: new Date().toISOString(), system, queues };
+  const sample: MetricsSample = {
+    at: new Date().toISOString(),
+    system,
+    queues,
+    schedules: { total: schedules, running: runningSchedules },
+  };
   if (unrunnable) {
     sample.workers = {
       live: unrunnable.workers.length,
-      registrations: unrunnable.workers,
+      registrations: unrunnable.workers.map(withoutBuiltins),
       unknownOrchestrations: unrunnable.orchestrations,
       complete: unrunnable.complete,
     };
@@ -52,8 +70,20 @@ export async function readMetrics(client: Client): Promise<MetricsSample> {
   return sample;
 }
 
-/** `Hello@1.0.0` (or the bare name for instances started without a version). */
+/** A registration without durox's built-in orchestrations (every runtime registers them). */
+function withoutBuiltins(w: WorkerRegistration): WorkerRegistration {
+  const orchestrations = Object.fromEntries(
+    Object.entries(w.orchestrations).filter(([name]) => !name.startsWith(SYSCALL_PREFIX)),
+  );
+  return { ...w, orchestrations };
+}
+
+/**
+ * `Hello@1.0.0` (or the bare name for instances started without a version); `schedules` for the
+ * built-in schedule orchestration, which is no user code.
+ */
 function nameAt(name: string, version: string | null): string {
+  if (name === SCHEDULE_ORCHESTRATION) return 'schedules';
   return version === null ? name : `${name}@${version}`;
 }
 
@@ -80,14 +110,19 @@ function workerLines(w: WorkerRegistration, nowMs: number): [string, string][] {
   ];
 }
 
+/** The text `durox metrics` prints for one sample. */
 export function renderMetricsSample(s: MetricsSample): string {
   const c = stdoutColors();
   return keyValues(
     [
       ['instances', `${s.system.totalInstances} total`],
-      ['  running', c.cyan(String(s.system.runningInstances))],
+      [
+        '  running',
+        `${c.cyan(String(s.system.runningInstances))}${s.schedules.running > 0 ? c.dim(` (${s.schedules.running} of them schedules)`) : ''}`,
+      ],
       ['  completed', c.green(String(s.system.completedInstances))],
       ['  failed', s.system.failedInstances ? c.red(String(s.system.failedInstances)) : '0'],
+      ['schedules', String(s.schedules.total)],
       ['executions', String(s.system.totalExecutions)],
       ['events', String(s.system.totalEvents)],
       ['orchestrator queue', String(s.queues.orchestratorQueue)],
@@ -116,7 +151,7 @@ function workerPairs(s: MetricsSample, c: ReturnType<typeof stdoutColors>): [str
 function oneLine(s: MetricsSample): string {
   const m = s.system;
   const q = s.queues;
-  return `${s.at} instances=${m.totalInstances} running=${m.runningInstances} completed=${m.completedInstances} failed=${m.failedInstances} executions=${m.totalExecutions} events=${m.totalEvents} orchestrator_queue=${q.orchestratorQueue} worker_queue=${q.workerQueue} timer_queue=${q.timerQueue}${workersWords(s.workers)}`;
+  return `${s.at} instances=${m.totalInstances} running=${m.runningInstances} completed=${m.completedInstances} failed=${m.failedInstances} schedules=${s.schedules.total} executions=${m.totalExecutions} events=${m.totalEvents} orchestrator_queue=${q.orchestratorQueue} worker_queue=${q.workerQueue} timer_queue=${q.timerQueue}${workersWords(s.workers)}`;
 }
 
 function workersWords(w: WorkersSample | undefined): string {

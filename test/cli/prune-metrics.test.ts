@@ -149,6 +149,7 @@ describe('metrics', () => {
         workerQueue: expect.any(Number),
         timerQueue: expect.any(Number),
       },
+      schedules: { total: 0, running: 0 },
       workers: expect.objectContaining({ live: 1, complete: true }),
     });
     expect(human.stdout).toMatch(/^instances:\s+\d+ total/m);

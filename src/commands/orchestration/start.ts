@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../../cli/base-command.js';
+import { usageError } from '../../cli/errors.js';
+import { SYSCALL_PREFIX } from '../../engine/replay/tasks.js';
 import { startNewInstance } from '../../cli/instances.js';
 import { ExitCode } from '../../cli/exit-codes.js';
 import { formatDuration } from '../../cli/durations.js';
@@ -50,6 +52,13 @@ export default class OrchestrationStart extends BaseCommand<typeof Orchestration
   async run(): Promise<OrchestrationStartResult> {
     const { flags, args } = this;
     const orchestrationName = validate(name, args.name, 'orchestration name');
+    if (orchestrationName.startsWith(SYSCALL_PREFIX)) {
+      // The schedule orchestration's input is a schedule's whole state: not something to type.
+      throw usageError(
+        `orchestration name "${orchestrationName}": names starting with ${SYSCALL_PREFIX} are durox's own`,
+        'create schedules with `durox schedule create`',
+      );
+    }
     const id = validate(instanceId, flags.id ?? `${orchestrationName}-${randomUUID().slice(0, 8)}`, '--id');
     const version = flags.version === undefined ? null : validate(name, flags.version, '--version');
     const input = readJsonPayload(flags.input, flags['input-file'], 'input');
