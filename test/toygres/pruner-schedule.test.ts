@@ -13,6 +13,7 @@ import type { OrchestrationContext } from '../../src/index.js';
 import { TestEnvironment } from '../../src/testing/index.js';
 import { SqliteMetadataStore } from '../../src/toygres/metadata/sqlite/sqlite-metadata.js';
 import {
+  ACTIVITIES,
   ORCHESTRATIONS,
   SYSTEM_PRUNER_ID,
   SYSTEM_PRUNER_SCHEDULE_INSTANCE,
@@ -135,6 +136,30 @@ describe('toygres system pruner (schedule, virtual time)', () => {
     const executions = await env.client.listExecutions(SYSTEM_PRUNER_SCHEDULE_INSTANCE);
     expect(executions.length).toBeLessThanOrEqual(3);
     expect(executions).not.toContain(1);
+  });
+
+  it('a run whose prune fails after its retries fails; the schedule reports it and goes on', async () => {
+    const env = await toygresEnvironment('2030-01-01T00:00:00Z');
+    let attempts = 0;
+    env.mockActivity(ACTIVITIES.systemPrune, async () => {
+      attempts++;
+      throw new Error('metadata store unreachable');
+    });
+    expect(await ensureSystemPruner(env.client)).toBe(true);
+    await env.advanceTo('2030-01-01T01:10:00Z');
+    expect(attempts).toBe(3);
+    const report = await describeSystemPruner(env.client);
+    expect(report?.lastRun).toMatchObject({
+      instanceId: `${SYSTEM_PRUNER_ID}@2030-01-01T01:00:00Z`,
+      status: 'Failed',
+      error: expect.stringMatching(/metadata store unreachable/),
+    });
+    // A failed run has ended: the next one is not skipped.
+    await env.advanceTo('2030-01-01T02:10:00Z');
+    expect((await describeSystemPruner(env.client))?.schedule.recentRuns).toMatchObject([
+      { instanceId: `${SYSTEM_PRUNER_ID}@2030-01-01T02:00:00Z`, action: 'started', status: 'Failed' },
+      { instanceId: `${SYSTEM_PRUNER_ID}@2030-01-01T01:00:00Z`, action: 'started', status: 'Failed' },
+    ]);
   });
 
   it('ensureSystemPruner replaces a running eternal pruner of an earlier release', async () => {
