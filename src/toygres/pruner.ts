@@ -99,6 +99,7 @@ export interface SystemPruneRunOutcome {
   instanceId: string;
   /** Its scheduled time (epoch ms). */
   scheduledAt: number;
+  /** How it ended. */
   status: 'Completed' | 'Failed';
   /** What it pruned (Completed). */
   output?: SystemPruneOutput;
