@@ -14,8 +14,11 @@ import {
   instanceIds,
   ORCHESTRATIONS,
   SYSTEM_PRUNER_ID,
+  SYSTEM_PRUNER_SCHEDULE_INSTANCE,
 } from './names.js';
 import type { Platforms } from './platforms/registry.js';
+import { ensurePrunerSchedule } from './pruner.js';
+import type { SystemPrunerOptions } from './pruner.js';
 import { redact } from './secrets.js';
 import type {
   BeginDeleteOutput,
@@ -23,8 +26,10 @@ import type {
   InstanceActorInput,
   MarkRunningInput,
   PlatformTarget,
+  PrunerMigrationOutput,
   RecordTarget,
   ReserveOutput,
+  SystemPruneInput,
   SystemPruneOutput,
   TestConnectionInput,
   TestConnectionOutput,
@@ -336,17 +341,18 @@ export function registerActivities(runtime: Runtime, env: ToygresEnvironment): v
 
   runtime.registerActivity(
     ACTIVITIES.systemPrune,
-    async (
-      ctx: ActivityContext,
-      input: { terminalOlderThanMs: number; keepExecutions: number },
-    ): Promise<SystemPruneOutput> => {
+    async (ctx: ActivityContext, input: SystemPruneInput): Promise<SystemPruneOutput> => {
       const client = ctx.getClient();
       const store = await env.metadata();
       const actorsRestarted = await restartLostActors(client, store);
-      const before = Date.now() - input.terminalOlderThanMs;
-      // Only toygres's own orchestrations: the store may hold other applications' instances.
+      // The run's orchestration time (the store's clock); the eternal pruner 1.0.0 sends none.
+      const before = (input.now ?? Date.now()) - input.terminalOlderThanMs;
+      // Only toygres's own orchestrations (the pruner's runs among them): the store may hold
+      // other applications' instances.
       const finished: string[] = [];
-      const eternal: string[] = [SYSTEM_PRUNER_ID];
+      // The pruner's schedule continues as new at every wake-up (it prunes itself only every 50
+      // executions); the eternal pruner of earlier releases, while it still runs.
+      const eternal: string[] = [SYSTEM_PRUNER_SCHEDULE_INSTANCE, SYSTEM_PRUNER_ID];
       for (const name of Object.values(ORCHESTRATIONS)) {
         for (const status of ['Completed', 'Failed'] as const) {
           const rows = await client.listInstances({
@@ -384,6 +390,14 @@ export function registerActivities(runtime: Runtime, env: ToygresEnvironment): v
         actorsRestarted: actorsRestarted.length,
       };
     },
+  );
+
+  runtime.registerActivity(
+    ACTIVITIES.ensurePrunerSchedule,
+    async (ctx: ActivityContext, input: SystemPrunerOptions | null): Promise<PrunerMigrationOutput> => ({
+      replacedBy: SYSTEM_PRUNER_SCHEDULE_INSTANCE,
+      created: await ensurePrunerSchedule(ctx.getClient(), input ?? {}),
+    }),
   );
 }
 

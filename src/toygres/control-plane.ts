@@ -44,7 +44,10 @@ export interface ControlPlane {
   metadata: MetadataStore;
   /** For `logs` (default: the local platform under DUROX_HOME, Kubernetes loaded on demand). */
   platforms?: Platforms;
-  /** The system pruner `createInstance` makes sure runs (default settings), or false for none. */
+  /**
+   * The settings of the system pruner's schedule, which `createInstance` creates when it does not
+   * exist (default settings; an existing schedule is left as it is), or false for none.
+   */
   pruner?: SystemPrunerOptions | false;
   /** Readiness polling of creates per platform (default: local 60 × 1 s, kubernetes 120 × 5 s). */
   readiness?: Partial<Record<PlatformKind, { attempts: number; intervalMs: number }>>;

@@ -5,8 +5,8 @@
  */
 export { registerToygres, toygresEnvironment, TOYGRES_ORCHESTRATIONS } from './register.js';
 export type { ToygresOptions } from './register.js';
-export { ensureSystemPruner } from './pruner.js';
-export type { SystemPrunerOptions } from './pruner.js';
+export { describeSystemPruner, ensurePrunerSchedule, ensureSystemPruner } from './pruner.js';
+export type { SystemPruneRunOutcome, SystemPrunerOptions, SystemPrunerReport } from './pruner.js';
 export type { ToygresEnvironment } from './activities.js';
 export { INJECT_FAILURE_ENV, queryVersion } from './activities.js';
 export {
@@ -45,6 +45,7 @@ export {
   ORCHESTRATION_VERSIONS,
   INSTANCE_DELETED_EVENT,
   SYSTEM_PRUNER_ID,
+  SYSTEM_PRUNER_SCHEDULE_INSTANCE,
   instanceIds,
 } from './names.js';
 export { LocalPlatform } from './platforms/local/local-platform.js';

@@ -10,16 +10,20 @@ export const ORCHESTRATIONS = {
   deleteInstance: 'toygres::delete-instance',
   cleanupInstance: 'toygres::cleanup-instance',
   instanceActor: 'toygres::instance-actor',
+  /** The pre-schedule eternal pruner: 1.0.0 looped; 2.0.0 moves a running one to the schedule. */
   systemPruner: 'toygres::system-pruner',
+  /** One prune, started by the `toygres-system-pruner` schedule as `toygres-system-pruner@<ISO time>`. */
+  systemPruneRun: 'toygres::system-prune-run',
 } as const;
 
-/** The version each orchestration is registered under (all of them: 1.0.0 so far). */
+/** The versions each orchestration is registered under. */
 export const ORCHESTRATION_VERSIONS: Readonly<Record<keyof typeof ORCHESTRATIONS, readonly string[]>> = {
   createInstance: ['1.0.0'],
   deleteInstance: ['1.0.0'],
   cleanupInstance: ['1.0.0'],
   instanceActor: ['1.0.0'],
-  systemPruner: ['1.0.0'],
+  systemPruner: ['1.0.0', '2.0.0'],
+  systemPruneRun: ['1.0.0'],
 };
 
 /** Activity names. */
@@ -39,13 +43,21 @@ export const ACTIVITIES = {
   recordEvent: 'toygres::record-event',
   healthCheck: 'toygres::health-check',
   systemPrune: 'toygres::system-prune',
+  ensurePrunerSchedule: 'toygres::ensure-pruner-schedule',
 } as const;
 
 /** The event (and event queue) that tells an instance actor its instance is being deleted. */
 export const INSTANCE_DELETED_EVENT = 'InstanceDeleted';
 
-/** Instance id of the singleton system pruner. */
+/**
+ * Id of the system pruner's schedule (its runs are `toygres-system-pruner@<ISO time>`). Before
+ * the schedule, it was the instance id of the eternal `toygres::system-pruner`, which
+ * `ensureSystemPruner` removes.
+ */
 export const SYSTEM_PRUNER_ID = 'toygres-system-pruner';
+
+/** The instance of the system pruner's schedule (`schedule:<id>`, see docs/schedules.md). */
+export const SYSTEM_PRUNER_SCHEDULE_INSTANCE = `schedule:${SYSTEM_PRUNER_ID}`;
 
 /** Orchestration instance ids for a toygres instance name. */
 export const instanceIds = {

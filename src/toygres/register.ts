@@ -12,7 +12,8 @@ import { cleanupInstanceV1 } from './orchestrations/cleanup-instance.js';
 import { createInstanceV1 } from './orchestrations/create-instance.js';
 import { deleteInstanceV1 } from './orchestrations/delete-instance.js';
 import { instanceActorV1 } from './orchestrations/instance-actor.js';
-import { systemPrunerV1 } from './orchestrations/system-pruner.js';
+import { systemPruneRunV1 } from './orchestrations/system-prune-run.js';
+import { systemPrunerV1, systemPrunerV2 } from './orchestrations/system-pruner.js';
 import { createPlatforms } from './platforms/registry.js';
 import type { PlatformOptions, Platforms } from './platforms/registry.js';
 
@@ -33,7 +34,11 @@ export const TOYGRES_ORCHESTRATIONS = [
   { name: ORCHESTRATIONS.deleteInstance, version: '1.0.0', handler: deleteInstanceV1 },
   { name: ORCHESTRATIONS.cleanupInstance, version: '1.0.0', handler: cleanupInstanceV1 },
   { name: ORCHESTRATIONS.instanceActor, version: '1.0.0', handler: instanceActorV1 },
+  // The eternal pruner of earlier releases: 1.0.0 replays their histories, 2.0.0 moves them to
+  // the schedule (see orchestrations/system-pruner.ts).
   { name: ORCHESTRATIONS.systemPruner, version: '1.0.0', handler: systemPrunerV1 },
+  { name: ORCHESTRATIONS.systemPruner, version: '2.0.0', handler: systemPrunerV2 },
+  { name: ORCHESTRATIONS.systemPruneRun, version: '1.0.0', handler: systemPruneRunV1 },
 ] as const;
 
 /** The environment `options` describe. */

@@ -117,12 +117,40 @@ export interface ActorStatus {
   error?: string;
 }
 
-/** Input of `toygres::system-pruner`. */
+/**
+ * Input of the eternal `toygres::system-pruner` (1.0.0 loops on it; 2.0.0 reads its settings to
+ * create the schedule that replaces it, so any field may be missing there).
+ */
 export interface SystemPrunerInput {
   intervalMs: number;
   terminalOlderThanMs: number;
   keepExecutions: number;
   iteration: number;
+}
+
+/** Input of `toygres::system-prune-run`: one prune, started by the pruner's schedule. */
+export interface SystemPruneRunInput {
+  /** Finished toygres orchestrations that ended longer ago than this are deleted. */
+  terminalOlderThanMs: number;
+  /** Executions kept per eternal orchestration (actors, the pruner's schedule). */
+  keepExecutions: number;
+}
+
+/** Input of the `toygres::system-prune` activity. */
+export interface SystemPruneInput extends SystemPruneRunInput {
+  /**
+   * The time the thresholds count back from (epoch ms): the run's orchestration time, so that
+   * they follow the store's clock. The eternal pruner 1.0.0 sends none: the activity's clock.
+   */
+  now?: number;
+}
+
+/** Output of the `toygres::ensure-pruner-schedule` activity (and of `toygres::system-pruner` 2.0.0). */
+export interface PrunerMigrationOutput {
+  /** The schedule that replaces the eternal pruner. */
+  replacedBy: string;
+  /** Whether this call created it (false: it existed). */
+  created: boolean;
 }
 
 /** Activity inputs and results. */

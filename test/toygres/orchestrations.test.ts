@@ -3,8 +3,9 @@
  * detached actor that records health checks; delete signals the actor first and marks the
  * record deleted; a failed create stays visible as failed and is cleaned up by the cleanup
  * sub-orchestration; names are unique among live instances and reusable after a delete; the
- * actor survives metadata-store errors; the pruner removes finished toygres orchestrations and
- * old actor executions; no password ever reaches history or custom status.
+ * actor survives metadata-store errors; the pruner's schedule removes finished toygres
+ * orchestrations (its own runs too) and old actor executions; no password ever reaches history
+ * or custom status.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -19,8 +20,13 @@ import {
 } from '../../src/toygres/control-plane.js';
 import { ToygresError } from '../../src/toygres/errors.js';
 import type { MetadataStore } from '../../src/toygres/metadata/store.js';
-import { instanceIds, ORCHESTRATIONS, SYSTEM_PRUNER_ID } from '../../src/toygres/names.js';
-import { ensureSystemPruner } from '../../src/toygres/pruner.js';
+import {
+  instanceIds,
+  ORCHESTRATIONS,
+  SYSTEM_PRUNER_ID,
+  SYSTEM_PRUNER_SCHEDULE_INSTANCE,
+} from '../../src/toygres/names.js';
+import { describeSystemPruner, ensureSystemPruner } from '../../src/toygres/pruner.js';
 import type { ActorStatus, CreateInstanceInput } from '../../src/toygres/types.js';
 import { allHistoryText, FakePlatform, startBench } from './helpers/harness.js';
 import { eventually } from '../helpers/eventually.js';
@@ -277,7 +283,7 @@ describe('toygres orchestrations (fake platform)', () => {
         }),
     });
     const b = bench;
-    // Started first, with a short interval, so that the create below does not start a default one.
+    // Created first, with a short interval: the create below finds it and leaves it as it is.
     expect(
       await ensureSystemPruner(b.client, { intervalMs: 300, terminalOlderThanMs: 0, keepExecutions: 2 }),
     ).toBe(true);
@@ -285,31 +291,38 @@ describe('toygres orchestrations (fake platform)', () => {
     expect((await b.client.waitForOrchestration('not-toygres', 10_000)).status).toBe('Completed');
     const created = await createInstance(b.cp, { name: 'pruned', healthIntervalMs: 100 });
     await waitForCreate(b.cp, created, { timeoutMs: 20_000 });
-    expect((await b.client.getStatus(SYSTEM_PRUNER_ID)).status).toBe('Running');
+    expect((await b.client.listSchedules()).map((s) => [s.id, s.spec])).toEqual([
+      [SYSTEM_PRUNER_ID, 'every 300 ms'],
+    ]);
     await eventually(async () => (await b.client.getStatus('create-pruned')).status === 'NotFound', {
       what: 'create pruned',
       timeoutMs: 20_000,
     });
     // The actor keeps continuing as new every 100 ms: let the pruner run over it twice more.
-    const prunerIteration = async (): Promise<number | null> => {
-      const custom = (await b.client.getStatus(SYSTEM_PRUNER_ID)).customStatus;
-      return custom ? (JSON.parse(custom) as { iteration: number }).iteration : null;
+    // Run ids carry their time, so they sort by it.
+    const lastRun = async (): Promise<string | null> =>
+      (await describeSystemPruner(b.client))?.lastRun?.instanceId ?? null;
+    const since = await eventually(lastRun, { what: 'a finished pruner run', timeoutMs: 20_000 });
+    const later = async (than: string): Promise<string | null> => {
+      const id = await lastRun();
+      return id !== null && id > than ? id : null;
     };
-    const since = await eventually(prunerIteration, 'the pruner to report an iteration');
-    await eventually(async () => ((await prunerIteration()) ?? 0) >= since + 2, {
-      what: 'two more pruner iterations',
-      timeoutMs: 20_000,
-    });
+    const next = await eventually(() => later(since), { what: 'a later pruner run', timeoutMs: 20_000 });
+    await eventually(() => later(next), { what: 'one more pruner run', timeoutMs: 20_000 });
     expect((await b.client.listExecutions('actor-pruned')).length).toBeLessThanOrEqual(4);
     expect((await b.client.getStatus('actor-pruned')).status).toBe('Running');
     expect((await b.client.getStatus('not-toygres')).status).toBe('Completed'); // not toygres's: kept
-    const summary = JSON.parse((await b.client.getStatus(SYSTEM_PRUNER_ID)).customStatus!) as Record<
-      string,
-      number
-    >;
-    expect(summary).toMatchObject({ iteration: expect.any(Number), executionsDeleted: expect.any(Number) });
-    expect(summary.iteration).toBeGreaterThan(1);
-    expect((await b.client.listExecutions(SYSTEM_PRUNER_ID)).length).toBeLessThanOrEqual(3);
+    const report = await describeSystemPruner(b.client);
+    expect(report?.lastRun).toMatchObject({
+      instanceId: expect.stringMatching(/^toygres-system-pruner@\d{4}-/),
+      status: 'Completed',
+      output: { instancesDeleted: expect.any(Number), executionsDeleted: expect.any(Number) },
+    });
+    // Each run deletes the runs before it (threshold 0) and keeps the schedule's executions short.
+    const runsLeft = await b.client.listInstances({ orchestrationName: ORCHESTRATIONS.systemPruneRun });
+    expect(runsLeft.length).toBeLessThanOrEqual(3);
+    // (The schedule prunes itself only every 50 executions.)
+    expect(await b.client.listExecutions(SYSTEM_PRUNER_SCHEDULE_INSTANCE)).not.toContain(1);
     expect(await ensureSystemPruner(b.client)).toBe(false);
 
     // The reconciler: a health monitor that was cancelled is started again.

@@ -3,8 +3,8 @@
  * already holds toygres instances (a user's own worker does not silently run the fleet manager),
  * never with `--no-toygres`. Registers the toygres orchestrations and activities, opens the
  * metadata store on the worker's store URL when a toygres activity first needs it (a store that
- * never sees toygres gets no toygres tables), and closes it after the drain. The system pruner is
- * started by the first `instance create`.
+ * never sees toygres gets no toygres tables), and closes it after the drain. The system pruner's
+ * schedule is created by the first `instance create`.
  */
 import type { Provider, Runtime } from '../../index.js';
 import {
