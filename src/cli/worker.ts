@@ -14,7 +14,6 @@ import { CliError, messageOf } from './errors.js';
 import { validate } from './input.js';
 import { instrumentProvider, ProviderInstruments } from './instrumented-provider.js';
 import { startMetricsServer } from './metrics-server.js';
-import { startOtelExport, tracesUrl } from './otel.js';
 import type { OtelExport } from './otel.js';
 import { stderrColors } from './output.js';
 import { describeOrchestrations, loadModules } from './user-module.js';
@@ -151,7 +150,13 @@ export async function runWorker(
 ): Promise<WorkerRunResult> {
   // Flags and modules are checked before the store is opened (a bad module writes nothing).
   const options = runtimeOptions(flags);
-  if (flags['otlp-endpoint'] !== undefined) tracesUrl(flags['otlp-endpoint']);
+  // The OpenTelemetry SDK is loaded only when traces are exported.
+  const otelSetup =
+    flags['otlp-endpoint'] !== undefined ||
+    Boolean(process.env.OTEL_EXPORTER_OTLP_ENDPOINT ?? process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT)
+      ? await import('./otel.js')
+      : null;
+  if (flags['otlp-endpoint'] !== undefined) otelSetup?.tracesUrl(flags['otlp-endpoint']);
   const instruments = new ProviderInstruments();
   let opened: Provider | null = null;
   const storeNow = (): Provider => {
@@ -211,10 +216,11 @@ export async function runWorker(
     process.on('SIGTERM', () => onSignal('SIGTERM'));
   });
 
-  const otel: OtelExport | null = startOtelExport(
-    flags['otlp-endpoint'],
-    flags['worker-node-id'] ?? `${hostname()}:${process.pid}`,
-  );
+  const otel: OtelExport | null =
+    otelSetup?.startOtelExport(
+      flags['otlp-endpoint'],
+      flags['worker-node-id'] ?? `${hostname()}:${process.pid}`,
+    ) ?? null;
   await runtime.start();
   process.stderr.write(
     `durox worker started (pid ${process.pid}) on ${storeLabel}: ${orchestrations.length} orchestration(s) [${orchestrations.join(', ')}], ${activities.length} activit${activities.length === 1 ? 'y' : 'ies'}${metricsServer ? `; metrics on http://127.0.0.1:${metricsServer.port}/metrics` : ''}${otel ? `; traces to ${otel.target}` : ''}\n`,

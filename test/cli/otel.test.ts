@@ -20,7 +20,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { Client, SqliteProvider } from '../../src/index.js';
 import type { Provider } from '../../src/index.js';
-import { startWorker, tempDir } from './helpers.js';
+import { durox, startWorker, tempDir } from './helpers.js';
 import type { WorkerProcess } from './helpers.js';
 import { startOtlpReceiver } from '../helpers/otlp-receiver.js';
 import type { OtlpReceiver, ReceivedSpan } from '../helpers/otlp-receiver.js';
@@ -120,6 +120,24 @@ function expectNoDuplicates(spans: ReceivedSpan[]): void {
 }
 
 describe('worker run --otlp-endpoint', () => {
+  it('refuses an endpoint that is not an http(s) URL before opening the store', async () => {
+    const store = join(dir, 'never-created.db');
+    const run = await durox([
+      'worker',
+      'run',
+      '-m',
+      MODULE,
+      '--store',
+      `sqlite:${store}`,
+      '--otlp-endpoint',
+      'localhost:4318',
+    ]);
+    expect(run.code).toBe(2);
+    expect(run.stderr.split('\n')[0]).toBe(
+      'error: --otlp-endpoint: expected an http(s) URL, got localhost:4318',
+    );
+  });
+
   it('exports one connected trace for an orchestration tree run by two worker processes', async () => {
     const store = `sqlite:${join(dir, 'two-workers.db')}`;
     // One worker runs the turns, the other the activities: spans must come from both processes.

@@ -53,6 +53,32 @@ async function histories(h: Harness, root: string): Promise<HistoryEvent[]> {
 
 const parentOf = (s: ReadableSpan): string | undefined => s.parentSpanContext?.spanId;
 
+describe('stored trace context', () => {
+  it('reads back a traceparent with its trace state, and rejects malformed ones', () => {
+    const sc = spanContextOf({
+      traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
+      tracestate: 'vendor=value',
+    });
+    expect(sc).toMatchObject({
+      traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
+      spanId: '00f067aa0ba902b7',
+      traceFlags: 1,
+      isRemote: true,
+    });
+    expect(sc?.traceState?.get('vendor')).toBe('value');
+    for (const traceparent of [
+      '',
+      'garbage',
+      '00-00000000000000000000000000000000-00f067aa0ba902b7-01',
+      '00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01',
+      'ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
+      '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-extra',
+    ])
+      expect(spanContextOf({ traceparent }), traceparent).toBeUndefined();
+    expect(spanContextOf(undefined)).toBeUndefined();
+  });
+});
+
 describe('OpenTelemetry tracing', () => {
   it('records no trace context in history and creates no span without an SDK', async () => {
     expect(tracingEnabled()).toBe(false);
