@@ -4,37 +4,49 @@
  * serialised and nothing is recorded in history), and the W3C `traceparent` form of span
  * contexts stored with events (docs/observability-tracing.md).
  */
-import {
-  context,
-  SpanKind,
-  SpanStatusCode,
-  createTraceState,
-  isSpanContextValid,
-  ProxyTracerProvider,
-  trace,
-  TraceFlags,
-} from '@opentelemetry/api';
+import { createRequire } from 'node:module';
+import type * as OtelApi from '@opentelemetry/api';
 import type { Attributes, Context, Span, SpanContext, Tracer } from '@opentelemetry/api';
 import type { ActivityExecuteItem, TraceContext } from '../core/history.js';
 
 /** The instrumentation scope of every durox span. */
 export const TRACER_NAME = 'durox';
 
-/** The delegate a proxy provider has while no SDK is registered (the API's no-op provider). */
-const NOOP_PROVIDER = new ProxyTracerProvider().getDelegate();
+/**
+ * Where `@opentelemetry/api` (major version 1) keeps what an SDK registers, shared by every copy
+ * of the API in the process. Reading it tells whether any provider is registered without loading
+ * the API module, which durox then loads only when tracing is on (it costs process start time).
+ */
+const API_GLOBAL = Symbol.for('opentelemetry.js.api.1');
+
+let loaded: typeof OtelApi | null = null;
+let noopProvider: OtelApi.TracerProvider | null = null;
+
+/** The `@opentelemetry/api` module, loaded on first use. */
+export function otelApi(): typeof OtelApi {
+  if (loaded === null) {
+    loaded = createRequire(import.meta.url)('@opentelemetry/api') as typeof OtelApi;
+    // The delegate a proxy provider has while no SDK is registered (the API's no-op provider).
+    noopProvider = new loaded.ProxyTracerProvider().getDelegate();
+  }
+  return loaded;
+}
 
 /**
  * True when an OpenTelemetry SDK is registered globally. Without one, durox creates no spans and
  * records no trace context: the check is the whole per-turn cost.
  */
 export function tracingEnabled(): boolean {
-  const provider = trace.getTracerProvider();
-  return !(provider instanceof ProxyTracerProvider) || provider.getDelegate() !== NOOP_PROVIDER;
+  const registered = (globalThis as Record<symbol, { trace?: unknown } | undefined>)[API_GLOBAL];
+  if (registered?.trace === undefined) return false;
+  const api = otelApi();
+  const provider = api.trace.getTracerProvider();
+  return !(provider instanceof api.ProxyTracerProvider) || provider.getDelegate() !== noopProvider;
 }
 
 /** The `durox` tracer of the global provider. */
 export function tracer(): Tracer {
-  return trace.getTracer(TRACER_NAME);
+  return otelApi().trace.getTracer(TRACER_NAME);
 }
 
 /**
@@ -44,7 +56,7 @@ export function tracer(): Tracer {
 export function traceOf(span: Span): TraceContext | undefined {
   if (!span.isRecording()) return undefined;
   const sc = span.spanContext();
-  if (!isSpanContextValid(sc)) return undefined;
+  if (!otelApi().isSpanContextValid(sc)) return undefined;
   const flags = (sc.traceFlags & 0xff).toString(16).padStart(2, '0');
   const state = sc.traceState?.serialize();
   return {
@@ -64,13 +76,13 @@ export function spanContextOf(stored: TraceContext | undefined): SpanContext | u
   const sc: SpanContext = {
     traceId: match[2]!,
     spanId: match[3]!,
-    traceFlags: parseInt(match[4]!, 16) & TraceFlags.SAMPLED,
+    traceFlags: parseInt(match[4]!, 16) & 0x01, // TraceFlags.SAMPLED
     isRemote: true,
     ...(typeof stored.tracestate === 'string' && stored.tracestate !== ''
-      ? { traceState: createTraceState(stored.tracestate) }
+      ? { traceState: otelApi().createTraceState(stored.tracestate) }
       : {}),
   };
-  return isSpanContextValid(sc) ? sc : undefined;
+  return otelApi().isSpanContextValid(sc) ? sc : undefined;
 }
 
 /**
@@ -79,6 +91,7 @@ export function spanContextOf(stored: TraceContext | undefined): SpanContext | u
  * of whatever the caller has active.
  */
 export function parentContext(stored: TraceContext | undefined): Context {
+  const { context, trace } = otelApi();
   const sc = spanContextOf(stored);
   return sc === undefined ? context.active() : trace.setSpanContext(context.active(), sc);
 }
@@ -112,7 +125,10 @@ export const ATTR = {
 /** Marks a span failed with `err` (status error and an exception event). */
 export function recordFailure(span: Span, err: unknown): void {
   span.recordException(err instanceof Error ? err : String(err));
-  span.setStatus({ code: SpanStatusCode.ERROR, message: err instanceof Error ? err.message : String(err) });
+  span.setStatus({
+    code: otelApi().SpanStatusCode.ERROR,
+    message: err instanceof Error ? err.message : String(err),
+  });
 }
 
 /**
@@ -126,7 +142,7 @@ export async function traced<T>(
   run: (trace: TraceContext | undefined, span: Span | null) => Promise<T>,
 ): Promise<T> {
   if (!tracingEnabled()) return run(undefined, null);
-  const span = tracer().startSpan(name, { kind: SpanKind.PRODUCER, attributes });
+  const span = tracer().startSpan(name, { kind: otelApi().SpanKind.PRODUCER, attributes });
   try {
     return await run(traceOf(span), span);
   } catch (err) {
@@ -153,7 +169,7 @@ export function startActivitySpan(
   return tracer().startSpan(
     `RunActivity:${item.name}`,
     {
-      kind: SpanKind.CONSUMER,
+      kind: otelApi().SpanKind.CONSUMER,
       attributes: {
         [ATTR.instanceId]: item.instance,
         [ATTR.executionId]: item.execution_id,
@@ -182,5 +198,7 @@ export function endActivitySpan(span: Span | null, outcome: ActivityOutcome, err
 
 /** Runs `call` with `span` active (so spans the activity creates are its children). */
 export function withSpan<T>(span: Span | null, call: () => T): T {
-  return span === null ? call() : context.with(trace.setSpan(context.active(), span), call);
+  if (span === null) return call();
+  const { context, trace } = otelApi();
+  return context.with(trace.setSpan(context.active(), span), call);
 }

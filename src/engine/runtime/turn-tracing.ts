@@ -7,12 +7,11 @@
  * start carried none) before the ack is built, so it travels with the work items and is stored
  * in history. Created only when an OpenTelemetry SDK is registered.
  */
-import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Link, Span } from '@opentelemetry/api';
 import type { HistoryEvent } from '../../core/history.js';
 import type { ExecutionOutcome, ExecutionState } from '../replay/execution.js';
 import { SYSCALL_PREFIX } from '../replay/tasks.js';
-import { ATTR, parentContext, spanContextOf, traceOf, tracer, tracingEnabled } from '../otel.js';
+import { ATTR, otelApi, parentContext, spanContextOf, traceOf, tracer, tracingEnabled } from '../otel.js';
 
 /** How a traced turn ended for the store. */
 export type TurnCommit = 'committed' | 'lost' | 'failed';
@@ -43,6 +42,7 @@ export class TurnTrace {
   ): void {
     const started = exec.startedEvent;
     if (started === null || this.span !== null) return;
+    const { context, SpanKind, SpanStatusCode, trace } = otelApi();
     const links: Link[] = [];
     for (const event of delta) {
       if (event.type !== 'ExternalEvent' && event.type !== 'QueueEventDelivered') continue;
@@ -131,6 +131,7 @@ export class TurnTrace {
     if (span === null) return;
     this.span = null;
     span.setAttribute(ATTR.turnCommitted, commit === 'committed');
+    const { SpanStatusCode } = otelApi();
     if (commit === 'committed') {
       for (const child of this.children) child.end();
     } else {
