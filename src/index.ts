@@ -121,7 +121,7 @@ export type { DuroxErrorCode, CliErrorCode } from './core/errors.js';
 export type { ErrorDetails } from './core/failure.js';
 export { firstZodIssue } from './core/zod-issues.js';
 export type { FirstZodIssue, ZodIssueList } from './core/zod-issues.js';
-export type { HistoryEvent, EventKind } from './core/history.js';
+export type { HistoryEvent, EventKind, TraceContext } from './core/history.js';
 export type {
   Provider,
   InstanceInfo,

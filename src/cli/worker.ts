@@ -3,6 +3,7 @@
  * drains (in-flight activities finish within the drain timeout or are given back to the store
  * for another worker). Shows a one-line live status on a terminal, log lines otherwise.
  */
+import { hostname } from 'node:os';
 import { z } from 'zod';
 import type { MetricsSnapshot } from '../engine/metrics.js';
 import { Runtime } from '../engine/runtime/runtime.js';
@@ -13,6 +14,7 @@ import { CliError, messageOf } from './errors.js';
 import { validate } from './input.js';
 import { instrumentProvider, ProviderInstruments } from './instrumented-provider.js';
 import { startMetricsServer } from './metrics-server.js';
+import type { OtelExport } from './otel.js';
 import { stderrColors } from './output.js';
 import { describeOrchestrations, loadModules } from './user-module.js';
 
@@ -33,6 +35,8 @@ export interface WorkerFlags {
   'log-level': string;
   determinism: string;
   'status-interval': number;
+  /** OTLP/HTTP base URL for traces (`OTEL_EXPORTER_OTLP_*` variables otherwise). */
+  'otlp-endpoint'?: string | undefined;
 }
 
 type TagMode = 'default-only' | 'default-and' | 'only' | 'any' | 'none';
@@ -146,6 +150,13 @@ export async function runWorker(
 ): Promise<WorkerRunResult> {
   // Flags and modules are checked before the store is opened (a bad module writes nothing).
   const options = runtimeOptions(flags);
+  // The OpenTelemetry SDK is loaded only when traces are exported.
+  const otelSetup =
+    flags['otlp-endpoint'] !== undefined ||
+    Boolean(process.env.OTEL_EXPORTER_OTLP_ENDPOINT ?? process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT)
+      ? await import('./otel.js')
+      : null;
+  if (flags['otlp-endpoint'] !== undefined) otelSetup?.tracesUrl(flags['otlp-endpoint']);
   const instruments = new ProviderInstruments();
   let opened: Provider | null = null;
   const storeNow = (): Provider => {
@@ -205,9 +216,14 @@ export async function runWorker(
     process.on('SIGTERM', () => onSignal('SIGTERM'));
   });
 
+  const otel: OtelExport | null =
+    otelSetup?.startOtelExport(
+      flags['otlp-endpoint'],
+      flags['worker-node-id'] ?? `${hostname()}:${process.pid}`,
+    ) ?? null;
   await runtime.start();
   process.stderr.write(
-    `durox worker started (pid ${process.pid}) on ${storeLabel}: ${orchestrations.length} orchestration(s) [${orchestrations.join(', ')}], ${activities.length} activit${activities.length === 1 ? 'y' : 'ies'}${metricsServer ? `; metrics on http://127.0.0.1:${metricsServer.port}/metrics` : ''}\n`,
+    `durox worker started (pid ${process.pid}) on ${storeLabel}: ${orchestrations.length} orchestration(s) [${orchestrations.join(', ')}], ${activities.length} activit${activities.length === 1 ? 'y' : 'ies'}${metricsServer ? `; metrics on http://127.0.0.1:${metricsServer.port}/metrics` : ''}${otel ? `; traces to ${otel.target}` : ''}\n`,
   );
 
   // Status: a redrawn line on a terminal, a log line per interval otherwise (when anything changed).
@@ -257,6 +273,10 @@ export async function runWorker(
   const drainMs = Date.now() - drainStart;
   const released = instruments.abandoned - abandonedBefore;
   await metricsServer?.close();
+  // Spans still buffered are sent before the process exits.
+  await otel
+    ?.shutdown()
+    .catch((err: unknown) => io.log(`durox worker: flushing traces failed: ${messageOf(err)}`));
   process.stderr.write(
     `durox worker stopped after ${formatDuration(drainMs)}${released ? `; ${released} activit${released === 1 ? 'y' : 'ies'} given back for another worker` : ''}\n`,
   );

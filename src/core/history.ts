@@ -24,6 +24,19 @@ export interface EventEnvelope {
   durox_version?: string;
 }
 
+/**
+ * W3C trace context (https://www.w3.org/TR/trace-context/) recorded with an event or a message,
+ * so that the spans of one orchestration tree join one trace across processes, restarts and
+ * days. Present only when the span that scheduled the work was recording (an OpenTelemetry SDK
+ * was registered and sampled it); histories without it replay the same.
+ */
+export interface TraceContext {
+  /** `00-<32 hex trace id>-<16 hex span id>-<2 hex flags>`. */
+  traceparent: string;
+  /** Vendor trace state, when the span had one. */
+  tracestate?: string;
+}
+
 /** Every event kind, with its own fields. The `type` tag is the kind name. */
 export interface EventKinds {
   OrchestrationStarted: {
@@ -36,24 +49,48 @@ export interface EventKinds {
     /** Undelivered queue messages carried over by continue-as-new, as `[queue, data]` pairs. */
     carry_forward_events?: [string, string][];
     initial_custom_status?: string | null;
+    /** Trace context of the span that started the instance; every turn span is its child. */
+    trace?: TraceContext;
   };
   OrchestrationCompleted: { output: string };
   OrchestrationFailed: { details: ErrorDetails };
   OrchestrationContinuedAsNew: { input: string };
   OrchestrationCancelRequested: { reason: string };
-  ActivityScheduled: { name: string; input: string; session_id?: string; tag?: string };
+  ActivityScheduled: {
+    name: string;
+    input: string;
+    session_id?: string;
+    tag?: string;
+    /** Trace context of the turn that scheduled it: the parent of every attempt's span. */
+    trace?: TraceContext;
+  };
   ActivityCompleted: { result: string };
   ActivityFailed: { details: ErrorDetails };
   ActivityCancelRequested: { reason: string };
   TimerCreated: { fire_at_ms: number };
   TimerFired: { fire_at_ms: number };
   ExternalSubscribed: { name: string };
-  ExternalEvent: { name: string; data: string };
+  ExternalEvent: {
+    name: string;
+    data: string;
+    /** Context of the raising client's span. */ trace?: TraceContext;
+  };
   ExternalSubscribedCancelled: { reason: string };
   QueueSubscribed: { name: string };
-  QueueEventDelivered: { name: string; data: string };
+  QueueEventDelivered: {
+    name: string;
+    data: string;
+    /** Context of the enqueuing client's span. */ trace?: TraceContext;
+  };
   QueueSubscriptionCancelled: { reason: string };
-  SubOrchestrationScheduled: { name: string; instance: string; input: string; version?: string };
+  SubOrchestrationScheduled: {
+    name: string;
+    instance: string;
+    input: string;
+    version?: string;
+    /** Context of the `StartChildOrchestration` span: the parent of the child's turn spans. */
+    trace?: TraceContext;
+  };
   SubOrchestrationCompleted: { result: string };
   SubOrchestrationFailed: { details: ErrorDetails };
   SubOrchestrationCancelRequested: { reason: string };
@@ -106,6 +143,8 @@ export interface StartOrchestrationItem {
   parent_id?: number;
   parent_execution_id?: number;
   execution_id: number;
+  /** Context of the starting span (client or parent orchestration), recorded in OrchestrationStarted. */
+  trace?: TraceContext;
 }
 
 /** An activity's result, addressed to the execution that scheduled it (`id` = scheduling event id). */
@@ -141,6 +180,8 @@ export interface ExternalRaisedItem {
   instance: string;
   name: string;
   data: string;
+  /** Context of the raising client's span, recorded in the ExternalEvent. */
+  trace?: TraceContext;
 }
 
 /** A message for one of the instance's named queues (`dequeueEvent`). */
@@ -149,6 +190,8 @@ export interface QueueMessageItem {
   instance: string;
   name: string;
   data: string;
+  /** Context of the enqueuing client's span, recorded in the QueueEventDelivered. */
+  trace?: TraceContext;
 }
 
 /** A child's completion, addressed to the parent execution that scheduled it. */
@@ -190,6 +233,8 @@ export interface ContinueAsNewItem {
   parent_instance?: string;
   parent_id?: number;
   parent_execution_id?: number;
+  /** The instance's trace context, carried into the next execution's OrchestrationStarted. */
+  trace?: TraceContext;
 }
 
 /** Messages for the orchestrator queue. */
@@ -219,6 +264,8 @@ export interface ActivityExecuteItem {
   /** Name and version of the orchestration that scheduled it (for the activity context). */
   orchestration_name?: string;
   orchestration_version?: string;
+  /** The ActivityScheduled event's trace context: the parent of the attempt's span. */
+  trace?: TraceContext;
 }
 
 /** Encodes a user value as the JSON text stored in history (`undefined` becomes `null`). */

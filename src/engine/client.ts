@@ -15,6 +15,7 @@ import { sleep } from '../core/sleep.js';
 import type { ErrorDetails } from '../core/failure.js';
 import { decodePayload, encodePayload } from '../core/history.js';
 import type { HistoryEvent, StartOrchestrationItem } from '../core/history.js';
+import { ATTR, traced } from './otel.js';
 import { parsePayload } from './definitions.js';
 import { checkOrchestration, typedStatus } from './typed-status.js';
 import type { TypedOrchestrationStatus } from './typed-status.js';
@@ -149,7 +150,19 @@ export class Client<D extends AnyOrchestrationDefinition = AnyOrchestrationDefin
       ...(options.version === undefined ? {} : { version: String(options.version) }),
       execution_id: 1,
     };
-    return this.#provider.createInstance(start);
+    return traced(
+      `StartOrchestration:${start.orchestration}`,
+      {
+        [ATTR.instanceId]: start.instance,
+        [ATTR.orchestrationName]: start.orchestration,
+        ...(start.version === undefined ? {} : { [ATTR.orchestrationVersion]: start.version }),
+      },
+      async (trace, span) => {
+        const created = await this.#provider.createInstance(trace ? { ...start, trace } : start);
+        span?.setAttribute(ATTR.created, created);
+        return created;
+      },
+    );
   }
 
   /**
@@ -209,12 +222,7 @@ export class Client<D extends AnyOrchestrationDefinition = AnyOrchestrationDefin
 
   /** Raises a one-shot event for `waitForEvent(eventName)`. `InvalidInputError` for a bad id. */
   async raiseEvent(instanceId: string, eventName: string, data?: unknown): Promise<void> {
-    await this.#provider.enqueueOrchestratorWork({
-      type: 'ExternalRaised',
-      instance: checkInstanceId(instanceId),
-      name: String(eventName),
-      data: encodePayload(data),
-    });
+    await this.#sendEvent('ExternalRaised', 'RaiseEvent', instanceId, eventName, data);
   }
 
   raiseEventTyped(instanceId: string, eventName: string, data?: unknown): Promise<void> {
@@ -223,12 +231,29 @@ export class Client<D extends AnyOrchestrationDefinition = AnyOrchestrationDefin
 
   /** Adds a message to an instance's FIFO queue, for `dequeueEvent(queueName)`. `InvalidInputError` for a bad id. */
   async enqueueEvent(instanceId: string, queueName: string, data?: unknown): Promise<void> {
-    await this.#provider.enqueueOrchestratorWork({
-      type: 'QueueMessage',
-      instance: checkInstanceId(instanceId),
-      name: String(queueName),
-      data: encodePayload(data),
-    });
+    await this.#sendEvent('QueueMessage', 'EnqueueEvent', instanceId, queueName, data);
+  }
+
+  /** Raises or enqueues an event, in a span `RaiseEvent:<name>` / `EnqueueEvent:<name>`. */
+  #sendEvent(
+    type: 'ExternalRaised' | 'QueueMessage',
+    spanName: string,
+    instanceId: string,
+    eventName: string,
+    data: unknown,
+  ): Promise<void> {
+    const instance = checkInstanceId(instanceId);
+    const name = String(eventName);
+    const payload = encodePayload(data);
+    return traced(`${spanName}:${name}`, { [ATTR.instanceId]: instance, [ATTR.eventName]: name }, (trace) =>
+      this.#provider.enqueueOrchestratorWork({
+        type,
+        instance,
+        name,
+        data: payload,
+        ...(trace ? { trace } : {}),
+      }),
+    );
   }
 
   enqueueEventTyped(instanceId: string, queueName: string, data?: unknown): Promise<void> {
@@ -241,11 +266,10 @@ export class Client<D extends AnyOrchestrationDefinition = AnyOrchestrationDefin
    * when terminal or unknown. `InvalidInputError` for a bad id.
    */
   async cancelInstance(instanceId: string, reason = 'cancelled by client'): Promise<void> {
-    await this.#provider.enqueueOrchestratorWork({
-      type: 'CancelInstance',
-      instance: checkInstanceId(instanceId),
-      reason,
-    });
+    const instance = checkInstanceId(instanceId);
+    await traced('CancelOrchestration', { [ATTR.instanceId]: instance }, () =>
+      this.#provider.enqueueOrchestratorWork({ type: 'CancelInstance', instance, reason }),
+    );
   }
 
   /** Current status; `Pending` from the start until a worker has run the first turn. */

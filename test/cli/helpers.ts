@@ -156,12 +156,14 @@ export async function startWorker(args: string[], options: RunOptions = {}): Pro
       BIN,
       'worker',
       'run',
-      '--poll-interval',
-      '20ms',
-      '--orchestration-concurrency',
-      '2',
-      '--worker-concurrency',
-      '2',
+      // Test defaults, unless the test passes the flag itself.
+      ...[
+        ['--poll-interval', '20ms'],
+        ['--orchestration-concurrency', '2'],
+        ['--worker-concurrency', '2'],
+      ]
+        .filter(([flag]) => !args.includes(flag!))
+        .flat(),
       ...args,
     ],
     {

@@ -19,6 +19,7 @@ toygres (managed PostgreSQL instances, \`durox instance …\`) runs in a worker 
     '<%= config.bin %> worker run -m ./src/workflows.ts --worker-concurrency 32 --metrics-port 9464',
     '<%= config.bin %> worker run -m ./gpu-activities.js --tags gpu --tag-mode only --orchestration-concurrency 0',
     'DUROX_STORE=postgres://durox:secret@db/durox <%= config.bin %> worker run -m ./app.js --worker-node-id node-a',
+    '<%= config.bin %> worker run -m ./app.js --otlp-endpoint http://127.0.0.1:4318',
     '<%= config.bin %> worker run --toygres',
   ];
   static override flags = {
@@ -78,6 +79,11 @@ toygres (managed PostgreSQL instances, \`durox instance …\`) runs in a worker 
       description: 'Longest idle wait between polls of the store',
       default: 100,
       defaultHelp: async () => '100ms',
+    }),
+    'otlp-endpoint': Flags.string({
+      description:
+        'Export OpenTelemetry traces over OTLP/HTTP to this collector, e.g. http://127.0.0.1:4318 (default: the OTEL_EXPORTER_OTLP_ENDPOINT / OTEL_EXPORTER_OTLP_TRACES_ENDPOINT variables; none set: no tracing)',
+      helpValue: '<url>',
     }),
     'metrics-port': integerFlag({ min: 0, max: 65_535 })({
       description: 'Serve Prometheus metrics on http://127.0.0.1:<port>/metrics (0: any free port)',

@@ -56,10 +56,20 @@ export class Inbox {
       case 'SubOrchFailed':
         return this.applyCompletion(message, 'subOrchestration');
       case 'ExternalRaised':
-        this.actions.append({ type: 'ExternalEvent', name: message.name, data: message.data });
+        this.actions.append({
+          type: 'ExternalEvent',
+          name: message.name,
+          data: message.data,
+          ...(message.trace === undefined ? {} : { trace: message.trace }),
+        });
         return this.tree.deliverExternal(message.name, message.data);
       case 'QueueMessage':
-        this.actions.append({ type: 'QueueEventDelivered', name: message.name, data: message.data });
+        this.actions.append({
+          type: 'QueueEventDelivered',
+          name: message.name,
+          data: message.data,
+          ...(message.trace === undefined ? {} : { trace: message.trace }),
+        });
         return this.tree.deliverQueue(message.name, message.data);
       case 'CancelInstance':
         if (this.end.cancelReason !== null) return;

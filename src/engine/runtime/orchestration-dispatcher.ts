@@ -14,6 +14,7 @@ import { fetchErrorDelayMs, keepLeaseAlive, withRetries } from './provider-calls
 import type { CompiledRuntimeOptions } from './runtime-options.js';
 import { renewalIntervalMs } from './runtime-options.js';
 import type { WorkerDirectory } from './worker-directory.js';
+import { TurnTrace } from './turn-tracing.js';
 
 const ORCHESTRATOR_RENEWAL_BUFFER_MS = 2000;
 
@@ -82,11 +83,13 @@ export class OrchestrationDispatcher {
           error: String(err),
         }),
     );
+    const spans = TurnTrace.begin();
     try {
       let plan: TurnPlan;
       try {
-        plan = this.planner.plan(item);
+        plan = this.planner.plan(item, undefined, spans);
       } catch (err) {
+        spans?.finish('failed', err);
         // A bug in durox itself: retry later rather than corrupt the instance.
         logger.log('error', 'orchestration turn crashed', {
           instance_id: item.instanceId,
@@ -118,13 +121,17 @@ export class OrchestrationDispatcher {
         await this.abandon(item, plan.delayMs);
         return;
       }
-      await this.commit(item, plan);
+      await this.commit(item, plan, spans);
     } finally {
       lease.stop();
     }
   }
 
-  private async commit(item: OrchestrationItem, plan: Extract<TurnPlan, { kind: 'ack' }>): Promise<void> {
+  private async commit(
+    item: OrchestrationItem,
+    plan: Extract<TurnPlan, { kind: 'ack' }>,
+    spans: TurnTrace | null,
+  ): Promise<void> {
     const { provider, logger, metrics } = this.deps;
     try {
       await withRetries(
@@ -132,7 +139,9 @@ export class OrchestrationDispatcher {
         5,
         () => metrics.increment('providerErrors'),
       );
+      spans?.finish('committed');
     } catch (err) {
+      spans?.finish(isDuroxError(err, 'LOCK_LOST') ? 'lost' : 'failed', err);
       this.cache.evict(item.instanceId);
       metrics.increment('providerErrors');
       if (isDuroxError(err, 'LOCK_LOST')) {

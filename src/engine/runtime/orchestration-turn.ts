@@ -24,6 +24,7 @@ import type { InstanceCache } from './instance-cache.js';
 import type { CompiledRuntimeOptions } from './runtime-options.js';
 import { unregisteredDelayMs } from './runtime-options.js';
 import { buildAck, parentNotification } from './turn-ack.js';
+import type { TurnTrace } from './turn-tracing.js';
 
 export type TurnPlan =
   | {
@@ -71,7 +72,8 @@ export class TurnPlanner {
     private readonly guard?: StepGuardFactory,
   ) {}
 
-  plan(item: OrchestrationItem, now = this.options.clock.now()): TurnPlan {
+  /** Plans the turn of `item`; `spans` (when tracing) opens the turn span and stamps new events. */
+  plan(item: OrchestrationItem, now = this.options.clock.now(), spans: TurnTrace | null = null): TurnPlan {
     const history = item.history;
     if (item.attemptCount > this.options.maxAttempts) return this.poison(item, now);
     if (item.historyError !== undefined) {
@@ -83,15 +85,15 @@ export class TurnPlanner {
     const startItem = item.messages.find((m): m is StartOrchestrationItem => m.type === 'StartOrchestration');
 
     if (last?.type === 'OrchestrationContinuedAsNew' && canItem) {
-      return this.begin(item, item.executionId + 1, this.startFromContinueAsNew(canItem), false, now);
+      return this.begin(item, item.executionId + 1, this.startFromContinueAsNew(canItem), false, now, spans);
     }
     if (isTerminal(last)) return { kind: 'ack', ack: discardAck(item.executionId) };
     if (history.length === 0) {
       // Messages for an instance that was never started are dropped (orphans never block work).
       if (!startItem) return { kind: 'ack', ack: discardAck(item.executionId) };
-      return this.begin(item, item.executionId, this.startFromItem(startItem), true, now);
+      return this.begin(item, item.executionId, this.startFromItem(startItem), true, now, spans);
     }
-    return this.resume(item, now);
+    return this.resume(item, now, spans);
   }
 
   private startFromItem(start: StartOrchestrationItem): Omit<Started, 'version'> & { version?: string } {
@@ -102,6 +104,7 @@ export class TurnPlanner {
       ...(start.parent_instance === undefined ? {} : { parent_instance: start.parent_instance }),
       ...(start.parent_id === undefined ? {} : { parent_id: start.parent_id }),
       ...(start.parent_execution_id === undefined ? {} : { parent_execution_id: start.parent_execution_id }),
+      ...(start.trace === undefined ? {} : { trace: start.trace }),
     };
   }
 
@@ -117,6 +120,7 @@ export class TurnPlanner {
       ...(can.parent_instance === undefined ? {} : { parent_instance: can.parent_instance }),
       ...(can.parent_id === undefined ? {} : { parent_id: can.parent_id }),
       ...(can.parent_execution_id === undefined ? {} : { parent_execution_id: can.parent_execution_id }),
+      ...(can.trace === undefined ? {} : { trace: can.trace }),
     };
   }
 
@@ -155,6 +159,7 @@ export class TurnPlanner {
     start: Omit<Started, 'version'> & { version?: string },
     newInstance: boolean,
     now: number,
+    spans: TurnTrace | null,
   ): TurnPlan {
     const version = start.version ?? this.registry.latestVersion(start.name);
     const handler = version === undefined ? undefined : this.registry.resolve(start.name, version);
@@ -175,11 +180,12 @@ export class TurnPlanner {
       messages: item.messages,
       start: { ...start, version },
     });
+    spans?.stamp(exec, delta, outcome, 0);
     return { kind: 'ack', ack: buildAck(exec, delta, outcome), exec, handler, outcome, newInstance };
   }
 
   /** A turn of a running execution: from the cache, or replayed from history. */
-  private resume(item: OrchestrationItem, now: number): TurnPlan {
+  private resume(item: OrchestrationItem, now: number, spans: TurnTrace | null): TurnPlan {
     const first = item.history[0];
     if (first?.type !== 'OrchestrationStarted') {
       return this.failCorrupted(item, 'corrupted history: first event must be OrchestrationStarted', now);
@@ -188,6 +194,7 @@ export class TurnPlanner {
     const handler = this.registry.resolve(first.name, first.version);
     if (!handler) return this.unregistered(item, first.name, first.version);
     let exec = this.cache.take(item.instanceId, item.executionId, item.history.length, handler);
+    const replayed = exec ? 0 : item.history.length;
     if (!exec) {
       exec = new ExecutionState({
         instanceId: item.instanceId,
@@ -200,6 +207,7 @@ export class TurnPlanner {
       exec.replay(item.history);
     }
     const { delta, outcome } = exec.runTurn({ now, newGuid: randomUUID, messages: item.messages });
+    spans?.stamp(exec, delta, outcome, replayed);
     return { kind: 'ack', ack: buildAck(exec, delta, outcome), exec, handler, outcome };
   }
 
@@ -263,6 +271,7 @@ export class TurnPlanner {
         ...(startItem?.parent_execution_id === undefined
           ? {}
           : { parent_execution_id: startItem.parent_execution_id }),
+        ...(startItem?.trace === undefined ? {} : { trace: startItem.trace }),
       };
       if (history.length === 0) delta.push({ ...envelope(1), type: 'OrchestrationStarted', ...started });
     }

@@ -53,6 +53,7 @@ export function buildAck(
             ...(event.tag === undefined ? {} : { tag: event.tag }),
             orchestration_name: started.name,
             orchestration_version: started.version,
+            ...(event.trace === undefined ? {} : { trace: event.trace }),
           });
         }
         break;
@@ -85,6 +86,7 @@ export function buildAck(
               parent_id: event.event_id,
               parent_execution_id: executionId,
               execution_id: 1,
+              ...(event.trace === undefined ? {} : { trace: event.trace }),
             },
           });
         }
@@ -191,6 +193,7 @@ function applyOutcome(ack: OrchestrationAck, exec: ExecutionState, outcome: Exec
           carry_forward_events: outcome.carryForward,
           initial_custom_status: exec.getCustomStatus(),
           ...parentFields(started),
+          ...(started.trace === undefined ? {} : { trace: started.trace }),
         },
       });
       return;

@@ -17,6 +17,7 @@ import { HANDOFF_DELAY_MS, type DispatcherDeps } from './orchestration-dispatche
 import { sleep } from '../../core/sleep.js';
 import { fetchErrorDelayMs, keepLeaseAlive, withRetries } from './provider-calls.js';
 import { renewalIntervalMs, unregisteredDelayMs } from './runtime-options.js';
+import { endActivitySpan, startActivitySpan, withSpan } from '../otel.js';
 
 const WORKER_RENEWAL_BUFFER_MS = 5000;
 
@@ -142,6 +143,7 @@ export class WorkerDispatcher {
             ? ''
             : `: activity '${item.name}' is not registered ${this.deps.directory.supported ? 'on any running worker' : 'on this worker'}`),
       };
+      endActivitySpan(startActivitySpan(item, lease.attemptCount, null), 'poison', details.message);
       await this.ack(lease, {
         type: 'ActivityFailed',
         instance: item.instance,
@@ -184,6 +186,7 @@ export class WorkerDispatcher {
       logger,
       this.client,
     );
+    const span = startActivitySpan(item, lease.attemptCount, ctx.workerId);
     const entry: Running = { ctx, lease, released: false };
     this.running.add(entry);
     const renewal = keepLeaseAlive(
@@ -192,15 +195,22 @@ export class WorkerDispatcher {
       () => ctx.cancel('activity cancelled or lease lost'),
     );
     try {
-      const outcome = await this.runHandler(ctx, () => handler(ctx, decodePayload(item.input)));
-      if (entry.released) return;
+      const outcome = await this.runHandler(ctx, () =>
+        withSpan(span, () => handler(ctx, decodePayload(item.input))),
+      );
+      if (entry.released) {
+        endActivitySpan(span, 'released');
+        return;
+      }
       if (ctx.isCancelled()) {
         // The orchestration no longer wants the result (or the lease is gone): drop it.
+        endActivitySpan(span, 'cancelled');
         await this.ack(lease, null);
         return;
       }
       const base = { instance: item.instance, execution_id: item.execution_id, id: item.id };
       const result = outcome.ok ? encodeResult(outcome.value) : outcome;
+      endActivitySpan(span, result.ok ? 'completed' : 'failed', result.ok ? undefined : result.error);
       if (result.ok) {
         metrics.increment('activitySuccess');
         await this.ack(lease, { type: 'ActivityCompleted', ...base, result: result.value });
