@@ -144,6 +144,8 @@ export type {
   HistoryEventView,
   InstanceTree,
 } from './engine/management.js';
+export { deriveWaitingOn } from './engine/waiting-on.js';
+export type { WaitingOn, WaitingActivity, WaitingTimer } from './engine/waiting-on.js';
 // Everything a custom provider implementation needs (see docs/provider-guide.md).
 export type {
   OrchestrationItem,

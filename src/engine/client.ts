@@ -33,6 +33,7 @@ import type {
   TypedScheduleOptions,
 } from './schedules/types.js';
 import type { UnrunnableWork } from './workers.js';
+import type { WaitingOn } from './waiting-on.js';
 import type { ExecutionInfoView, HistoryEventView, InstanceInfoView, InstanceTree } from './management.js';
 import type {
   DeleteInstanceResult,
@@ -66,6 +67,11 @@ export interface OrchestrationStatus {
   failureDetails?: ErrorDetails;
   customStatus?: string;
   customStatusVersion: number;
+  /**
+   * What the current execution waits on (`Pending` and `Running`; empty lists while `Pending`
+   * or between continue-as-new executions); absent once the instance ended.
+   */
+  waitingOn?: WaitingOn;
 }
 
 /** Options of {@link Client.tryStartOrchestration}. */
@@ -89,6 +95,26 @@ function failureError(instanceId: string, status: OrchestrationStatus): DuroxErr
     return Object.assign(new NondeterminismError(message, { instanceId }), { details });
   }
   return new OrchestrationFailedError(message, details, { instanceId });
+}
+
+/** The status of an instance row (without `waitingOn`). */
+function statusOf(info: InstanceInfo | null): OrchestrationStatus {
+  if (!info) return { status: 'NotFound', customStatusVersion: 0 };
+  const status: OrchestrationStatus = {
+    status:
+      info.status === 'Completed' || info.status === 'Failed' || info.status === 'Pending'
+        ? info.status
+        : 'Running',
+    customStatusVersion: info.customStatusVersion,
+  };
+  if (info.customStatus !== null) status.customStatus = info.customStatus;
+  if (info.status === 'Completed') status.output = decodePayload(info.output);
+  if (info.status === 'Failed') {
+    const details = parseErrorDetails(info.output ?? '');
+    status.error = displayMessage(details);
+    status.failureDetails = details;
+  }
+  return status;
 }
 
 /**
@@ -248,23 +274,17 @@ export class Client<D extends AnyOrchestrationDefinition = AnyOrchestrationDefin
     });
   }
 
-  /** Current status; `Pending` from the start until a worker has run the first turn. */
+  /**
+   * Current status; `Pending` from the start until a worker has run the first turn. While the
+   * instance runs, `waitingOn` says what its current execution waits on (derived from its
+   * history: one more read).
+   */
   async getStatus(instanceId: string): Promise<OrchestrationStatus> {
     const info = await this.#provider.getInstanceInfo(String(instanceId));
-    if (!info) return { status: 'NotFound', customStatusVersion: 0 };
-    const status: OrchestrationStatus = {
-      status:
-        info.status === 'Completed' || info.status === 'Failed' || info.status === 'Pending'
-          ? info.status
-          : 'Running',
-      customStatusVersion: info.customStatusVersion,
-    };
-    if (info.customStatus !== null) status.customStatus = info.customStatus;
-    if (info.status === 'Completed') status.output = decodePayload(info.output);
-    if (info.status === 'Failed') {
-      const details = parseErrorDetails(info.output ?? '');
-      status.error = displayMessage(details);
-      status.failureDetails = details;
+    const status = statusOf(info);
+    if (info !== null) {
+      const waitingOn = await management.waitingOnOf(this.#provider, info);
+      if (waitingOn !== undefined) status.waitingOn = waitingOn;
     }
     return status;
   }
@@ -551,7 +571,8 @@ export class Client<D extends AnyOrchestrationDefinition = AnyOrchestrationDefin
     const deadline = Date.now() + timeoutMs;
     let delay = 5;
     for (;;) {
-      const status = await this.getStatus(instanceId);
+      // Without `waitingOn`: a wait reads no history.
+      const status = statusOf(await this.#provider.getInstanceInfo(String(instanceId)));
       if (done(status)) return status;
       const remaining = deadline - Date.now();
       if (remaining <= 0) throw new TimeoutError(timeoutMessage(), { instanceId });
