@@ -2,18 +2,9 @@
  * Client: starts orchestrations, raises events, reads status. It talks only to the provider,
  * so it works in any process that can reach the store, with or without a runtime.
  */
-import {
-  InvalidInputError,
-  NondeterminismError,
-  OrchestrationFailedError,
-  PoisonError,
-  TimeoutError,
-} from '../core/errors.js';
-import type { DuroxError } from '../core/errors.js';
-import { displayMessage, parseErrorDetails } from '../core/failure.js';
+import { InvalidInputError, TimeoutError } from '../core/errors.js';
 import { sleep } from '../core/sleep.js';
-import type { ErrorDetails } from '../core/failure.js';
-import { decodePayload, encodePayload } from '../core/history.js';
+import { encodePayload } from '../core/history.js';
 import type { HistoryEvent, StartOrchestrationItem } from '../core/history.js';
 import { parsePayload } from './definitions.js';
 import { checkOrchestration, typedStatus } from './typed-status.js';
@@ -33,7 +24,10 @@ import type {
   TypedScheduleOptions,
 } from './schedules/types.js';
 import type { UnrunnableWork } from './workers.js';
-import type { WaitingOn } from './waiting-on.js';
+import { failureError, statusOf } from './orchestration-status.js';
+import type { OrchestrationStatus } from './orchestration-status.js';
+import { watchHistory } from './history-watch.js';
+import type { WatchedEvent, WatchHistoryOptions } from './history-watch.js';
 import type { ExecutionInfoView, HistoryEventView, InstanceInfoView, InstanceTree } from './management.js';
 import type {
   DeleteInstanceResult,
@@ -51,28 +45,7 @@ import type {
   WorkerRegistration,
 } from '../core/provider.js';
 
-/** Status as clients see it (duroxide-node's shape, plus `Pending`). */
-export interface OrchestrationStatus {
-  /**
-   * `NotFound` for an unknown id; `Pending` from the start until a worker has run the first
-   * turn (a durox addition); `Running` while it runs (also between continue-as-new
-   * executions); then `Completed` or `Failed`.
-   */
-  status: 'NotFound' | 'Pending' | 'Running' | 'Completed' | 'Failed';
-  /** Decoded output (Completed). */
-  output?: unknown;
-  /** One-line failure description (Failed). */
-  error?: string;
-  /** Structured failure (Failed): category, kind, message … */
-  failureDetails?: ErrorDetails;
-  customStatus?: string;
-  customStatusVersion: number;
-  /**
-   * What the current execution waits on (`Pending` and `Running`; empty lists while `Pending`
-   * or between continue-as-new executions); absent once the instance ended.
-   */
-  waitingOn?: WaitingOn;
-}
+export type { OrchestrationStatus } from './orchestration-status.js';
 
 /** Options of {@link Client.tryStartOrchestration}. */
 export interface StartOrchestrationOptions {
@@ -84,38 +57,6 @@ const MAX_POLL_MS = 100;
 
 /** Non-terminal instances read per status by {@link Client.getUnrunnableWork}. */
 export const UNRUNNABLE_SCAN_LIMIT = 1000;
-
-/** The typed error a Failed status becomes; the message is the status's `error` text. */
-function failureError(instanceId: string, status: OrchestrationStatus): DuroxError {
-  const message = status.error ?? 'orchestration failed';
-  const details = status.failureDetails;
-  if (details?.category === 'poison')
-    return Object.assign(new PoisonError(message, { instanceId }), { details });
-  if (details?.category === 'configuration' && details.kind === 'Nondeterminism') {
-    return Object.assign(new NondeterminismError(message, { instanceId }), { details });
-  }
-  return new OrchestrationFailedError(message, details, { instanceId });
-}
-
-/** The status of an instance row (without `waitingOn`). */
-function statusOf(info: InstanceInfo | null): OrchestrationStatus {
-  if (!info) return { status: 'NotFound', customStatusVersion: 0 };
-  const status: OrchestrationStatus = {
-    status:
-      info.status === 'Completed' || info.status === 'Failed' || info.status === 'Pending'
-        ? info.status
-        : 'Running',
-    customStatusVersion: info.customStatusVersion,
-  };
-  if (info.customStatus !== null) status.customStatus = info.customStatus;
-  if (info.status === 'Completed') status.output = decodePayload(info.output);
-  if (info.status === 'Failed') {
-    const details = parseErrorDetails(info.output ?? '');
-    status.error = displayMessage(details);
-    status.failureDetails = details;
-  }
-  return status;
-}
 
 /**
  * Starts orchestrations, raises events, reads status. `D` is the set of orchestration
@@ -429,6 +370,19 @@ export class Client<D extends AnyOrchestrationDefinition = AnyOrchestrationDefin
   /** Execution ids of an instance, ascending. */
   listExecutions(instanceId: string): Promise<number[]> {
     return this.#provider.listExecutions(String(instanceId));
+  }
+
+  /**
+   * The history events of an instance as they are committed (a durox addition): an async
+   * iterator for `for await`, yielding `{ executionId, event }` — the events already stored
+   * (the current execution's, from `options.fromEventId`), then each new one as soon as the
+   * provider signals its commit (no faster polling than `options.pollIntervalMs`, default
+   * 100 ms, for writers it cannot hear). Follows continue-as-new into the next execution and
+   * ends after the terminal event of a Completed or Failed execution; `break` releases the wait.
+   * Rejects with `NotFoundError` for an unknown (or deleted) instance.
+   */
+  watchHistory(instanceId: string, options: WatchHistoryOptions = {}): AsyncIterableIterator<WatchedEvent> {
+    return watchHistory(this.#provider, String(instanceId), options);
   }
 
   /** The events of one execution, oldest first. */
