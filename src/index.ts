@@ -144,6 +144,10 @@ export type {
   HistoryEventView,
   InstanceTree,
 } from './engine/management.js';
+export { deriveWaitingOn } from './engine/waiting-on.js';
+export type { WaitingOn, WaitingActivity, WaitingTimer } from './engine/waiting-on.js';
+export { DEFAULT_WATCH_POLL_MS } from './engine/history-watch.js';
+export type { WatchedEvent, WatchHistoryOptions } from './engine/history-watch.js';
 // Everything a custom provider implementation needs (see docs/provider-guide.md).
 export type {
   OrchestrationItem,

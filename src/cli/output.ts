@@ -64,7 +64,10 @@ export function table(headers: string[], rows: string[][], c: ChalkInstance): st
 export function keyValues(pairs: [string, string | undefined][], c: ChalkInstance): string {
   const shown = pairs.filter((p): p is [string, string] => p[1] !== undefined);
   const size = Math.max(...shown.map(([k]) => k.length)) + 1;
-  return shown.map(([k, v]) => `${c.dim(pad(`${k}:`, size))} ${v}`).join('\n');
+  // A value that starts on the next line (an indented block) leaves no padding behind its key.
+  return shown
+    .map(([k, v]) => (v.startsWith('\n') ? `${c.dim(`${k}:`)}${v}` : `${c.dim(pad(`${k}:`, size))} ${v}`))
+    .join('\n');
 }
 
 /** Epoch ms → `2025-01-31 12:34:56` (UTC). */

@@ -56,7 +56,7 @@ function activityLabel(name: string, input: string): string {
   return `${syscall ?? name}(${compactText(input, 60)})`;
 }
 
-function sourceLabel(byId: Map<number, HistoryEvent>, sourceId: number | undefined): string {
+function sourceLabel(byId: ReadonlyMap<number, HistoryEvent>, sourceId: number | undefined): string {
   const source = sourceId === undefined ? undefined : byId.get(sourceId);
   if (!source) return '';
   if (source.type === 'ActivityScheduled') {
@@ -67,8 +67,11 @@ function sourceLabel(byId: Map<number, HistoryEvent>, sourceId: number | undefin
   return '';
 }
 
-/** A few words about one event. */
-function summarize(e: HistoryEvent, byId: Map<number, HistoryEvent>): string {
+/**
+ * A few words about one event (`byId`: the execution's events so far, to name the schedule a
+ * completion answers).
+ */
+export function summarize(e: HistoryEvent, byId: ReadonlyMap<number, HistoryEvent>): string {
   const from = sourceLabel(byId, e.source_event_id);
   switch (e.type) {
     case 'OrchestrationStarted':

@@ -142,11 +142,12 @@ function showProgress(client: Client, instanceId: string, started: number): () =
     draw();
     if (polling) return;
     polling = true;
+    // The stored row only: the spinner needs no history (getStatus would read it for waitingOn).
     client
-      .getStatus(instanceId)
+      .findInstance(instanceId)
       .then((s) => {
-        state = s.status === 'NotFound' ? 'Pending' : s.status;
-        custom = s.customStatus === undefined ? '' : compact(s.customStatus, 40).replace(/^"|"$/g, '');
+        state = s === null ? 'Pending' : s.status === 'ContinuedAsNew' ? 'Running' : s.status;
+        custom = s?.customStatus == null ? '' : compact(s.customStatus, 40).replace(/^"|"$/g, '');
       })
       .catch(() => undefined)
       .finally(() => (polling = false));

@@ -2,18 +2,9 @@
  * Client: starts orchestrations, raises events, reads status. It talks only to the provider,
  * so it works in any process that can reach the store, with or without a runtime.
  */
-import {
-  InvalidInputError,
-  NondeterminismError,
-  OrchestrationFailedError,
-  PoisonError,
-  TimeoutError,
-} from '../core/errors.js';
-import type { DuroxError } from '../core/errors.js';
-import { displayMessage, parseErrorDetails } from '../core/failure.js';
+import { InvalidInputError, TimeoutError } from '../core/errors.js';
 import { sleep } from '../core/sleep.js';
-import type { ErrorDetails } from '../core/failure.js';
-import { decodePayload, encodePayload } from '../core/history.js';
+import { encodePayload } from '../core/history.js';
 import type { HistoryEvent, StartOrchestrationItem } from '../core/history.js';
 import { ATTR, traced } from './otel.js';
 import { parsePayload } from './definitions.js';
@@ -34,6 +25,10 @@ import type {
   TypedScheduleOptions,
 } from './schedules/types.js';
 import type { UnrunnableWork } from './workers.js';
+import { failureError, statusOf } from './orchestration-status.js';
+import type { OrchestrationStatus } from './orchestration-status.js';
+import { watchHistory } from './history-watch.js';
+import type { WatchedEvent, WatchHistoryOptions } from './history-watch.js';
 import type { ExecutionInfoView, HistoryEventView, InstanceInfoView, InstanceTree } from './management.js';
 import type {
   DeleteInstanceResult,
@@ -51,23 +46,7 @@ import type {
   WorkerRegistration,
 } from '../core/provider.js';
 
-/** Status as clients see it (duroxide-node's shape, plus `Pending`). */
-export interface OrchestrationStatus {
-  /**
-   * `NotFound` for an unknown id; `Pending` from the start until a worker has run the first
-   * turn (a durox addition); `Running` while it runs (also between continue-as-new
-   * executions); then `Completed` or `Failed`.
-   */
-  status: 'NotFound' | 'Pending' | 'Running' | 'Completed' | 'Failed';
-  /** Decoded output (Completed). */
-  output?: unknown;
-  /** One-line failure description (Failed). */
-  error?: string;
-  /** Structured failure (Failed): category, kind, message … */
-  failureDetails?: ErrorDetails;
-  customStatus?: string;
-  customStatusVersion: number;
-}
+export type { OrchestrationStatus } from './orchestration-status.js';
 
 /** Options of {@link Client.tryStartOrchestration}. */
 export interface StartOrchestrationOptions {
@@ -79,18 +58,6 @@ const MAX_POLL_MS = 100;
 
 /** Non-terminal instances read per status by {@link Client.getUnrunnableWork}. */
 export const UNRUNNABLE_SCAN_LIMIT = 1000;
-
-/** The typed error a Failed status becomes; the message is the status's `error` text. */
-function failureError(instanceId: string, status: OrchestrationStatus): DuroxError {
-  const message = status.error ?? 'orchestration failed';
-  const details = status.failureDetails;
-  if (details?.category === 'poison')
-    return Object.assign(new PoisonError(message, { instanceId }), { details });
-  if (details?.category === 'configuration' && details.kind === 'Nondeterminism') {
-    return Object.assign(new NondeterminismError(message, { instanceId }), { details });
-  }
-  return new OrchestrationFailedError(message, details, { instanceId });
-}
 
 /**
  * Starts orchestrations, raises events, reads status. `D` is the set of orchestration
@@ -272,23 +239,17 @@ export class Client<D extends AnyOrchestrationDefinition = AnyOrchestrationDefin
     );
   }
 
-  /** Current status; `Pending` from the start until a worker has run the first turn. */
+  /**
+   * Current status; `Pending` from the start until a worker has run the first turn. While the
+   * instance runs, `waitingOn` says what its current execution waits on (derived from its
+   * history: one more read).
+   */
   async getStatus(instanceId: string): Promise<OrchestrationStatus> {
     const info = await this.#provider.getInstanceInfo(String(instanceId));
-    if (!info) return { status: 'NotFound', customStatusVersion: 0 };
-    const status: OrchestrationStatus = {
-      status:
-        info.status === 'Completed' || info.status === 'Failed' || info.status === 'Pending'
-          ? info.status
-          : 'Running',
-      customStatusVersion: info.customStatusVersion,
-    };
-    if (info.customStatus !== null) status.customStatus = info.customStatus;
-    if (info.status === 'Completed') status.output = decodePayload(info.output);
-    if (info.status === 'Failed') {
-      const details = parseErrorDetails(info.output ?? '');
-      status.error = displayMessage(details);
-      status.failureDetails = details;
+    const status = statusOf(info);
+    if (info !== null) {
+      const waitingOn = await management.waitingOnOf(this.#provider, info);
+      if (waitingOn !== undefined) status.waitingOn = waitingOn;
     }
     return status;
   }
@@ -435,6 +396,19 @@ export class Client<D extends AnyOrchestrationDefinition = AnyOrchestrationDefin
     return this.#provider.listExecutions(String(instanceId));
   }
 
+  /**
+   * The history events of an instance as they are committed (a durox addition): an async
+   * iterator for `for await`, yielding `{ executionId, event }` — the events already stored
+   * (the current execution's, from `options.fromEventId`), then each new one as soon as the
+   * provider signals its commit (no faster polling than `options.pollIntervalMs`, default
+   * 100 ms, for writers it cannot hear). Follows continue-as-new into the next execution and
+   * ends after the terminal event of a Completed or Failed execution; `break` releases the wait.
+   * Rejects with `NotFoundError` for an unknown (or deleted) instance.
+   */
+  watchHistory(instanceId: string, options: WatchHistoryOptions = {}): AsyncIterableIterator<WatchedEvent> {
+    return watchHistory(this.#provider, String(instanceId), options);
+  }
+
   /** The events of one execution, oldest first. */
   async readExecutionHistory(instanceId: string, executionId: number): Promise<HistoryEventView[]> {
     return (await this.#provider.readHistory(String(instanceId), executionId)).map(management.toEventView);
@@ -575,7 +549,8 @@ export class Client<D extends AnyOrchestrationDefinition = AnyOrchestrationDefin
     const deadline = Date.now() + timeoutMs;
     let delay = 5;
     for (;;) {
-      const status = await this.getStatus(instanceId);
+      // Without `waitingOn`: a wait reads no history.
+      const status = statusOf(await this.#provider.getInstanceInfo(String(instanceId)));
       if (done(status)) return status;
       const remaining = deadline - Date.now();
       if (remaining <= 0) throw new TimeoutError(timeoutMessage(), { instanceId });

@@ -6,8 +6,17 @@
 import { CannotDeleteSubOrchestrationError, NotFoundError } from '../core/errors.js';
 import { displayMessage, parseErrorDetails } from '../core/failure.js';
 import type { ErrorDetails } from '../core/failure.js';
+import { assertNever } from '../core/exhaustive.js';
 import { decodePayload } from '../core/history.js';
-import type { DeleteInstanceResult, ExecutionStatus, InstanceStatus, Provider } from '../core/provider.js';
+import type {
+  DeleteInstanceResult,
+  ExecutionStatus,
+  InstanceInfo,
+  InstanceStatus,
+  Provider,
+} from '../core/provider.js';
+import { deriveWaitingOn, nothingWaitedOn } from './waiting-on.js';
+import type { WaitingOn } from './waiting-on.js';
 
 // History views live in event-view.ts; re-exported here, where the other views are.
 export { toEventView } from './event-view.js';
@@ -29,6 +38,12 @@ export interface InstanceInfoView {
   parentInstanceId?: string;
   customStatus?: string;
   customStatusVersion: number;
+  /**
+   * What the current execution waits on (see `WaitingOn`): set while the instance has not
+   * ended (`Pending` and between continue-as-new executions: nothing), absent once it is
+   * Completed or Failed.
+   */
+  waitingOn?: WaitingOn;
 }
 
 /** One execution as `client.getExecutionInfo` reports it. */
@@ -62,9 +77,31 @@ export function decodeOutput(
   return { output: decodePayload(output) };
 }
 
+/**
+ * What the instance's current execution waits on: derived from its history while it runs (one
+ * history read), nothing while `Pending` or between continue-as-new executions, `undefined`
+ * once it is Completed or Failed.
+ */
+export async function waitingOnOf(provider: Provider, info: InstanceInfo): Promise<WaitingOn | undefined> {
+  switch (info.status) {
+    case 'Running':
+      return deriveWaitingOn(await provider.readHistory(info.instanceId, info.currentExecutionId));
+    case 'Pending':
+    case 'ContinuedAsNew':
+      return nothingWaitedOn();
+    case 'Completed':
+    case 'Failed':
+      return undefined;
+    default:
+      return assertNever(info.status);
+  }
+}
+
+/** The view of an instance, with what it waits on; `NotFoundError` when unknown. */
 export async function getInstanceInfo(provider: Provider, instanceId: string): Promise<InstanceInfoView> {
   const info = await provider.getInstanceInfo(instanceId);
   if (!info) throw new NotFoundError(`instance '${instanceId}' not found`, { instanceId });
+  const waitingOn = await waitingOnOf(provider, info);
   return {
     instanceId: info.instanceId,
     orchestrationName: info.orchestrationName,
@@ -77,9 +114,11 @@ export async function getInstanceInfo(provider: Provider, instanceId: string): P
     ...(info.parentInstanceId === null ? {} : { parentInstanceId: info.parentInstanceId }),
     ...(info.customStatus === null ? {} : { customStatus: info.customStatus }),
     customStatusVersion: info.customStatusVersion,
+    ...(waitingOn === undefined ? {} : { waitingOn }),
   };
 }
 
+/** The view of one execution; `NotFoundError` when unknown. */
 export async function getExecutionInfo(
   provider: Provider,
   instanceId: string,

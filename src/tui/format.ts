@@ -1,6 +1,7 @@
 /**
  * Pure text helpers for the TUI: fitting text into columns, ages, times and sparklines.
  */
+import type { WaitingOn } from '../engine/waiting-on.js';
 
 /** The text cut to `width` characters, with `…` when cut. */
 export function truncate(text: string, width: number): string {
@@ -92,4 +93,28 @@ export function showValue(value: unknown): string {
   } catch {
     return String(value);
   }
+}
+
+/**
+ * What an instance waits on, in one line for the detail screen: `event approve · timer in 59m ·
+ * activity Charge (attempt 2) · queue inbox · child order-1-ship`, or `—` when nothing is
+ * recorded (a turn is due, or the instance is Pending).
+ */
+export function formatWaitingOn(waiting: WaitingOn, now: number): string {
+  const parts = [
+    ...waiting.events.map((name) => `event ${name}`),
+    ...waiting.queues.map((name) => `queue ${name}`),
+    ...waiting.activities.map((a) => {
+      const details = [
+        a.attempt > 1 ? `attempt ${a.attempt}` : '',
+        a.tag === undefined ? '' : `tag ${a.tag}`,
+      ].filter(Boolean);
+      return `activity ${a.name}${details.length > 0 ? ` (${details.join(', ')})` : ''}`;
+    }),
+    ...waiting.timers.map((t) =>
+      t.fireAtMs > now ? `timer in ${formatSpan(t.fireAtMs - now)}` : 'timer due',
+    ),
+    ...waiting.children.map((id) => `child ${id}`),
+  ];
+  return parts.length === 0 ? '—' : parts.join(' · ');
 }

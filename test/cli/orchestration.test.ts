@@ -167,6 +167,7 @@ describe('orchestration start / wait / status', () => {
       run('orch', 'enqueue', 'ghost', 'inbox'),
       run('orch', 'delete', 'ghost'),
       run('orch', 'tree', 'ghost'),
+      run('orch', 'watch', 'ghost'),
     ]);
     for (const r of results) {
       expect(r.code).toBe(3);
@@ -306,5 +307,99 @@ describe('orchestration raise / enqueue / cancel / delete / tree / list', () => 
     expect(human.stdout).toMatch(/1 of \d+ shown/);
     const bad = await run('orch', 'list', '--status', 'sleeping');
     expect(bad.code).toBe(2);
+  });
+});
+
+describe('orchestration status: waiting on; orchestration watch', () => {
+  it('status shows what a running instance waits on (block and --json); none once it ended', async () => {
+    await run('orch', 'start', 'Waiter', '--id', 'waiting-1');
+    const waiting = await eventually(
+      async () => {
+        const s = await run('orch', 'status', 'waiting-1', '--json');
+        return s.code === 0 && s.json().waitingOn?.events?.length === 1 && s.json();
+      },
+      { what: 'waiting-1 to wait on its event', timeoutMs: 30_000 },
+    );
+    expect(waiting.waitingOn).toEqual({
+      activities: [],
+      timers: [],
+      events: ['go'],
+      queues: [],
+      children: [],
+    });
+    const human = await run('orch', 'status', 'waiting-1');
+    expect(human.code).toBe(0);
+    expect(human.stdout).toMatch(/^waiting on:\n {2}event {5}go$/m);
+
+    await run('orch', 'raise', 'waiting-1', 'go');
+    await eventually(
+      async () =>
+        (await run('orch', 'status', 'waiting-1', '--json')).json().waitingOn?.queues?.[0] === 'inbox',
+      { what: 'waiting-1 to wait on its queue', timeoutMs: 30_000 },
+    );
+    expect((await run('orch', 'status', 'waiting-1')).stdout).toMatch(/^waiting on:\n {2}queue {5}inbox$/m);
+    await run('orch', 'enqueue', 'waiting-1', 'inbox', '--data', '1');
+    await run('orch', 'wait', 'waiting-1');
+    const ended = await run('orch', 'status', 'waiting-1', '--json');
+    expect(ended.json().waitingOn).toBeUndefined();
+    expect((await run('orch', 'status', 'waiting-1')).stdout).not.toContain('waiting on');
+  });
+
+  it('watch --json streams NDJSON lines as the instance runs and exits 0 when it completes', async () => {
+    await run('orch', 'start', 'Waiter', '--id', 'watched-1');
+    const watching = run('orch', 'watch', 'watched-1', '--json');
+    await eventually(
+      async () => (await run('orch', 'status', 'watched-1', '--json')).json().waitingOn?.events?.[0] === 'go',
+      { what: 'watched-1 to wait on its event', timeoutMs: 30_000 },
+    );
+    await run('orch', 'raise', 'watched-1', 'go', '--data', '{"n":1}');
+    await eventually(
+      async () =>
+        (await run('orch', 'status', 'watched-1', '--json')).json().waitingOn?.queues?.[0] === 'inbox',
+      { what: 'watched-1 to wait on its queue', timeoutMs: 30_000 },
+    );
+    await run('orch', 'enqueue', 'watched-1', 'inbox', '--data', '"hi"');
+    const r = await watching;
+    expect(r.code).toBe(0);
+    const lines = r.stdout
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(lines.map((l) => l.eventId)).toEqual(lines.map((_, i) => i + 1));
+    expect(lines.every((l) => l.executionId === 1 && typeof l.timestampMs === 'number')).toBe(true);
+    expect(lines[0]).toMatchObject({ kind: 'OrchestrationStarted' });
+    expect(lines.find((l) => l.kind === 'ExternalEvent')).toMatchObject({
+      data: '{"name":"go","data":{"n":1}}',
+    });
+    expect(lines.at(-1)).toMatchObject({
+      executionId: 1,
+      kind: 'OrchestrationCompleted',
+      data: '{"event":{"n":1},"message":"hi"}',
+    });
+
+    const from = await run('orch', 'watch', 'watched-1', '--from-event', String(lines.length), '--json');
+    expect(from.code).toBe(0);
+    expect(
+      from.stdout
+        .trimEnd()
+        .split('\n')
+        .map((line) => JSON.parse(line).kind),
+    ).toEqual(['OrchestrationCompleted']);
+  });
+
+  it('watch prints one line per event and exits 1 for a failed instance', async () => {
+    await run('orch', 'start', 'Fails', '--id', 'watch-fails', '--input', '"w"', '--wait');
+    const r = await run('orch', 'watch', 'watch-fails');
+    expect(r.code).toBe(1);
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(
+      /^exec 1 #1 +\d\d:\d\d:\d\d\.\d{3} OrchestrationStarted {2}Fails 1\.0\.0 input="w"$/,
+    );
+    expect(lines.at(-1)).toMatch(/ OrchestrationFailed {2}✗ boom: w$/);
+    const json = await run('orch', 'watch', 'watch-fails', '--json');
+    expect(json.code).toBe(1);
+    expect(JSON.parse(json.stdout.trimEnd().split('\n').at(-1)!)).toMatchObject({
+      kind: 'OrchestrationFailed',
+    });
   });
 });

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestSchema, pgUrl } from '../helpers/postgres.js';
 import { durox, EXAMPLE_JS, startWorker, tempDir, TEST_MODULE } from './helpers.js';
 import type { WorkerProcess } from './helpers.js';
+import { eventually } from '../helpers/eventually.js';
 
 const dir = tempDir();
 const schema = createTestSchema('durox-Cli_');
@@ -71,5 +72,31 @@ describe('CLI on PostgreSQL', () => {
     const r = await durox(['orch', 'list', '--json', '--store', url, '--schema', other]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.json()).toEqual({ instances: [], total: 0 });
+  });
+
+  it('status says what an instance waits on; watch streams it live (LISTEN/NOTIFY) until it completes', async () => {
+    await run('orch', 'start', 'Waiter', '--id', 'pg-watched');
+    const watching = run('orch', 'watch', 'pg-watched', '--json');
+    const waitsOn = async (what: string): Promise<void> => {
+      await eventually(
+        async () =>
+          JSON.stringify((await run('orch', 'status', 'pg-watched', '--json')).json().waitingOn) === what,
+        { what: `pg-watched to wait on ${what}`, timeoutMs: 30_000 },
+      );
+    };
+    await waitsOn('{"activities":[],"timers":[],"events":["go"],"queues":[],"children":[]}');
+    await run('orch', 'raise', 'pg-watched', 'go');
+    await waitsOn('{"activities":[],"timers":[],"events":[],"queues":["inbox"],"children":[]}');
+    await run('orch', 'enqueue', 'pg-watched', 'inbox', '--data', '2');
+    const r = await watching;
+    expect(r.code, r.stderr).toBe(0);
+    const kinds = r.stdout
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line).kind);
+    expect(kinds[0]).toBe('OrchestrationStarted');
+    expect(kinds).toContain('ExternalEvent');
+    expect(kinds).toContain('QueueEventDelivered');
+    expect(kinds.at(-1)).toBe('OrchestrationCompleted');
   });
 });

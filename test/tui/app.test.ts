@@ -191,6 +191,16 @@ describe('instance detail', () => {
     expect(t.frame()).toMatch(/^· #4 /m);
   });
 
+  it('shows what a running instance waits on instead of its output', async () => {
+    const t = await open('approval-1');
+    const frame = t.frame();
+    expect(frame).toContain('approval-1 · Approval 1.0.0 · Running');
+    expect(frame).toMatch(/^Waiting on event approve$/m);
+    expect(frame).not.toContain('Output ');
+    const counter = await open('counter-1');
+    expect(counter.frame()).toMatch(/^Waiting on event stop$/m);
+  });
+
   it('shows a failure in red with its error', async () => {
     chalk.level = 1;
     const t = await open('order-2');

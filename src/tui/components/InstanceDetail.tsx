@@ -1,11 +1,21 @@
 /**
- * The detail screen of one instance: status, output or error, custom status, then one panel at
- * a time (Tab): the history timeline, executions, KV values or the sub-orchestration tree.
+ * The detail screen of one instance: status, custom status, output or error (what it waits on
+ * while it has not ended), then one panel at a time (Tab): the history timeline, executions, KV
+ * values or the sub-orchestration tree.
  */
 import { Box, Text } from 'ink';
 import type { ReactElement, ReactNode } from 'react';
 import type { ExecutionInfoView } from '../../engine/management.js';
-import { fit, formatAge, formatCount, formatTime, oneLine, showValue, truncate } from '../format.js';
+import {
+  fit,
+  formatAge,
+  formatCount,
+  formatTime,
+  formatWaitingOn,
+  oneLine,
+  showValue,
+  truncate,
+} from '../format.js';
 import type { DetailData, TreeNode } from '../hooks/use-instance-detail.js';
 import { DETAIL_PANELS } from '../state.js';
 import type { DetailPanel, DetailState } from '../state.js';
@@ -225,10 +235,17 @@ export function InstanceDetail({
         <Text bold>Custom status </Text>
         {info.customStatus === undefined ? '—' : oneLine(info.customStatus)}
       </Text>
-      <Text wrap="truncate">
-        <Text bold>{failed ? 'Error  ' : 'Output '}</Text>
-        <Text color={failed ? theme.c('red') : undefined}>{failed ? `✗ ${result}` : result}</Text>
-      </Text>
+      {info.waitingOn === undefined ? (
+        <Text wrap="truncate">
+          <Text bold>{failed ? 'Error  ' : 'Output '}</Text>
+          <Text color={failed ? theme.c('red') : undefined}>{failed ? `✗ ${result}` : result}</Text>
+        </Text>
+      ) : (
+        <Text wrap="truncate">
+          <Text bold>Waiting on </Text>
+          <Text color={theme.c('yellow')}>{formatWaitingOn(info.waitingOn, now)}</Text>
+        </Text>
+      )}
       <Text wrap="truncate">
         <Text bold>{tabs}</Text>
         <Text color={theme.c('gray')}> {executionNote}</Text>

@@ -31,6 +31,7 @@ export interface TreeNode {
 export interface DetailData {
   readonly instanceId: string;
   readonly executionKey: number | null;
+  /** With `waitingOn` while the instance has not ended (the summary shows it instead of the output). */
   readonly info: InstanceInfoView;
   /** All execution ids, ascending. */
   readonly executionIds: readonly number[];

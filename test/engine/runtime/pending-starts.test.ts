@@ -27,7 +27,12 @@ describe('starts before any worker runs them', () => {
     registerEcho(h);
     expect(await h.client.tryStartOrchestration('p-1', 'Echo', { n: 1 })).toBe(true);
 
-    expect(await h.client.getStatus('p-1')).toEqual({ status: 'Pending', customStatusVersion: 0 });
+    // A Pending instance has recorded nothing it could wait on.
+    expect(await h.client.getStatus('p-1')).toEqual({
+      status: 'Pending',
+      customStatusVersion: 0,
+      waitingOn: { activities: [], timers: [], events: [], queues: [], children: [] },
+    });
     const pending = await h.client.getInstanceInfo('p-1');
     expect(pending).toMatchObject({
       instanceId: 'p-1',
