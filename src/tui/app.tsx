@@ -8,14 +8,22 @@ import { Box, useApp } from 'ink';
 import type { ReactElement } from 'react';
 import { useEffect, useMemo, useReducer } from 'react';
 import type { TuiClient } from './client.js';
-import { ConfirmDialog, CONFIRM_HEIGHT } from './components/ConfirmDialog.js';
+import {
+  ConfirmDialog,
+  CONFIRM_HEIGHT,
+  confirmQuestion,
+  scheduleQuestion,
+} from './components/ConfirmDialog.js';
 import { Footer } from './components/Footer.js';
 import { Header } from './components/Header.js';
 import { HelpScreen } from './components/HelpScreen.js';
 import { InstanceDetail, SUMMARY_LINES } from './components/InstanceDetail.js';
 import { InstanceTable } from './components/InstanceTable.js';
 import { Overview } from './components/Overview.js';
+import { PAUSE_HEIGHT, PauseSchedulePrompt } from './components/PauseSchedulePrompt.js';
 import { RAISE_HEIGHT, RaiseEventPrompt } from './components/RaiseEventPrompt.js';
+import { ScheduleDetail } from './components/ScheduleDetail.js';
+import { ScheduleList } from './components/ScheduleList.js';
 import { ToygresView } from './components/ToygresView.js';
 import { useActionRunner } from './hooks/use-actions.js';
 import {
@@ -27,6 +35,7 @@ import {
 import { sameQuery, useInstancePage } from './hooks/use-instance-page.js';
 import { KeyboardContext, useKeyboard, useKeys } from './hooks/use-keys.js';
 import { useMetrics, useOverview } from './hooks/use-metrics.js';
+import { useScheduleScreen } from './hooks/use-schedule-screen.js';
 import { useTerminalSize } from './hooks/use-terminal-size.js';
 import type { TerminalSize } from './hooks/use-terminal-size.js';
 import { useToygres } from './hooks/use-toygres.js';
@@ -62,7 +71,15 @@ const FLASH_MS = 8_000;
 
 function modalHeight(modal: Modal | null): number {
   if (modal === null) return 0;
-  return modal.kind === 'confirm' ? CONFIRM_HEIGHT : RAISE_HEIGHT;
+  switch (modal.kind) {
+    case 'confirm':
+    case 'confirmSchedule':
+      return CONFIRM_HEIGHT;
+    case 'pause':
+      return PAUSE_HEIGHT;
+    case 'raise':
+      return RAISE_HEIGHT;
+  }
 }
 
 export function App(props: AppProps): ReactElement {
@@ -98,6 +115,7 @@ export function App(props: AppProps): ReactElement {
     refreshToken,
   );
   const toygresData = useToygres(client, toygres, refreshMs, refreshToken, view === 'toygres');
+  const schedules = useScheduleScreen(client, state, refreshMs, dispatch);
   useActionRunner(client, state.pending, dispatch);
 
   // Keep the reducer's count (paging limits, selection) in step with the page shown.
@@ -141,13 +159,19 @@ export function App(props: AppProps): ReactElement {
   };
 
   const onAction = (action: KeyAction | undefined): void => {
-    const listLength = view === 'detail' ? panelLength(detailData, detail.panel) : toygresRows.length;
+    const listLength =
+      view === 'detail'
+        ? panelLength(detailData, detail.panel)
+        : view === 'schedules'
+          ? schedules.listLength
+          : toygresRows.length;
     const simple: Partial<Record<KeyAction, TuiAction>> = {
       help: { type: 'toggleHelp' },
       back: { type: 'back' },
       overview: { type: 'showView', view: 'overview' },
       instances: { type: 'showView', view: 'instances' },
       toygres: { type: 'showView', view: 'toygres' },
+      schedules: { type: 'showView', view: 'schedules' },
       refresh: { type: 'refresh' },
       up: { type: 'move', delta: -1, count: listLength },
       down: { type: 'move', delta: 1, count: listLength },
@@ -199,6 +223,11 @@ export function App(props: AppProps): ReactElement {
       case 'pruneExecutions':
         startAction(action);
         return;
+      case 'pauseSchedule':
+      case 'resumeSchedule':
+      case 'triggerSchedule':
+        schedules.act(action);
+        return;
       default:
         return;
     }
@@ -211,6 +240,8 @@ export function App(props: AppProps): ReactElement {
     } else if (view === 'toygres') {
       const actor = toygresRows[state.toygresSelected]?.actorInstanceId;
       if (actor) dispatch({ type: 'openInstance', instanceId: actor });
+    } else if (view === 'schedules') {
+      schedules.open();
     } else if (view === 'detail') {
       const open = openTarget(detailData, detail.panel, detail.cursor);
       if (open?.kind === 'instance') dispatch({ type: 'openChild', instanceId: open.instanceId });
@@ -242,7 +273,9 @@ export function App(props: AppProps): ReactElement {
     }
   };
 
-  const context: KeyContext = state.help ? 'help' : view;
+  const screen: KeyContext =
+    view === 'schedules' ? (state.schedules.open === null ? 'schedules' : 'schedule') : view;
+  const context: KeyContext = state.help ? 'help' : screen;
   const keyboard = useKeyboard();
   useKeys(context, onAction, state.modal === null && !table.searching, keyboard);
 
@@ -290,6 +323,30 @@ export function App(props: AppProps): ReactElement {
         theme={theme}
       />
     );
+  } else if (view === 'schedules') {
+    body =
+      state.schedules.open === null ? (
+        <ScheduleList
+          schedules={schedules.list.data}
+          error={schedules.list.error}
+          selected={state.schedules.selected}
+          now={clock()}
+          width={width}
+          height={bodyRows}
+          theme={theme}
+        />
+      ) : (
+        <ScheduleDetail
+          scheduleId={state.schedules.open}
+          data={schedules.detail}
+          error={schedules.detailError}
+          cursor={state.schedules.cursor}
+          now={clock()}
+          width={width}
+          height={bodyRows}
+          theme={theme}
+        />
+      );
   } else {
     body = (
       <ToygresView
@@ -305,13 +362,15 @@ export function App(props: AppProps): ReactElement {
   }
 
   const footerContext: KeyContext =
-    modal?.kind === 'confirm'
+    modal?.kind === 'confirm' || modal?.kind === 'confirmSchedule'
       ? 'confirm'
       : modal?.kind === 'raise'
         ? 'prompt'
-        : table.searching && view === 'instances'
-          ? 'search'
-          : context;
+        : modal?.kind === 'pause'
+          ? 'note'
+          : table.searching && view === 'instances'
+            ? 'search'
+            : context;
   const storeError = metrics.error
     ? { tone: 'error' as const, text: `store: ${metrics.error.message}` }
     : null;
@@ -330,13 +389,37 @@ export function App(props: AppProps): ReactElement {
         </Box>
         {modal?.kind === 'confirm' ? (
           <ConfirmDialog
-            action={modal.action}
-            instanceId={modal.instanceId}
-            force={modal.force}
+            question={confirmQuestion(modal.action, modal.instanceId, modal.force)}
+            danger={modal.action === 'delete' || modal.force}
             isActive
             width={width}
             theme={theme}
             onConfirm={() => dispatch({ type: 'submitModal' })}
+            onCancel={() => dispatch({ type: 'closeModal' })}
+          />
+        ) : null}
+        {modal?.kind === 'confirmSchedule' ? (
+          <ConfirmDialog
+            question={scheduleQuestion(modal.action, modal.scheduleId)}
+            danger={false}
+            isActive
+            width={width}
+            theme={theme}
+            onConfirm={() => dispatch({ type: 'submitModal' })}
+            onCancel={() => dispatch({ type: 'closeModal' })}
+          />
+        ) : null}
+        {modal?.kind === 'pause' ? (
+          <PauseSchedulePrompt
+            scheduleId={modal.scheduleId}
+            note={modal.note}
+            error={modal.error}
+            isActive
+            width={width}
+            theme={theme}
+            onType={(text) => dispatch({ type: 'typeText', text })}
+            onDeleteChar={() => dispatch({ type: 'deleteChar' })}
+            onSubmit={() => dispatch({ type: 'submitModal' })}
             onCancel={() => dispatch({ type: 'closeModal' })}
           />
         ) : null}
