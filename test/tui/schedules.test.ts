@@ -73,6 +73,36 @@ describe('schedules screen', () => {
     await t.press(KEYS.backspace, '› late-report');
   });
 
+  it('fits an 80×24 terminal', async () => {
+    const s = await store();
+    const t = renderTui({ client: s.client, initialView: 'schedules', size: { columns: 80, rows: 24 } });
+    const check = (frame: string): void => {
+      const lines = frame.split('\n');
+      expect(lines.length).toBeLessThanOrEqual(23);
+      for (const line of lines) expect([...line].length, line).toBeLessThanOrEqual(80);
+    };
+    let frame = await t.waitFor('late-report');
+    check(frame);
+    expect(frame).not.toContain('ORCHESTRATION');
+    expect(frame).toMatch(/late-report +— +waiting for a worker +— +—/);
+    await t.press(KEYS.down, '› nightly-re');
+    check(await t.press(KEYS.enter, 'Recent runs'));
+    check(await t.press('p', 'Pause schedule'));
+    check(await t.press(KEYS.escape, (f) => !f.includes('Pause schedule')));
+    check(await t.press('t', 'Trigger schedule'));
+    check(await t.press('n', (f) => !f.includes('Trigger schedule')));
+    check(await t.press('?', 'Keys'));
+  });
+
+  it('shows that an open schedule was deleted', async () => {
+    const s = await store();
+    const t = await schedules(s, 'sync');
+    await t.press(KEYS.enter, 'every 15m');
+    await s.client.deleteSchedule('sync');
+    await t.waitFor("cannot describe schedule sync: schedule 'sync' not found");
+    await t.press(KEYS.escape, (f) => f.includes('SCHEDULE') && !/^[› ] sync /m.test(f));
+  });
+
   it('says how to create a schedule when there is none', async () => {
     const s = await openStore();
     stores.push(s);

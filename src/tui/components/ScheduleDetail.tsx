@@ -167,6 +167,11 @@ export function ScheduleDetail(props: ScheduleDetailProps): ReactElement {
           </>
         ) : null}
       </Text>
+      {error && d ? (
+        <Text color={theme.c('red')} wrap="truncate">
+          cannot describe schedule {scheduleId}: {error.message}
+        </Text>
+      ) : null}
       {body}
     </Box>
   );

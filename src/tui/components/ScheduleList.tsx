@@ -31,7 +31,10 @@ export const NO_SCHEDULES = [
   '  Every runtime on this store runs schedules.',
 ] as const;
 
-/** Column widths for a terminal `width` columns wide. */
+/** Terminals narrower than this leave out the orchestration column (the detail pane shows it). */
+export const ORCHESTRATION_MIN_WIDTH = 90;
+
+/** Column widths for a terminal `width` columns wide (`orch` is 0 when the column is left out). */
 export function scheduleColumns(width: number): {
   id: number;
   spec: number;
@@ -41,6 +44,13 @@ export function scheduleColumns(width: number): {
   last: number;
 } {
   const next = 8;
+  if (width < ORCHESTRATION_MIN_WIDTH) {
+    const rest = Math.max(40, width - 2 - next - 4);
+    const id = Math.floor(rest * 0.2);
+    const spec = Math.floor(rest * 0.21);
+    const state = Math.floor(rest * 0.31);
+    return { id, spec, orch: 0, state, next, last: rest - id - spec - state };
+  }
   const rest = Math.max(40, width - 2 - next - 5);
   const id = Math.floor(rest * 0.17);
   const spec = Math.floor(rest * 0.23);
@@ -88,7 +98,8 @@ export function ScheduleList({
       </Text>
       <Text bold color={theme.c('gray')} wrap="truncate">
         {'  '}
-        {fit('SCHEDULE', col.id)} {fit('SPEC', col.spec)} {fit('ORCHESTRATION', col.orch)}{' '}
+        {fit('SCHEDULE', col.id)} {fit('SPEC', col.spec)}{' '}
+        {col.orch > 0 ? `${fit('ORCHESTRATION', col.orch)} ` : ''}
         {fit('STATE', col.state)} {fit('NEXT RUN', col.next)} {fit('LAST RUN', col.last)}
       </Text>
       {schedules.slice(start, start + listHeight).map((s, i) => {
@@ -100,7 +111,7 @@ export function ScheduleList({
           <Text key={s.id} wrap="truncate" inverse={isSelected} bold={isSelected}>
             {isSelected ? '› ' : '  '}
             {fit(s.id, col.id)} {fit(waiting ? '—' : summarySpecText(s.spec), col.spec)}{' '}
-            {fit(s.orchestration || '—', col.orch)}{' '}
+            {col.orch > 0 ? `${fit(s.orchestration || '—', col.orch)} ` : ''}
             <Text color={theme.c(state.colour)}>{fit(state.text, col.state)}</Text>{' '}
             {fit(waiting ? '—' : nextText(s.nextTime, now), col.next)}{' '}
             {last === undefined || s.lastRun === undefined ? (
