@@ -8,20 +8,13 @@ import { Box, useApp } from 'ink';
 import type { ReactElement } from 'react';
 import { useEffect, useMemo, useReducer } from 'react';
 import type { TuiClient } from './client.js';
-import {
-  ConfirmDialog,
-  CONFIRM_HEIGHT,
-  confirmQuestion,
-  scheduleQuestion,
-} from './components/ConfirmDialog.js';
 import { Footer } from './components/Footer.js';
 import { Header } from './components/Header.js';
 import { HelpScreen } from './components/HelpScreen.js';
 import { InstanceDetail, SUMMARY_LINES } from './components/InstanceDetail.js';
 import { InstanceTable } from './components/InstanceTable.js';
 import { Overview } from './components/Overview.js';
-import { PAUSE_HEIGHT, PauseSchedulePrompt } from './components/PauseSchedulePrompt.js';
-import { RAISE_HEIGHT, RaiseEventPrompt } from './components/RaiseEventPrompt.js';
+import { ModalDialog, modalHeight, modalKeyContext } from './components/ModalDialog.js';
 import { ScheduleDetail } from './components/ScheduleDetail.js';
 import { ScheduleList } from './components/ScheduleList.js';
 import { ToygresView } from './components/ToygresView.js';
@@ -41,7 +34,7 @@ import type { TerminalSize } from './hooks/use-terminal-size.js';
 import { useToygres } from './hooks/use-toygres.js';
 import type { KeyAction, KeyContext } from './keys.js';
 import { currentInstanceId, initialState, instancesQuery, reducer } from './state.js';
-import type { Modal, TopView, TuiAction } from './state.js';
+import type { TopView, TuiAction } from './state.js';
 import { createTheme } from './theme.js';
 import { noToygres } from './toygres.js';
 import type { ToygresDataSource } from './toygres.js';
@@ -68,19 +61,6 @@ const CHROME_ROWS = 3;
 const TABLE_CHROME_ROWS = 2;
 /** How long an action's message stays. */
 const FLASH_MS = 8_000;
-
-function modalHeight(modal: Modal | null): number {
-  if (modal === null) return 0;
-  switch (modal.kind) {
-    case 'confirm':
-    case 'confirmSchedule':
-      return CONFIRM_HEIGHT;
-    case 'pause':
-      return PAUSE_HEIGHT;
-    case 'raise':
-      return RAISE_HEIGHT;
-  }
-}
 
 export function App(props: AppProps): ReactElement {
   const { client, storeLabel, refreshMs = 1000, toygres = noToygres, colour = true, initialView } = props;
@@ -362,15 +342,7 @@ export function App(props: AppProps): ReactElement {
   }
 
   const footerContext: KeyContext =
-    modal?.kind === 'confirm' || modal?.kind === 'confirmSchedule'
-      ? 'confirm'
-      : modal?.kind === 'raise'
-        ? 'prompt'
-        : modal?.kind === 'pause'
-          ? 'note'
-          : table.searching && view === 'instances'
-            ? 'search'
-            : context;
+    modal !== null ? modalKeyContext(modal) : table.searching && view === 'instances' ? 'search' : context;
   const storeError = metrics.error
     ? { tone: 'error' as const, text: `store: ${metrics.error.message}` }
     : null;
@@ -387,59 +359,9 @@ export function App(props: AppProps): ReactElement {
         <Box height={bodyRows} overflow="hidden">
           {body}
         </Box>
-        {modal?.kind === 'confirm' ? (
-          <ConfirmDialog
-            question={confirmQuestion(modal.action, modal.instanceId, modal.force)}
-            danger={modal.action === 'delete' || modal.force}
-            isActive
-            width={width}
-            theme={theme}
-            onConfirm={() => dispatch({ type: 'submitModal' })}
-            onCancel={() => dispatch({ type: 'closeModal' })}
-          />
-        ) : null}
-        {modal?.kind === 'confirmSchedule' ? (
-          <ConfirmDialog
-            question={scheduleQuestion(modal.action, modal.scheduleId)}
-            danger={false}
-            isActive
-            width={width}
-            theme={theme}
-            onConfirm={() => dispatch({ type: 'submitModal' })}
-            onCancel={() => dispatch({ type: 'closeModal' })}
-          />
-        ) : null}
-        {modal?.kind === 'pause' ? (
-          <PauseSchedulePrompt
-            scheduleId={modal.scheduleId}
-            note={modal.note}
-            error={modal.error}
-            isActive
-            width={width}
-            theme={theme}
-            onType={(text) => dispatch({ type: 'typeText', text })}
-            onDeleteChar={() => dispatch({ type: 'deleteChar' })}
-            onSubmit={() => dispatch({ type: 'submitModal' })}
-            onCancel={() => dispatch({ type: 'closeModal' })}
-          />
-        ) : null}
-        {modal?.kind === 'raise' ? (
-          <RaiseEventPrompt
-            instanceId={modal.instanceId}
-            name={modal.name}
-            payload={modal.payload}
-            field={modal.field}
-            error={modal.error}
-            isActive
-            width={width}
-            theme={theme}
-            onType={(text) => dispatch({ type: 'typeText', text })}
-            onDeleteChar={() => dispatch({ type: 'deleteChar' })}
-            onNextField={() => dispatch({ type: 'nextRaiseField' })}
-            onSubmit={() => dispatch({ type: 'submitModal' })}
-            onCancel={() => dispatch({ type: 'closeModal' })}
-          />
-        ) : null}
+        {modal === null ? null : (
+          <ModalDialog modal={modal} dispatch={dispatch} width={width} theme={theme} />
+        )}
         <Footer context={footerContext} flash={state.flash ?? storeError} width={width} theme={theme} />
       </Box>
     </KeyboardContext.Provider>

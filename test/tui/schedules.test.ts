@@ -81,7 +81,7 @@ describe('schedules screen', () => {
       expect(lines.length).toBeLessThanOrEqual(23);
       for (const line of lines) expect([...line].length, line).toBeLessThanOrEqual(80);
     };
-    let frame = await t.waitFor('late-report');
+    const frame = await t.waitFor('late-report');
     check(frame);
     expect(frame).not.toContain('ORCHESTRATION');
     expect(frame).toMatch(/late-report +— +waiting for a worker +— +—/);
