@@ -2,8 +2,8 @@
  * View state of `durox tui` as one pure reducer: which screen is shown, the instance table's
  * filter, search, sort, page and selection, the detail screen's navigation stack, panel and
  * cursor, the schedules screen's selection and open schedule, the open dialog and the last
- * action's message. Data lives in the hooks; this holds
- * only what the user chose, so it is tested without Ink.
+ * action's message. Data lives in the hooks; this holds only what the user chose, so it is
+ * tested without Ink.
  */
 import type { InstanceQuery, InstanceStatus } from '../core/provider.js';
 import { parsePauseNote, parseRaiseForm } from './requests.js';
