@@ -1,5 +1,6 @@
 /**
- * What the TUI's actions do, through the Client only: cancel, raise an event, delete, prune.
+ * What the TUI's actions do, through the Client only: cancel, raise an event, delete, prune;
+ * pause, resume and trigger a schedule.
  * Each returns the message the status line shows; failures become error messages, never
  * exceptions, so the screen keeps running.
  */
@@ -26,6 +27,12 @@ export function describeRequest(request: ActionRequest): string {
       return `deleting ${request.instanceId}…`;
     case 'prune':
       return `pruning executions of ${request.instanceId}…`;
+    case 'pauseSchedule':
+      return `pausing schedule ${request.scheduleId}…`;
+    case 'resumeSchedule':
+      return `resuming schedule ${request.scheduleId}…`;
+    case 'triggerSchedule':
+      return `triggering schedule ${request.scheduleId}…`;
   }
 }
 
@@ -84,6 +91,17 @@ export async function runAction(client: TuiClient, request: ActionRequest): Prom
           `pruned ${plural(result.executionsDeleted, 'execution')} (${plural(result.eventsDeleted, 'event')}) of ${request.instanceId}`,
         );
       }
+      // Control messages: the schedule applies them at its next turn (within a poll interval
+      // while a worker runs it).
+      case 'pauseSchedule':
+        await client.pauseSchedule(request.scheduleId, request.note);
+        return info(`pause requested for schedule ${request.scheduleId}`);
+      case 'resumeSchedule':
+        await client.resumeSchedule(request.scheduleId);
+        return info(`resume requested for schedule ${request.scheduleId}`);
+      case 'triggerSchedule':
+        await client.triggerSchedule(request.scheduleId);
+        return info(`trigger requested for schedule ${request.scheduleId}`);
     }
   } catch (err) {
     return error(errorText(err));

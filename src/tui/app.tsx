@@ -8,14 +8,15 @@ import { Box, useApp } from 'ink';
 import type { ReactElement } from 'react';
 import { useEffect, useMemo, useReducer } from 'react';
 import type { TuiClient } from './client.js';
-import { ConfirmDialog, CONFIRM_HEIGHT } from './components/ConfirmDialog.js';
 import { Footer } from './components/Footer.js';
 import { Header } from './components/Header.js';
 import { HelpScreen } from './components/HelpScreen.js';
 import { InstanceDetail, SUMMARY_LINES } from './components/InstanceDetail.js';
 import { InstanceTable } from './components/InstanceTable.js';
 import { Overview } from './components/Overview.js';
-import { RAISE_HEIGHT, RaiseEventPrompt } from './components/RaiseEventPrompt.js';
+import { ModalDialog, modalHeight, modalKeyContext } from './components/ModalDialog.js';
+import { ScheduleDetail } from './components/ScheduleDetail.js';
+import { ScheduleList } from './components/ScheduleList.js';
 import { ToygresView } from './components/ToygresView.js';
 import { useActionRunner } from './hooks/use-actions.js';
 import {
@@ -27,12 +28,13 @@ import {
 import { sameQuery, useInstancePage } from './hooks/use-instance-page.js';
 import { KeyboardContext, useKeyboard, useKeys } from './hooks/use-keys.js';
 import { useMetrics, useOverview } from './hooks/use-metrics.js';
+import { useScheduleScreen } from './hooks/use-schedule-screen.js';
 import { useTerminalSize } from './hooks/use-terminal-size.js';
 import type { TerminalSize } from './hooks/use-terminal-size.js';
 import { useToygres } from './hooks/use-toygres.js';
 import type { KeyAction, KeyContext } from './keys.js';
 import { currentInstanceId, initialState, instancesQuery, reducer } from './state.js';
-import type { Modal, TopView, TuiAction } from './state.js';
+import type { TopView, TuiAction } from './state.js';
 import { createTheme } from './theme.js';
 import { noToygres } from './toygres.js';
 import type { ToygresDataSource } from './toygres.js';
@@ -59,11 +61,6 @@ const CHROME_ROWS = 3;
 const TABLE_CHROME_ROWS = 2;
 /** How long an action's message stays. */
 const FLASH_MS = 8_000;
-
-function modalHeight(modal: Modal | null): number {
-  if (modal === null) return 0;
-  return modal.kind === 'confirm' ? CONFIRM_HEIGHT : RAISE_HEIGHT;
-}
 
 export function App(props: AppProps): ReactElement {
   const { client, storeLabel, refreshMs = 1000, toygres = noToygres, colour = true, initialView } = props;
@@ -98,6 +95,7 @@ export function App(props: AppProps): ReactElement {
     refreshToken,
   );
   const toygresData = useToygres(client, toygres, refreshMs, refreshToken, view === 'toygres');
+  const schedules = useScheduleScreen(client, state, refreshMs, dispatch);
   useActionRunner(client, state.pending, dispatch);
 
   // Keep the reducer's count (paging limits, selection) in step with the page shown.
@@ -141,13 +139,19 @@ export function App(props: AppProps): ReactElement {
   };
 
   const onAction = (action: KeyAction | undefined): void => {
-    const listLength = view === 'detail' ? panelLength(detailData, detail.panel) : toygresRows.length;
+    const listLength =
+      view === 'detail'
+        ? panelLength(detailData, detail.panel)
+        : view === 'schedules'
+          ? schedules.listLength
+          : toygresRows.length;
     const simple: Partial<Record<KeyAction, TuiAction>> = {
       help: { type: 'toggleHelp' },
       back: { type: 'back' },
       overview: { type: 'showView', view: 'overview' },
       instances: { type: 'showView', view: 'instances' },
       toygres: { type: 'showView', view: 'toygres' },
+      schedules: { type: 'showView', view: 'schedules' },
       refresh: { type: 'refresh' },
       up: { type: 'move', delta: -1, count: listLength },
       down: { type: 'move', delta: 1, count: listLength },
@@ -199,6 +203,11 @@ export function App(props: AppProps): ReactElement {
       case 'pruneExecutions':
         startAction(action);
         return;
+      case 'pauseSchedule':
+      case 'resumeSchedule':
+      case 'triggerSchedule':
+        schedules.act(action);
+        return;
       default:
         return;
     }
@@ -211,6 +220,8 @@ export function App(props: AppProps): ReactElement {
     } else if (view === 'toygres') {
       const actor = toygresRows[state.toygresSelected]?.actorInstanceId;
       if (actor) dispatch({ type: 'openInstance', instanceId: actor });
+    } else if (view === 'schedules') {
+      schedules.open();
     } else if (view === 'detail') {
       const open = openTarget(detailData, detail.panel, detail.cursor);
       if (open?.kind === 'instance') dispatch({ type: 'openChild', instanceId: open.instanceId });
@@ -242,7 +253,9 @@ export function App(props: AppProps): ReactElement {
     }
   };
 
-  const context: KeyContext = state.help ? 'help' : view;
+  const screen: KeyContext =
+    view === 'schedules' ? (state.schedules.open === null ? 'schedules' : 'schedule') : view;
+  const context: KeyContext = state.help ? 'help' : screen;
   const keyboard = useKeyboard();
   useKeys(context, onAction, state.modal === null && !table.searching, keyboard);
 
@@ -290,6 +303,30 @@ export function App(props: AppProps): ReactElement {
         theme={theme}
       />
     );
+  } else if (view === 'schedules') {
+    body =
+      state.schedules.open === null ? (
+        <ScheduleList
+          schedules={schedules.list.data}
+          error={schedules.list.error}
+          selected={state.schedules.selected}
+          now={clock()}
+          width={width}
+          height={bodyRows}
+          theme={theme}
+        />
+      ) : (
+        <ScheduleDetail
+          scheduleId={state.schedules.open}
+          data={schedules.detail}
+          error={schedules.detailError}
+          cursor={state.schedules.cursor}
+          now={clock()}
+          width={width}
+          height={bodyRows}
+          theme={theme}
+        />
+      );
   } else {
     body = (
       <ToygresView
@@ -305,13 +342,7 @@ export function App(props: AppProps): ReactElement {
   }
 
   const footerContext: KeyContext =
-    modal?.kind === 'confirm'
-      ? 'confirm'
-      : modal?.kind === 'raise'
-        ? 'prompt'
-        : table.searching && view === 'instances'
-          ? 'search'
-          : context;
+    modal !== null ? modalKeyContext(modal) : table.searching && view === 'instances' ? 'search' : context;
   const storeError = metrics.error
     ? { tone: 'error' as const, text: `store: ${metrics.error.message}` }
     : null;
@@ -328,35 +359,9 @@ export function App(props: AppProps): ReactElement {
         <Box height={bodyRows} overflow="hidden">
           {body}
         </Box>
-        {modal?.kind === 'confirm' ? (
-          <ConfirmDialog
-            action={modal.action}
-            instanceId={modal.instanceId}
-            force={modal.force}
-            isActive
-            width={width}
-            theme={theme}
-            onConfirm={() => dispatch({ type: 'submitModal' })}
-            onCancel={() => dispatch({ type: 'closeModal' })}
-          />
-        ) : null}
-        {modal?.kind === 'raise' ? (
-          <RaiseEventPrompt
-            instanceId={modal.instanceId}
-            name={modal.name}
-            payload={modal.payload}
-            field={modal.field}
-            error={modal.error}
-            isActive
-            width={width}
-            theme={theme}
-            onType={(text) => dispatch({ type: 'typeText', text })}
-            onDeleteChar={() => dispatch({ type: 'deleteChar' })}
-            onNextField={() => dispatch({ type: 'nextRaiseField' })}
-            onSubmit={() => dispatch({ type: 'submitModal' })}
-            onCancel={() => dispatch({ type: 'closeModal' })}
-          />
-        ) : null}
+        {modal === null ? null : (
+          <ModalDialog modal={modal} dispatch={dispatch} width={width} theme={theme} />
+        )}
         <Footer context={footerContext} flash={state.flash ?? storeError} width={width} theme={theme} />
       </Box>
     </KeyboardContext.Provider>

@@ -4,6 +4,7 @@
  */
 import type { Client } from '../engine/client.js';
 
+/** The Client methods the TUI calls. */
 export type TuiClient = Pick<
   Client,
   | 'listInstances'
@@ -22,4 +23,9 @@ export type TuiClient = Pick<
   | 'raiseEvent'
   | 'deleteInstance'
   | 'pruneExecutions'
+  | 'listSchedules'
+  | 'describeSchedule'
+  | 'pauseSchedule'
+  | 'resumeSchedule'
+  | 'triggerSchedule'
 >;

@@ -5,9 +5,22 @@
  */
 import type { Key } from 'ink';
 
-/** Where the keyboard focus is. */
+/**
+ * Where the keyboard focus is: a screen (`schedules` is the schedule list, `schedule` its
+ * detail pane), the help, the search field or a dialog (`note` is the pause dialog's note).
+ */
 export type KeyContext =
-  'overview' | 'instances' | 'detail' | 'toygres' | 'help' | 'search' | 'confirm' | 'prompt';
+  | 'overview'
+  | 'instances'
+  | 'detail'
+  | 'toygres'
+  | 'schedules'
+  | 'schedule'
+  | 'help'
+  | 'search'
+  | 'confirm'
+  | 'prompt'
+  | 'note';
 
 export type KeyAction =
   | 'quit'
@@ -15,6 +28,7 @@ export type KeyAction =
   | 'overview'
   | 'instances'
   | 'toygres'
+  | 'schedules'
   | 'refresh'
   | 'up'
   | 'down'
@@ -33,6 +47,9 @@ export type KeyAction =
   | 'raiseEvent'
   | 'deleteInstance'
   | 'pruneExecutions'
+  | 'pauseSchedule'
+  | 'resumeSchedule'
+  | 'triggerSchedule'
   | 'nextPanel'
   | 'prevPanel'
   | 'prevExecution'
@@ -57,10 +74,13 @@ export interface Binding {
 }
 
 /** Contexts where the screens are browsed (not typing, no dialog). */
-const BROWSE: readonly KeyContext[] = ['overview', 'instances', 'detail', 'toygres'];
-const LISTS: readonly KeyContext[] = ['instances', 'detail', 'toygres'];
+const BROWSE: readonly KeyContext[] = ['overview', 'instances', 'detail', 'toygres', 'schedules', 'schedule'];
+const LISTS: readonly KeyContext[] = ['instances', 'detail', 'toygres', 'schedules', 'schedule'];
 const ACTIONS: readonly KeyContext[] = ['instances', 'detail'];
-const ALL: readonly KeyContext[] = [...BROWSE, 'help', 'search', 'confirm', 'prompt'];
+const SCHEDULE_ACTIONS: readonly KeyContext[] = ['schedules', 'schedule'];
+/** Dialogs with text fields. */
+const TYPING: readonly KeyContext[] = ['prompt', 'note', 'search'];
+const ALL: readonly KeyContext[] = [...BROWSE, 'help', 'confirm', ...TYPING];
 
 const plain = (input: string, key: Key): boolean => !key.ctrl && !key.meta && input.length > 0;
 const char =
@@ -88,9 +108,9 @@ export const BINDINGS: readonly Binding[] = [
   bind('confirm', ['confirm'], 'y/⏎', 'confirm', (input, key) => key.return || char('y', 'Y')(input, key)),
   bind('dismiss', ['confirm'], 'n/Esc', 'cancel', (input, key) => key.escape || char('n', 'N')(input, key)),
   bind('nextField', ['prompt'], 'Tab', 'next field', (_input, key) => key.tab),
-  bind('submit', ['prompt', 'search'], '⏎', 'done', (_input, key) => key.return),
-  bind('dismiss', ['prompt', 'search'], 'Esc', 'cancel', (_input, key) => key.escape),
-  bind('deleteChar', ['prompt', 'search'], '⌫', 'delete char', isBackspace, false),
+  bind('submit', TYPING, '⏎', 'done', (_input, key) => key.return),
+  bind('dismiss', TYPING, 'Esc', 'cancel', (_input, key) => key.escape),
+  bind('deleteChar', TYPING, '⌫', 'delete char', isBackspace, false),
   // help
   bind('help', [...BROWSE, 'help'], '?', 'help', char('?')),
   bind('back', ['help'], 'Esc', 'close help', (_input, key) => key.escape || key.return, false),
@@ -98,6 +118,7 @@ export const BINDINGS: readonly Binding[] = [
   bind('overview', BROWSE, '1', 'overview', char('1'), false),
   bind('instances', BROWSE, '2', 'instances', char('2'), false),
   bind('toygres', BROWSE, '3', 'toygres', char('3'), false),
+  bind('schedules', BROWSE, '4', 'schedules', char('4'), false),
   bind('refresh', BROWSE, 'r', 'reload', char('r'), false),
   // lists
   bind('up', LISTS, '↑/k', 'up', (input, key) => key.upArrow || char('k')(input, key), false),
@@ -122,7 +143,13 @@ export const BINDINGS: readonly Binding[] = [
   bind('pageDown', ['detail'], 'PgDn', 'scroll down', (_input, key) => key.pageDown, false),
   bind('home', LISTS, 'g/Home', 'first', (input, key) => key.home || char('g')(input, key), false),
   bind('end', LISTS, 'G/End', 'last', (input, key) => key.end || char('G')(input, key), false),
-  bind('open', ['overview', 'instances', 'toygres'], '⏎', 'open', (_input, key) => key.return),
+  bind(
+    'open',
+    ['overview', 'instances', 'toygres', 'schedules', 'schedule'],
+    '⏎',
+    'open',
+    (_input, key) => key.return,
+  ),
   // instance table
   bind('filterStatus', ['instances'], 'f', 'status filter', char('f'), 'filter'),
   bind('search', ['instances'], '/', 'search id', char('/'), 'search'),
@@ -150,12 +177,22 @@ export const BINDINGS: readonly Binding[] = [
     false,
   ),
   bind('parent', ['detail'], 'u', 'parent instance', char('u'), false),
-  bind('back', ['detail'], 'Esc/⌫', 'back', (input, key) => key.escape || isBackspace(input, key)),
+  bind(
+    'back',
+    ['detail', 'schedule'],
+    'Esc/⌫',
+    'back',
+    (input, key) => key.escape || isBackspace(input, key),
+  ),
   // actions
   bind('cancelInstance', ACTIONS, 'c', 'cancel', char('c')),
   bind('raiseEvent', ACTIONS, 'e', 'raise event', char('e'), 'raise'),
   bind('deleteInstance', ACTIONS, 'd', 'delete', char('d')),
   bind('pruneExecutions', ACTIONS, 'p', 'prune executions', char('p'), 'prune'),
+  // schedules
+  bind('pauseSchedule', SCHEDULE_ACTIONS, 'p', 'pause schedule', char('p'), 'pause'),
+  bind('resumeSchedule', SCHEDULE_ACTIONS, 'u', 'resume schedule', char('u'), 'resume'),
+  bind('triggerSchedule', SCHEDULE_ACTIONS, 't', 'trigger a run', char('t'), 'trigger'),
 ];
 
 /** The action a key press means in `context`, if any. */
@@ -222,9 +259,12 @@ export function helpColumns(): HelpSection[][] {
   return [
     [
       section('Everywhere', ['overview', 'help'], []),
-      section('Dialogs', ['confirm', 'prompt'], ['overview']),
+      section('Schedules', ['schedules', 'schedule'], ['overview', 'instances', 'detail']),
     ],
     [section('Instances', ['instances'], ['overview'])],
-    [section('Instance detail', ['detail'], ['overview', 'instances'])],
+    [
+      section('Instance detail', ['detail'], ['overview', 'instances']),
+      section('Dialogs', ['confirm', 'prompt', 'note'], ['overview']),
+    ],
   ];
 }

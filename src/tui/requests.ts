@@ -1,6 +1,7 @@
 /**
- * Requests the TUI's actions make (cancel, raise an event, delete, prune) and the validation of
- * the raise-event form, before anything is written.
+ * Requests the TUI's actions make (cancel, raise an event, delete, prune; pause, resume and
+ * trigger a schedule) and the validation of the raise-event form and the pause note, before
+ * anything is written.
  */
 import { z } from 'zod';
 import { firstZodIssue } from '../core/zod-issues.js';
@@ -9,7 +10,13 @@ export type ActionRequest =
   | { readonly kind: 'cancel'; readonly instanceId: string }
   | { readonly kind: 'raise'; readonly instanceId: string; readonly name: string; readonly data: unknown }
   | { readonly kind: 'delete'; readonly instanceId: string; readonly force: boolean }
-  | { readonly kind: 'prune'; readonly instanceId: string };
+  | { readonly kind: 'prune'; readonly instanceId: string }
+  | { readonly kind: 'pauseSchedule'; readonly scheduleId: string; readonly note?: string }
+  | { readonly kind: 'resumeSchedule'; readonly scheduleId: string }
+  | { readonly kind: 'triggerSchedule'; readonly scheduleId: string };
+
+/** The longest pause note the dialog sends. */
+export const MAX_PAUSE_NOTE = 500;
 
 // Control characters make names unprintable.
 const PRINTABLE = /^[^\u0000-\u001f\u007f]+$/;
@@ -46,4 +53,14 @@ export function parseRaiseForm(
   const parsed = raiseForm.safeParse({ name, payload });
   if (!parsed.success) return { ok: false, error: firstZodIssue(parsed.error).message };
   return { ok: true, name: parsed.data.name, data: parsed.data.payload };
+}
+
+/** Validates the pause dialog's note: trimmed; empty means no note. */
+export function parsePauseNote(note: string): { ok: true; note?: string } | { ok: false; error: string } {
+  const text = note.trim();
+  if (text === '') return { ok: true };
+  if ([...text].length > MAX_PAUSE_NOTE) {
+    return { ok: false, error: `note must be at most ${MAX_PAUSE_NOTE} characters` };
+  }
+  return { ok: true, note: text };
 }

@@ -1,14 +1,16 @@
 /**
  * View state of `durox tui` as one pure reducer: which screen is shown, the instance table's
  * filter, search, sort, page and selection, the detail screen's navigation stack, panel and
- * cursor, the open dialog and the last action's message. Data lives in the hooks; this holds
- * only what the user chose, so it is tested without Ink.
+ * cursor, the schedules screen's selection and open schedule, the open dialog and the last
+ * action's message. Data lives in the hooks; this holds only what the user chose, so it is
+ * tested without Ink.
  */
 import type { InstanceQuery, InstanceStatus } from '../core/provider.js';
-import { parseRaiseForm } from './requests.js';
+import { parsePauseNote, parseRaiseForm } from './requests.js';
 import type { ActionRequest } from './requests.js';
 
-export type View = 'overview' | 'instances' | 'detail' | 'toygres';
+/** The screen shown. */
+export type View = 'overview' | 'instances' | 'detail' | 'toygres' | 'schedules';
 /** Screens reachable with the number keys (the detail screen is opened from a list). */
 export type TopView = Exclude<View, 'detail'>;
 
@@ -64,6 +66,19 @@ export interface DetailState {
 
 export type ConfirmAction = 'cancel' | 'delete' | 'prune';
 
+/** The schedules screen: the selected row, and the schedule whose detail pane is open. */
+export interface SchedulesState {
+  /** Row of the schedule list. */
+  readonly selected: number;
+  /** The schedule whose detail is shown (`null`: the list is shown). */
+  readonly open: string | null;
+  /** Selected recent run of the open schedule (Enter opens its instance). */
+  readonly cursor: number;
+}
+
+/** Schedule actions asked with a plain yes/no dialog (pause has its own, with a note). */
+export type ScheduleConfirmAction = 'resume' | 'trigger';
+
 export type Modal =
   | {
       readonly kind: 'confirm';
@@ -71,6 +86,18 @@ export type Modal =
       readonly instanceId: string;
       /** Delete: the instance is running, so deleting needs force. */
       readonly force: boolean;
+    }
+  | {
+      readonly kind: 'confirmSchedule';
+      readonly action: ScheduleConfirmAction;
+      readonly scheduleId: string;
+    }
+  | {
+      /** Pause a schedule: confirmed with Enter, with an optional note. */
+      readonly kind: 'pause';
+      readonly scheduleId: string;
+      readonly note: string;
+      readonly error: string | null;
     }
   | {
       readonly kind: 'raise';
@@ -92,6 +119,7 @@ export interface TuiState {
   readonly instances: InstancesState;
   readonly detail: DetailState;
   readonly toygresSelected: number;
+  readonly schedules: SchedulesState;
   readonly modal: Modal | null;
   /** A confirmed action waiting to be run (the app runs it and reports `actionStarted`). */
   readonly pending: ActionRequest | null;
@@ -129,7 +157,11 @@ export type TuiAction =
   | { type: 'selectExecution'; executionId: number | null }
   | { type: 'openConfirm'; action: ConfirmAction; instanceId: string; force?: boolean }
   | { type: 'openRaise'; instanceId: string }
-  /** Text typed into the search or the focused field of the raise form. */
+  /** Schedules: Enter on a row opens its detail pane (Esc / back closes it). */
+  | { type: 'openSchedule'; scheduleId: string }
+  | { type: 'openScheduleConfirm'; action: ScheduleConfirmAction; scheduleId: string }
+  | { type: 'openPause'; scheduleId: string }
+  /** Text typed into the search, the focused field of the raise form or the pause note. */
   | { type: 'typeText'; text: string }
   | { type: 'deleteChar' }
   | { type: 'nextRaiseField' }
@@ -160,6 +192,7 @@ export function initialState(options: { view?: TopView; pageSize?: number } = {}
     },
     detail: { stack: [], returnTo: 'instances', panel: 'history', executionId: null, cursor: 0 },
     toygresSelected: 0,
+    schedules: { selected: 0, open: null, cursor: 0 },
     modal: null,
     pending: null,
     busy: false,
@@ -231,6 +264,10 @@ function withInstances(state: TuiState, instances: InstancesState): TuiState {
   return { ...state, instances };
 }
 
+function withSchedules(state: TuiState, change: Partial<SchedulesState>): TuiState {
+  return { ...state, schedules: { ...state.schedules, ...change } };
+}
+
 function withDetail(state: TuiState, change: Partial<DetailState>): TuiState {
   return { ...state, detail: { ...state.detail, ...change } };
 }
@@ -250,6 +287,23 @@ function submitModal(state: TuiState): TuiState {
       modal.action === 'delete'
         ? { kind: 'delete', instanceId, force: modal.force }
         : { kind: modal.action, instanceId };
+    return { ...state, modal: null, pending: request };
+  }
+  if (modal.kind === 'confirmSchedule') {
+    const request: ActionRequest =
+      modal.action === 'resume'
+        ? { kind: 'resumeSchedule', scheduleId: modal.scheduleId }
+        : { kind: 'triggerSchedule', scheduleId: modal.scheduleId };
+    return { ...state, modal: null, pending: request };
+  }
+  if (modal.kind === 'pause') {
+    const parsed = parsePauseNote(modal.note);
+    if (!parsed.ok) return { ...state, modal: { ...modal, error: parsed.error } };
+    const request: ActionRequest = {
+      kind: 'pauseSchedule',
+      scheduleId: modal.scheduleId,
+      ...(parsed.note === undefined ? {} : { note: parsed.note }),
+    };
     return { ...state, modal: null, pending: request };
   }
   if (modal.field === 'name') return { ...state, modal: { ...modal, field: 'payload' } };
@@ -279,6 +333,11 @@ export function reducer(state: TuiState, action: TuiAction): TuiState {
         const selected = clamp(state.toygresSelected + action.delta, 0, Math.max(0, action.count - 1));
         return { ...state, toygresSelected: selected };
       }
+      if (state.view === 'schedules') {
+        const at = state.schedules.open === null ? state.schedules.selected : state.schedules.cursor;
+        const moved = clamp(at + action.delta, 0, Math.max(0, action.count - 1));
+        return withSchedules(state, state.schedules.open === null ? { selected: moved } : { cursor: moved });
+      }
       return state;
     case 'page':
       return state.view === 'instances' ? withInstances(state, pageInstances(inst, action.delta)) : state;
@@ -286,12 +345,18 @@ export function reducer(state: TuiState, action: TuiAction): TuiState {
       if (state.view === 'instances') return withInstances(state, { ...inst, page: 0, selected: 0 });
       if (state.view === 'detail') return withDetail(state, { cursor: 0 });
       if (state.view === 'toygres') return { ...state, toygresSelected: 0 };
+      if (state.view === 'schedules')
+        return withSchedules(state, state.schedules.open === null ? { selected: 0 } : { cursor: 0 });
       return state;
     case 'end':
       if (state.view === 'instances')
         return withInstances(state, moveInstances(inst, Number.MAX_SAFE_INTEGER));
       if (state.view === 'detail') return withDetail(state, { cursor: Math.max(0, action.count - 1) });
       if (state.view === 'toygres') return { ...state, toygresSelected: Math.max(0, action.count - 1) };
+      if (state.view === 'schedules') {
+        const last = Math.max(0, action.count - 1);
+        return withSchedules(state, state.schedules.open === null ? { selected: last } : { cursor: last });
+      }
       return state;
     case 'setPageSize': {
       const pageSize = Math.max(1, action.pageSize);
@@ -363,6 +428,8 @@ export function reducer(state: TuiState, action: TuiAction): TuiState {
     }
     case 'back':
       if (state.help) return { ...state, help: false };
+      if (state.view === 'schedules' && state.schedules.open !== null)
+        return withSchedules(state, { open: null, cursor: 0 });
       if (state.view !== 'detail') return state;
       return leaveDetail(state, state.detail.stack.slice(0, -1));
     case 'nextPanel': {
@@ -396,6 +463,15 @@ export function reducer(state: TuiState, action: TuiAction): TuiState {
           error: null,
         },
       };
+    case 'openSchedule':
+      return withSchedules(state, { open: action.scheduleId, cursor: 0 });
+    case 'openScheduleConfirm':
+      return {
+        ...state,
+        modal: { kind: 'confirmSchedule', action: action.action, scheduleId: action.scheduleId },
+      };
+    case 'openPause':
+      return { ...state, modal: { kind: 'pause', scheduleId: action.scheduleId, note: '', error: null } };
     case 'typeText':
     case 'deleteChar': {
       const edit = (value: string): string =>
@@ -403,6 +479,9 @@ export function reducer(state: TuiState, action: TuiAction): TuiState {
       if (state.modal?.kind === 'raise') {
         const { field } = state.modal;
         return { ...state, modal: { ...state.modal, [field]: edit(state.modal[field]), error: null } };
+      }
+      if (state.modal?.kind === 'pause') {
+        return { ...state, modal: { ...state.modal, note: edit(state.modal.note), error: null } };
       }
       if (state.modal === null && inst.searching) {
         return withInstances(state, refilter(inst, { search: edit(inst.search) }));

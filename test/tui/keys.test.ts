@@ -10,7 +10,8 @@ import { hintLine } from '../../src/tui/components/Footer.js';
 import { fit, formatAge, formatOffset, sparkline, truncate } from '../../src/tui/format.js';
 import { BINDINGS, helpColumns, resolveKey, typedText } from '../../src/tui/keys.js';
 import type { KeyContext } from '../../src/tui/keys.js';
-import { parseRaiseForm } from '../../src/tui/requests.js';
+import { parsePauseNote, parseRaiseForm } from '../../src/tui/requests.js';
+import { durationText, specText, summarySpecText } from '../../src/tui/schedules.js';
 import { colourFromEnv } from '../../src/tui/theme.js';
 import { addSample, recentRates, throughputBuckets } from '../../src/tui/throughput.js';
 import { buildTimeline, linkLabel, toneOf } from '../../src/tui/timeline.js';
@@ -82,6 +83,27 @@ describe('resolveKey', () => {
       ['prompt', '\r', { return: true }, 'submit'],
       ['prompt', '', { backspace: true }, 'deleteChar'],
       ['search', '\r', { return: true }, 'submit'],
+      ['instances', '4', {}, 'schedules'],
+      ['schedule', '2', {}, 'instances'],
+      ['schedules', 'j', {}, 'down'],
+      ['schedules', '\r', { return: true }, 'open'],
+      ['schedules', 'p', {}, 'pauseSchedule'],
+      ['schedules', 'u', {}, 'resumeSchedule'],
+      ['schedules', 't', {}, 'triggerSchedule'],
+      ['schedules', 'c', {}, undefined],
+      ['schedules', '', { escape: true }, undefined],
+      ['schedule', 'p', {}, 'pauseSchedule'],
+      ['schedule', '', { escape: true }, 'back'],
+      ['schedule', '', { backspace: true }, 'back'],
+      ['schedule', '\r', { return: true }, 'open'],
+      ['instances', 'p', {}, 'pruneExecutions'],
+      ['instances', 't', {}, undefined],
+      ['note', 'q', {}, undefined],
+      ['note', 'c', { ctrl: true }, 'quit'],
+      ['note', '\r', { return: true }, 'submit'],
+      ['note', '', { escape: true }, 'dismiss'],
+      ['note', '', { backspace: true }, 'deleteChar'],
+      ['note', '\t', { tab: true }, undefined],
     ];
     for (const [context, input, k, expected] of cases) {
       expect(
@@ -109,6 +131,11 @@ describe('resolveKey', () => {
     expect(hintLine('detail', 100)).toBe(
       'Tab next panel  Esc/⌫ back  c cancel  e raise  d delete  p prune  q quit  ? help',
     );
+    expect(hintLine('schedules', 100)).toBe('⏎ open  p pause  u resume  t trigger  q quit  ? help');
+    expect(hintLine('schedule', 100)).toBe(
+      '⏎ open  Esc/⌫ back  p pause  u resume  t trigger  q quit  ? help',
+    );
+    expect(hintLine('note', 100)).toBe('⏎ done  Esc cancel');
   });
 
   it('the help screen lists every binding once and fits 80×24', () => {
@@ -252,5 +279,36 @@ describe('raise-event form', () => {
     const bad = parseRaiseForm('go', "{'a':1}");
     expect(bad.ok).toBe(false);
     expect((bad as { error: string }).error).toMatch(/^payload is not valid JSON \(/);
+  });
+});
+
+describe('schedule texts', () => {
+  it('shows specs and durations in units', () => {
+    expect(durationText(900_000)).toBe('15m');
+    expect(durationText(5_400_000)).toBe('1h30m');
+    expect(durationText(1500)).toBe('1s500ms');
+    expect(durationText(0)).toBe('0s');
+    expect(summarySpecText('every 900000 ms + 60000 ms')).toBe('every 15m + 1m');
+    expect(summarySpecText('*/5 * * * * (Europe/Berlin)')).toBe('*/5 * * * * (Europe/Berlin)');
+    const base = {
+      timezone: 'UTC',
+      jitterMs: 0,
+      orchestration: 'R',
+      input: null,
+      overlap: 'skip',
+      catchupWindowMs: 1,
+    } as const;
+    expect(specText({ ...base, cron: '0 * * * *' })).toBe('0 * * * *');
+    expect(specText({ ...base, cron: '0 * * * *', timezone: 'Asia/Tokyo' })).toBe('0 * * * * (Asia/Tokyo)');
+    expect(specText({ ...base, interval: { everyMs: 3_600_000, offsetMs: 900_000 } })).toBe('every 1h + 15m');
+  });
+
+  it('the pause note is optional, trimmed and bounded', () => {
+    expect(parsePauseNote('   ')).toEqual({ ok: true });
+    expect(parsePauseNote(' freeze ')).toEqual({ ok: true, note: 'freeze' });
+    expect(parsePauseNote('x'.repeat(501))).toEqual({
+      ok: false,
+      error: 'note must be at most 500 characters',
+    });
   });
 });

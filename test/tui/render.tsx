@@ -120,6 +120,9 @@ export function stable(frame: string): string {
   s = s.replace(/\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}/g, '2025-06-01 12:00:00');
   s = replaceKeepingWidth(s, /\+\d+(?:\.\d{3}s|m\d{2}s) */g, () => '+0.012s');
   s = replaceKeepingWidth(s, /(?<=[ (])(?:\d+(?:ms|s|m|h|d) ago|now(?! · peak)) */gm, () => '2s ago');
+  s = s.replace(/(?<=[ (])in \d+(?:ms|s|m|h|d)\b( *)/g, (match: string, padding: string) =>
+    padding === '' ? 'in 5m' : 'in 5m'.padEnd(match.length),
+  );
   s = replaceKeepingWidth(s, /([←→]#[\d,#]+) \d+(?:ms|s|m|h|d) */g, (link) => `${link} 4ms`);
   s = s.replace(/\d+\.\d\/s/g, '0.0/s');
   s = s.replace(/(-5m )[▁▂▃▄▅▆▇█]+/g, `$1${'▁'.repeat(30)}`);

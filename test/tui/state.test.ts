@@ -259,3 +259,55 @@ describe('screens and help', () => {
     expect(run(s, { type: 'dismissFlash' }).flash).toBeNull();
   });
 });
+
+describe('schedules', () => {
+  const list = initialState({ view: 'schedules' });
+
+  it('moves over the list, opens a schedule, moves over its runs, and goes back to the list', () => {
+    let s = run(list, { type: 'move', delta: 5, count: 3 });
+    expect(s.schedules).toEqual({ selected: 2, open: null, cursor: 0 });
+    s = run(s, { type: 'openSchedule', scheduleId: 'nightly' }, { type: 'move', delta: 1, count: 4 });
+    expect(s.schedules).toEqual({ selected: 2, open: 'nightly', cursor: 1 });
+    s = run(s, { type: 'end', count: 4 });
+    expect(s.schedules.cursor).toBe(3);
+    // A run opened from the pane comes back to it.
+    s = run(s, { type: 'openInstance', instanceId: 'nightly@2030-01-01T01:30:00Z' });
+    expect(s).toMatchObject({ view: 'detail', detail: { returnTo: 'schedules' } });
+    s = run(s, { type: 'back' });
+    expect(s).toMatchObject({ view: 'schedules', schedules: { open: 'nightly', cursor: 3 } });
+    s = run(s, { type: 'back' });
+    expect(s.schedules).toEqual({ selected: 2, open: null, cursor: 0 });
+    s = run(s, { type: 'home' });
+    expect(s.schedules.selected).toBe(0);
+  });
+
+  it('pause asks for an optional note; resume and trigger ask yes or no', () => {
+    let s = run(list, { type: 'openPause', scheduleId: 'nightly' }, { type: 'typeText', text: '  freeze ' });
+    expect(s.modal).toEqual({ kind: 'pause', scheduleId: 'nightly', note: '  freeze ', error: null });
+    s = run(s, { type: 'submitModal' });
+    expect(s).toMatchObject({
+      modal: null,
+      pending: { kind: 'pauseSchedule', scheduleId: 'nightly', note: 'freeze' },
+    });
+    s = run(list, { type: 'openPause', scheduleId: 'nightly' }, { type: 'submitModal' });
+    expect(s.pending).toEqual({ kind: 'pauseSchedule', scheduleId: 'nightly' });
+    s = run(list, { type: 'openPause', scheduleId: 'n' }, { type: 'typeText', text: 'x'.repeat(501) });
+    s = run(s, { type: 'submitModal' });
+    expect(s.modal).toMatchObject({ kind: 'pause', error: 'note must be at most 500 characters' });
+    expect(s.pending).toBeNull();
+    s = run(s, { type: 'deleteChar' }, { type: 'submitModal' });
+    expect(s.pending).toMatchObject({ kind: 'pauseSchedule', note: 'x'.repeat(500) });
+    s = run(
+      list,
+      { type: 'openScheduleConfirm', action: 'resume', scheduleId: 'sync' },
+      { type: 'submitModal' },
+    );
+    expect(s.pending).toEqual({ kind: 'resumeSchedule', scheduleId: 'sync' });
+    s = run(
+      list,
+      { type: 'openScheduleConfirm', action: 'trigger', scheduleId: 'sync' },
+      { type: 'closeModal' },
+    );
+    expect(s).toMatchObject({ modal: null, pending: null });
+  });
+});

@@ -208,3 +208,64 @@ export async function seedInstances(store: TestStore, count: number, concurrency
   };
   await Promise.all(Array.from({ length: concurrency }, loop));
 }
+
+/**
+ * A store with schedules, worked by a runtime that registers `Report` (completes at once):
+ * - `nightly-report`, cron `30 2 * * *` in Europe/Berlin, with three runs backfilled for
+ *   2030-01-01…03 (Completed, ids from their times);
+ * - `sync`, every 15 minutes, paused with the note "maintenance window".
+ *
+ * With `keepRunning` the runtime keeps working the store (actions take effect); otherwise it is
+ * shut down, and a schedule created afterwards (`late-report`, through a second handle on the
+ * file, so no runtime of this process claims it) waits for a worker.
+ */
+export async function scheduleStore(options: { keepRunning?: boolean } = {}): Promise<TestStore> {
+  const store = await openStore();
+  const runtime = new Runtime(store.provider, { dispatcherPollIntervalMs: 10, logLevel: 'off' });
+  store.runtime = runtime;
+  runtime.registerOrchestrationVersioned('Report', '1.0.0', function* (_ctx, input: unknown) {
+    return input;
+  });
+  await runtime.start();
+  const { client } = store;
+  await client.createSchedule({
+    id: 'nightly-report',
+    cron: '30 2 * * *',
+    timezone: 'Europe/Berlin',
+    orchestration: 'Report',
+    input: { region: 'eu' },
+  });
+  await client.createSchedule({ id: 'sync', interval: '15m', orchestration: 'Report' });
+  await client.backfillSchedule('nightly-report', {
+    from: '2030-01-01T00:00:00Z',
+    to: '2030-01-03T23:00:00Z',
+  });
+  await client.pauseSchedule('sync', 'maintenance window');
+  await eventually(async () => {
+    const [nightly, sync] = await Promise.all([
+      client.describeSchedule('nightly-report'),
+      client.describeSchedule('sync'),
+    ]);
+    return (
+      sync.state.paused &&
+      nightly.recentRuns.length === 3 &&
+      nightly.recentRuns.every((r) => r.status === 'Completed')
+    );
+  }, 'the backfilled runs to complete and sync to pause');
+  if (!options.keepRunning) {
+    await runtime.shutdown(200);
+    store.runtime = null;
+    const other = await SqliteProvider.open(store.dbPath);
+    try {
+      await new Client(other).createSchedule({
+        id: 'late-report',
+        cron: '0 * * * *',
+        orchestration: 'Report',
+        allowUnknownOrchestration: true,
+      });
+    } finally {
+      await other.close();
+    }
+  }
+  return store;
+}

@@ -1,16 +1,19 @@
 /**
- * Asks before an action changes the store: y / Enter confirms, n / Esc cancels.
+ * Asks before an action changes the store: y / Enter confirms, n / Esc cancels. The question
+ * comes from {@link confirmQuestion} (instances) or {@link scheduleQuestion} (schedules).
  */
 import { Box, Text, useApp } from 'ink';
 import type { ReactElement } from 'react';
 import { useKeys } from '../hooks/use-keys.js';
-import type { ConfirmAction } from '../state.js';
+import type { ConfirmAction, ScheduleConfirmAction } from '../state.js';
 import type { Theme } from '../theme.js';
 
+/** Props of {@link ConfirmDialog}. */
 export interface ConfirmDialogProps {
-  readonly action: ConfirmAction;
-  readonly instanceId: string;
-  readonly force: boolean;
+  /** The one-line question. */
+  readonly question: string;
+  /** Drawn in red (deleting, forcing) rather than yellow. */
+  readonly danger: boolean;
   readonly isActive: boolean;
   readonly width: number;
   readonly theme: Theme;
@@ -21,6 +24,7 @@ export interface ConfirmDialogProps {
 /** Lines the dialog takes (border included). */
 export const CONFIRM_HEIGHT = 4;
 
+/** The question asked before an instance action. */
 export function confirmQuestion(action: ConfirmAction, instanceId: string, force: boolean): string {
   switch (action) {
     case 'cancel':
@@ -34,10 +38,20 @@ export function confirmQuestion(action: ConfirmAction, instanceId: string, force
   }
 }
 
+/** The question asked before resuming or triggering schedule `scheduleId`. */
+export function scheduleQuestion(action: ScheduleConfirmAction, scheduleId: string): string {
+  switch (action) {
+    case 'resume':
+      return `Resume schedule ${scheduleId}? Runs start again from now (missed times are not caught up).`;
+    case 'trigger':
+      return `Trigger schedule ${scheduleId} now? One run starts, under its overlap policy.`;
+  }
+}
+
+/** The yes/no dialog before an action. */
 export function ConfirmDialog({
-  action,
-  instanceId,
-  force,
+  question,
+  danger,
   isActive,
   width,
   theme,
@@ -54,7 +68,6 @@ export function ConfirmDialog({
     },
     isActive,
   );
-  const danger = action === 'delete' || force;
   return (
     <Box
       flexDirection="column"
@@ -64,7 +77,7 @@ export function ConfirmDialog({
       borderColor={theme.c(danger ? 'red' : 'yellow')}
       paddingX={1}
     >
-      <Text wrap="truncate">{confirmQuestion(action, instanceId, force)}</Text>
+      <Text wrap="truncate">{question}</Text>
       <Text wrap="truncate">
         <Text bold>y</Text>/<Text bold>⏎</Text> yes · <Text bold>n</Text>/<Text bold>Esc</Text> no
       </Text>

@@ -7,6 +7,7 @@ import type { QueueDepths, SystemMetrics } from '../../core/provider.js';
 import type { InstanceInfo } from '../../core/provider.js';
 import type { UnrunnableWork } from '../../engine/workers.js';
 import type { TuiClient } from '../client.js';
+import { withoutScheduleWork } from '../schedules.js';
 import { addSample, sampleOf } from '../throughput.js';
 import type { MetricsSample } from '../throughput.js';
 import { usePoll } from './use-poll.js';
@@ -44,7 +45,10 @@ export interface OverviewData {
   readonly queues: QueueDepths;
   /** The latest failed instances (one small page). */
   readonly failures: readonly InstanceInfo[];
-  /** Live workers and the orchestrations none of them knows; `null` without a worker registry. */
+  /**
+   * Live workers and the orchestrations none of them knows (the built-in schedule orchestration
+   * left out); `null` without a worker registry.
+   */
   readonly workers: UnrunnableWork | null;
 }
 
@@ -69,7 +73,7 @@ export function useOverview(
         }),
         client.getUnrunnableWork(),
       ]);
-      return { queues, failures, workers };
+      return { queues, failures, workers: withoutScheduleWork(workers) };
     },
     [client, refreshToken],
     { intervalMs: refreshMs, enabled },
