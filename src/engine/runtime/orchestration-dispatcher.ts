@@ -2,6 +2,7 @@
  * The orchestration dispatcher: N loops that fetch locked instance batches, plan the turn and
  * commit it with one ack, keeping the instance lease alive meanwhile.
  */
+import { performance } from 'node:perf_hooks';
 import { isDuroxError } from '../../core/errors.js';
 import { assertNever } from '../../core/exhaustive.js';
 import type { Logger } from '../logger.js';
@@ -14,6 +15,7 @@ import { fetchErrorDelayMs, keepLeaseAlive, withRetries } from './provider-calls
 import type { CompiledRuntimeOptions } from './runtime-options.js';
 import { renewalIntervalMs } from './runtime-options.js';
 import type { WorkerDirectory } from './worker-directory.js';
+import type { FailureCategory, ObserverHub, TerminalStatus, TurnOutcome } from './observers.js';
 
 const ORCHESTRATOR_RENEWAL_BUFFER_MS = 2000;
 
@@ -24,6 +26,8 @@ export interface DispatcherDeps {
   metrics: Metrics;
   stop: AbortSignal;
   directory: WorkerDirectory;
+  /** The runtime's observers; null when there are none (nothing is measured then). */
+  observers: ObserverHub | null;
 }
 
 /**
@@ -73,6 +77,7 @@ export class OrchestrationDispatcher {
 
   private async process(item: OrchestrationItem): Promise<void> {
     const { provider, options, logger } = this.deps;
+    const started = this.deps.observers === null ? 0 : performance.now();
     const lease = keepLeaseAlive(
       () => provider.renewOrchestrationItemLock(item.lockToken, options.orchestratorLockTimeoutMs),
       renewalIntervalMs(options.orchestratorLockTimeoutMs, ORCHESTRATOR_RENEWAL_BUFFER_MS),
@@ -94,6 +99,7 @@ export class OrchestrationDispatcher {
         });
         this.cache.evict(item.instanceId);
         await this.abandon(item, 1000);
+        this.observeAbandoned(item, started);
         return;
       }
       if (plan.kind === 'abandon' && plan.missing !== undefined) {
@@ -105,6 +111,7 @@ export class OrchestrationDispatcher {
           });
           this.cache.evict(item.instanceId);
           await this.abandon(item, HANDOFF_DELAY_MS, true);
+          this.observeAbandoned(item, started);
           return;
         }
       }
@@ -116,15 +123,20 @@ export class OrchestrationDispatcher {
         });
         this.cache.evict(item.instanceId);
         await this.abandon(item, plan.delayMs);
+        this.observeAbandoned(item, started);
         return;
       }
-      await this.commit(item, plan);
+      await this.commit(item, plan, started);
     } finally {
       lease.stop();
     }
   }
 
-  private async commit(item: OrchestrationItem, plan: Extract<TurnPlan, { kind: 'ack' }>): Promise<void> {
+  private async commit(
+    item: OrchestrationItem,
+    plan: Extract<TurnPlan, { kind: 'ack' }>,
+    started: number,
+  ): Promise<void> {
     const { provider, logger, metrics } = this.deps;
     try {
       await withRetries(
@@ -139,6 +151,7 @@ export class OrchestrationDispatcher {
         logger.log('warn', 'orchestration turn discarded: lease lost before commit', {
           instance_id: item.instanceId,
         });
+        this.observeAbandoned(item, started);
         return;
       }
       logger.log('error', 'committing orchestration turn failed', {
@@ -146,10 +159,92 @@ export class OrchestrationDispatcher {
         error: String(err),
       });
       await this.abandon(item, 50);
+      this.observeAbandoned(item, started);
       return;
     }
     this.onWithdrawn(plan.ack.cancelledActivities);
     this.record(item, plan);
+    if (this.deps.observers !== null) this.observeCommitted(item, plan, started);
+  }
+
+  /** Reports a turn given back to the store. */
+  private observeAbandoned(item: OrchestrationItem, started: number): void {
+    const observers = this.deps.observers;
+    if (!observers?.has('turnEnd')) return;
+    const first = item.history[0];
+    const version = first?.type === 'OrchestrationStarted' ? first.version : item.orchestrationVersion;
+    observers.emit('turnEnd', {
+      name: first?.type === 'OrchestrationStarted' ? first.name : item.orchestrationName,
+      version,
+      instanceId: item.instanceId,
+      executionId: item.executionId,
+      outcome: 'abandoned',
+      durationMs: performance.now() - started,
+      historyEvents: item.history.length,
+      newEvents: 0,
+      attempt: item.attemptCount,
+    });
+  }
+
+  /**
+   * Reports a committed turn that ran code or ended the execution (poison, corrupted history);
+   * turns that only dropped messages are not reported.
+   */
+  private observeCommitted(
+    item: OrchestrationItem,
+    plan: Extract<TurnPlan, { kind: 'ack' }>,
+    started: number,
+  ): void {
+    const observers = this.deps.observers!;
+    const { ack } = plan;
+    const name = ack.metadata.orchestrationName;
+    if (name === undefined) return;
+    const version = ack.metadata.orchestrationVersion ?? null;
+    let outcome: TurnOutcome;
+    let category: FailureCategory | undefined;
+    const status = plan.outcome?.status ?? ack.metadata.status ?? 'Running';
+    switch (status) {
+      case 'Running':
+        outcome = 'running';
+        break;
+      case 'Completed':
+        outcome = 'completed';
+        break;
+      case 'ContinuedAsNew':
+        outcome = 'continued_as_new';
+        break;
+      case 'Failed': {
+        outcome = 'failed';
+        const failed = ack.historyDelta.findLast((e) => e.type === 'OrchestrationFailed');
+        category = failed?.type === 'OrchestrationFailed' ? failed.details.category : undefined;
+        break;
+      }
+      default:
+        return assertNever(status);
+    }
+    const previous = plan.initiatedBy === 'continue_as_new' ? 0 : item.history.length;
+    observers.emit('turnEnd', {
+      name,
+      version,
+      instanceId: item.instanceId,
+      executionId: ack.executionId,
+      outcome,
+      durationMs: performance.now() - started,
+      historyEvents: previous + ack.historyDelta.length,
+      newEvents: ack.historyDelta.length,
+      ...(plan.initiatedBy === undefined ? {} : { initiatedBy: plan.initiatedBy }),
+      attempt: item.attemptCount,
+    });
+    if (outcome === 'running') return;
+    const terminal: TerminalStatus = outcome;
+    observers.emit('orchestrationTerminal', {
+      name,
+      version,
+      instanceId: item.instanceId,
+      executionId: ack.executionId,
+      status: terminal,
+      ...(category === undefined ? {} : { errorCategory: category }),
+    });
   }
 
   private record(item: OrchestrationItem, plan: Extract<TurnPlan, { kind: 'ack' }>): void {

@@ -24,6 +24,7 @@ import type { InstanceCache } from './instance-cache.js';
 import type { CompiledRuntimeOptions } from './runtime-options.js';
 import { unregisteredDelayMs } from './runtime-options.js';
 import { buildAck, parentNotification } from './turn-ack.js';
+import type { ExecutionInitiator } from './observers.js';
 
 export type TurnPlan =
   | {
@@ -35,6 +36,8 @@ export type TurnPlan =
       outcome?: ExecutionOutcome;
       /** True when this turn started a new instance (not a continue-as-new). */
       newInstance?: boolean;
+      /** Set when this turn began an execution: what began it. */
+      initiatedBy?: ExecutionInitiator;
     }
   | {
       kind: 'abandon';
@@ -175,7 +178,20 @@ export class TurnPlanner {
       messages: item.messages,
       start: { ...start, version },
     });
-    return { kind: 'ack', ack: buildAck(exec, delta, outcome), exec, handler, outcome, newInstance };
+    const initiatedBy: ExecutionInitiator = !newInstance
+      ? 'continue_as_new'
+      : start.parent_instance === undefined
+        ? 'client'
+        : 'suborchestration';
+    return {
+      kind: 'ack',
+      ack: buildAck(exec, delta, outcome),
+      exec,
+      handler,
+      outcome,
+      newInstance,
+      initiatedBy,
+    };
   }
 
   /** A turn of a running execution: from the cache, or replayed from history. */
