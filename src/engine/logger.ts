@@ -67,8 +67,11 @@ function activeSpanIds(): { traceId: string; spanId: string } | undefined {
 
 /** The JSON layout: fixed keys first, `name`/`version` from the activity or orchestration. */
 function jsonRecord(record: LogRecord, span: { traceId: string; spanId: string } | undefined): object {
-  const { activity_name: activity, orchestration_name: orchestration, orchestration_version: version } =
-    record.fields;
+  const {
+    activity_name: activity,
+    orchestration_name: orchestration,
+    orchestration_version: version,
+  } = record.fields;
   const out: Record<string, unknown> = {
     time: record.time.toISOString(),
     level: record.level,

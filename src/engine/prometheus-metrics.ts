@@ -332,7 +332,11 @@ function registerStoreGauges(client: Client, registers: Registry[]): void {
   const read = (): Promise<StoreReading | null> => {
     const now = Date.now();
     if (last !== null && now - last.at < STORE_READ_REUSE_MS) return last.reading;
-    const reading = Promise.all([client.getQueueDepths(), client.getSystemMetrics(), client.listWorkers()]).then(
+    const reading = Promise.all([
+      client.getQueueDepths(),
+      client.getSystemMetrics(),
+      client.listWorkers(),
+    ]).then(
       ([depths, system, workers]) => ({ depths, system, workers: workers === null ? null : workers.length }),
       () => null,
     );
@@ -356,7 +360,11 @@ function registerStoreGauges(client: Client, registers: Registry[]): void {
     'Visible, unlocked orchestrator messages in the store',
     (r) => r.depths.orchestratorQueue,
   );
-  gauge('duroxide_worker_queue_depth', 'Visible, unlocked activity work items in the store', (r) => r.depths.workerQueue);
+  gauge(
+    'duroxide_worker_queue_depth',
+    'Visible, unlocked activity work items in the store',
+    (r) => r.depths.workerQueue,
+  );
   gauge(
     'durox_timer_queue_depth',
     'Orchestrator messages not visible yet (timers, delays) in the store',

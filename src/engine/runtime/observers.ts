@@ -23,13 +23,7 @@ import type { Logger } from '../logger.js';
  *   store for another worker.
  */
 export type ActivityOutcome =
-  | 'success'
-  | 'app_error'
-  | 'infra_error'
-  | 'config_error'
-  | 'poison'
-  | 'cancelled'
-  | 'abandoned';
+  'success' | 'app_error' | 'infra_error' | 'config_error' | 'poison' | 'cancelled' | 'abandoned';
 
 /** Every {@link ActivityOutcome}, in documentation order. */
 export const ACTIVITY_OUTCOMES: readonly ActivityOutcome[] = Object.freeze([
