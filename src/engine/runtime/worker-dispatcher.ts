@@ -42,6 +42,9 @@ interface Running {
   lease: WorkItemLease;
   /** Set when the runtime gave the item back during shutdown: never ack it afterwards. */
   released: boolean;
+  slot: number;
+  /** performance.now() when the code started (0 without observers). */
+  startedAt: number;
 }
 
 export class WorkerDispatcher {
@@ -117,6 +120,10 @@ export class WorkerDispatcher {
         } catch {
           // The lease expires on its own.
         }
+        // Reported now: the code may run on past the shutdown.
+        if (this.deps.observers !== null) {
+          this.observeEnd(entry.lease, entry.slot, 'abandoned', performance.now() - entry.startedAt);
+        }
       }),
     );
   }
@@ -187,17 +194,22 @@ export class WorkerDispatcher {
     if (session !== undefined)
       this.sessionsInFlight.set(session, (this.sessionsInFlight.get(session) ?? 0) + 1);
     const ctx = new ActivityContext(item, this.workerId(slot), logger, this.client);
-    const entry: Running = { ctx, lease, released: false };
+    const observers = this.deps.observers;
+    const entry: Running = {
+      ctx,
+      lease,
+      released: false,
+      slot,
+      startedAt: observers === null ? 0 : performance.now(),
+    };
     this.running.add(entry);
     const renewal = keepLeaseAlive(
       () => provider.renewWorkItemLock(lease.lockToken, options.workerLockTimeoutMs),
       renewalIntervalMs(options.workerLockTimeoutMs, WORKER_RENEWAL_BUFFER_MS),
       () => ctx.cancel('activity cancelled or lease lost'),
     );
-    const observers = this.deps.observers;
-    const started = observers === null ? 0 : performance.now();
     if (observers?.has('activityStart')) observers.emit('activityStart', this.observed(lease, slot));
-    let ended: ActivityOutcome = 'abandoned';
+    let ended: ActivityOutcome = 'cancelled';
     try {
       const outcome = await this.runHandler(ctx, () => handler(ctx, decodePayload(item.input)));
       if (entry.released) return;
@@ -228,7 +240,9 @@ export class WorkerDispatcher {
         ended = acked === 'ok' ? 'app_error' : acked === 'lost' ? 'cancelled' : 'infra_error';
       }
     } finally {
-      if (observers !== null) this.observeEnd(lease, slot, ended, performance.now() - started);
+      if (observers !== null && !entry.released) {
+        this.observeEnd(lease, slot, ended, performance.now() - entry.startedAt);
+      }
       renewal.stop();
       this.running.delete(entry);
       if (session !== undefined) {
