@@ -5,7 +5,9 @@
  * each scrape; and prom-client's default process metrics (event-loop lag, heap, CPU) on the same
  * registry. `durox worker run --metrics-port` serves exactly this; docs/observability.md lists it.
  */
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { createRequire } from 'node:module';
+import type * as PromClient from 'prom-client';
+import type { Registry } from 'prom-client';
 import type { Client } from './client.js';
 import type { Runtime } from './runtime/runtime.js';
 import type {
@@ -81,6 +83,11 @@ interface StoreReading {
 
 const STORE_READ_REUSE_MS = 1000;
 
+/** prom-client, loaded on first use: `import 'durox'` does not load it. */
+function promClient(): typeof PromClient {
+  return createRequire(import.meta.url)('prom-client') as typeof PromClient;
+}
+
 function isRuntime(source: Runtime | Client): source is Runtime {
   return typeof (source as Partial<Runtime>).observe === 'function';
 }
@@ -150,6 +157,7 @@ export function createPrometheusMetrics(
   source: Runtime | Client,
   options: PrometheusMetricsOptions = {},
 ): PrometheusMetrics {
+  const { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } = promClient();
   const registry = options.registry ?? new Registry();
   const registers = [registry];
   const runtime = isRuntime(source) ? source : null;
@@ -265,7 +273,7 @@ export function createPrometheusMetrics(
     });
   }
 
-  if (options.storeGauges ?? true) registerStoreGauges(client, registers);
+  if (options.storeGauges ?? true) registerStoreGauges(Gauge, client, registers);
 
   const defaults = options.defaultMetrics ?? true;
   if (defaults !== false) {
@@ -327,7 +335,7 @@ export function createPrometheusMetrics(
 }
 
 /** Gauges read from the store at scrape time; `durox_store_up` says whether the read worked. */
-function registerStoreGauges(client: Client, registers: Registry[]): void {
+function registerStoreGauges(Gauge: typeof PromClient.Gauge, client: Client, registers: Registry[]): void {
   let last: { at: number; reading: Promise<StoreReading | null> } | null = null;
   const read = (): Promise<StoreReading | null> => {
     const now = Date.now();
