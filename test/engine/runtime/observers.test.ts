@@ -16,7 +16,8 @@ import type {
   TurnEndEvent,
 } from '../../../src/index.js';
 import { parseExposition } from '../../helpers/prometheus.js';
-import { createHarness } from '../../helpers/runtime-harness.js';
+import { eventually } from '../../helpers/eventually.js';
+import { createHarness, untilCancelled } from '../../helpers/runtime-harness.js';
 import type { Harness } from '../../helpers/runtime-harness.js';
 
 afterEach(() => {
@@ -159,6 +160,24 @@ describe('runtime observers', () => {
     expect(outcomes.at(-1)).toBe('poison');
     expect(recorded.starts).toEqual([]);
     expect(h.runtime.metricsSnapshot()).toMatchObject({ activityPoison: 1, activityConfigErrors: 2 });
+  });
+
+  it('reports an activity that lost a race as cancelled', async () => {
+    const { recorded, observers } = recorder();
+    const h = await createHarness({ observers });
+    h.runtime.registerActivity('Slow', async (ctx) => {
+      await untilCancelled(ctx, 20_000);
+      return 'slow';
+    });
+    h.runtime.registerOrchestration('Race', function* (ctx) {
+      const winner = yield ctx.race(ctx.scheduleActivity('Slow'), ctx.scheduleTimer(100));
+      return winner.index;
+    });
+    await h.runtime.start();
+    await h.client.startOrchestration('race', 'Race');
+    expect(await h.client.waitForOrchestration('race', 10_000)).toMatchObject({ output: 1 });
+    await eventually(() => recorded.ends.length === 1, 'the activity to end');
+    expect(recorded.ends[0]).toMatchObject({ name: 'Slow', outcome: 'cancelled', instanceId: 'race' });
   });
 
   it('logs a throwing observer once and keeps running', async () => {
