@@ -171,9 +171,14 @@ export interface WorkerExtension {
   stop?(): Promise<void>;
 }
 
+/** Activities whose code ran (config errors are unregistered activities given back: not runs). */
+function activitiesRun(m: MetricsSnapshot): number {
+  return m.activitySuccess + m.activityAppErrors + m.activityInfraErrors;
+}
+
 function statusText(m: MetricsSnapshot, rate: number, depths: QueueDepths | null, upMs: number): string {
   const done = m.orchCompletions + m.orchFailures;
-  const activities = m.activitySuccess + m.activityAppErrors + m.activityInfraErrors + m.activityConfigErrors;
+  const activities = activitiesRun(m);
   const queues = depths
     ? ` · queues orch ${depths.orchestratorQueue} work ${depths.workerQueue} timers ${depths.timerQueue}`
     : '';
@@ -273,7 +278,7 @@ export async function runWorker(
   const tick = (): void => {
     const m = runtime.metricsSnapshot();
     const now = Date.now();
-    const total = m.activitySuccess + m.activityAppErrors + m.activityInfraErrors + m.activityConfigErrors;
+    const total = activitiesRun(m);
     samples.push({ at: now, activities: total });
     while (samples.length > 2 && now - samples[0]!.at > 5000) samples.shift();
     const first = samples[0]!;
