@@ -250,7 +250,21 @@ export class OrchestrationDispatcher {
   private record(item: OrchestrationItem, plan: Extract<TurnPlan, { kind: 'ack' }>): void {
     const { metrics, logger } = this.deps;
     const { exec, handler, outcome } = plan;
-    if (!exec || !handler || !outcome) return;
+    if (!exec || !handler || !outcome) {
+      // Failed without running code: poison, or a corrupted history.
+      const failed = plan.ack.historyDelta.findLast((e) => e.type === 'OrchestrationFailed');
+      if (failed?.type === 'OrchestrationFailed') {
+        this.countFailure(failed.details.category);
+        logger.log('error', 'orchestration failed', {
+          instance_id: item.instanceId,
+          execution_id: plan.ack.executionId,
+          orchestration_name: plan.ack.metadata.orchestrationName,
+          error: failed.details.message,
+          category: failed.details.category,
+        });
+      }
+      return;
+    }
     if (plan.newInstance) metrics.increment('orchStarts');
     for (const event of plan.ack.historyDelta)
       if (event.type === 'SubOrchestrationScheduled') metrics.increment('suborchestrationCalls');
@@ -272,12 +286,8 @@ export class OrchestrationDispatcher {
         logger.log('info', 'orchestration continued as new', fields);
         break;
       case 'Failed': {
-        metrics.increment('orchFailures');
         const category = outcome.details.category;
-        if (category === 'application') metrics.increment('orchApplicationErrors');
-        else if (category === 'infrastructure') metrics.increment('orchInfrastructureErrors');
-        else if (category === 'configuration') metrics.increment('orchConfigurationErrors');
-        else metrics.increment('orchPoison');
+        this.countFailure(category);
         logger.log(category === 'application' ? 'warn' : 'error', 'orchestration failed', {
           ...fields,
           error: outcome.details.message,
@@ -289,6 +299,24 @@ export class OrchestrationDispatcher {
         assertNever(outcome);
     }
     this.cache.evict(item.instanceId);
+  }
+
+  /** The runtime counters of a failed execution. */
+  private countFailure(category: FailureCategory): void {
+    const { metrics } = this.deps;
+    metrics.increment('orchFailures');
+    switch (category) {
+      case 'application':
+        return metrics.increment('orchApplicationErrors');
+      case 'infrastructure':
+        return metrics.increment('orchInfrastructureErrors');
+      case 'configuration':
+        return metrics.increment('orchConfigurationErrors');
+      case 'poison':
+        return metrics.increment('orchPoison');
+      default:
+        return assertNever(category);
+    }
   }
 
   private async abandon(item: OrchestrationItem, delayMs: number, ignoreAttempt = false): Promise<void> {

@@ -160,6 +160,25 @@ describe('runtime observers', () => {
     expect(outcomes.at(-1)).toBe('poison');
     expect(recorded.starts).toEqual([]);
     expect(h.runtime.metricsSnapshot()).toMatchObject({ activityPoison: 1, activityConfigErrors: 2 });
+
+    // An orchestration nobody registers: given back twice, then failed as poison.
+    await h.client.startOrchestration('ghost-1', 'Ghost');
+    expect((await h.client.waitForOrchestration('ghost-1', 10_000)).status).toBe('Failed');
+    const ghost = recorded.turns.filter((t) => t.instanceId === 'ghost-1');
+    expect(ghost.map((t) => [t.outcome, t.attempt])).toEqual([
+      ['abandoned', 1],
+      ['abandoned', 2],
+      ['failed', 3],
+    ]);
+    expect(ghost[0]).toMatchObject({ name: 'Ghost', version: null, historyEvents: 0, newEvents: 0 });
+    expect(recorded.terminals.find((t) => t.instanceId === 'ghost-1')).toMatchObject({
+      name: 'Ghost',
+      status: 'failed',
+      errorCategory: 'poison',
+    });
+    // m-1 failed with its activity's poison failure, ghost-1 as poison itself.
+    expect(recorded.terminals.find((t) => t.instanceId === 'm-1')?.errorCategory).toBe('poison');
+    expect(h.runtime.metricsSnapshot().orchPoison).toBe(2);
   });
 
   it('reports an activity that lost a race as cancelled', async () => {
