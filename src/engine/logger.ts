@@ -133,7 +133,8 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     log(level, message, fields = {}, target = 'runtime') {
       const file = activeTraceFile();
       if (file !== null) {
-        file.write({ level, target, message, fields });
+        const span = activeSpanIds();
+        file.write({ level, target, message, fields: span ? { ...fields, trace_id: span.traceId } : fields });
         return;
       }
       if (RANK[level] > threshold) return;
