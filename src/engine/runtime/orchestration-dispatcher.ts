@@ -164,7 +164,10 @@ export class OrchestrationDispatcher {
     }
     this.onWithdrawn(plan.ack.cancelledActivities);
     this.record(item, plan);
-    if (this.deps.observers !== null) this.observeCommitted(item, plan, started);
+    const observers = this.deps.observers;
+    if (observers?.has('turnEnd') || observers?.has('orchestrationTerminal')) {
+      this.observeCommitted(item, plan, started);
+    }
   }
 
   /** Reports a turn given back to the store. */
