@@ -45,6 +45,30 @@ export { ActivityContext } from './engine/runtime/activity-context.js';
 export type { ActivityHandler } from './engine/registry.js';
 export type { OrchestrationHandler } from './engine/replay/execution.js';
 export type { MetricsSnapshot } from './engine/metrics.js';
+// Observability (docs/observability.md): runtime observers and the Prometheus metrics built on them.
+export type {
+  ActivityEndEvent,
+  ActivityOutcome,
+  ActivityStartEvent,
+  ExecutionInitiator,
+  FailureCategory,
+  ObserverName,
+  OrchestrationTerminalEvent,
+  ProviderOperationEvent,
+  RuntimeObservers,
+  TerminalStatus,
+  TurnEndEvent,
+  TurnOutcome,
+} from './engine/runtime/observers.js';
+export { ACTIVITY_OUTCOMES, OBSERVER_NAMES, TURN_OUTCOMES } from './engine/runtime/observers.js';
+export {
+  ACTIVITY_DURATION_BUCKETS,
+  HISTORY_SIZE_BUCKETS,
+  PROVIDER_DURATION_BUCKETS,
+  TURN_DURATION_BUCKETS,
+  createPrometheusMetrics,
+} from './engine/prometheus-metrics.js';
+export type { PrometheusMetrics, PrometheusMetricsOptions } from './engine/prometheus-metrics.js';
 export type { RetryPolicyInput, BackoffInput } from './engine/replay/retry-policy.js';
 export type {
   Task,

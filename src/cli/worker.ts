@@ -12,7 +12,10 @@ import type { Provider, QueueDepths } from '../core/provider.js';
 import { formatDuration } from './durations.js';
 import { CliError, messageOf } from './errors.js';
 import { validate } from './input.js';
-import { instrumentProvider, ProviderInstruments } from './instrumented-provider.js';
+import { formatLogRecord } from '../engine/logger.js';
+import type { LogFormat, LogLevel } from '../engine/logger.js';
+import { createPrometheusMetrics } from '../engine/prometheus-metrics.js';
+import type { ActivityStartEvent, RuntimeObservers } from '../engine/runtime/observers.js';
 import { startMetricsServer } from './metrics-server.js';
 import type { OtelExport } from './otel.js';
 import { stderrColors } from './output.js';
@@ -33,6 +36,8 @@ export interface WorkerFlags {
   'poll-interval': number;
   'metrics-port'?: number | undefined;
   'log-level': string;
+  /** `compact` (default), `pretty` or `json` (default compact when absent). */
+  'log-format'?: string | undefined;
   determinism: string;
   'status-interval': number;
   /** OTLP/HTTP base URL for traces (`OTEL_EXPORTER_OTLP_*` variables otherwise). */
@@ -76,6 +81,43 @@ export function tagFilter(
   }
 }
 
+/** The `--log-format` of the flags. */
+export function logFormatOf(flags: Pick<WorkerFlags, 'log-format'>): LogFormat {
+  const format = flags['log-format'];
+  return format === 'json' || format === 'pretty' ? format : 'compact';
+}
+
+/**
+ * One line of the worker's own output on stderr (start, status, drain, warnings): the text as
+ * it is, or with `--log-format json` a JSON record like the runtime's logs (target `worker`).
+ */
+export function workerLine(
+  format: LogFormat,
+  level: LogLevel,
+  message: string,
+  fields: Record<string, unknown> = {},
+): string {
+  if (format !== 'json') return message;
+  return formatLogRecord({ time: new Date(), level, target: 'worker', message, fields }, format);
+}
+
+/**
+ * A provider that forwards to `store()`, looked up at each access: the runtime is built (and
+ * user modules loaded) before the store is opened.
+ */
+function lateProvider(store: () => Provider): Provider {
+  return new Proxy({} as Provider, {
+    get(_, prop) {
+      const target = store();
+      const value = Reflect.get(target, prop, target) as unknown;
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+    has(_, prop) {
+      return Reflect.has(store(), prop);
+    },
+  });
+}
+
 /** The runtime options the flags ask for. */
 export function runtimeOptions(flags: WorkerFlags): RuntimeOptions {
   return {
@@ -86,6 +128,7 @@ export function runtimeOptions(flags: WorkerFlags): RuntimeOptions {
     maxAttempts: flags['max-attempts'],
     dispatcherPollIntervalMs: Math.max(1, flags['poll-interval']),
     logLevel: flags['log-level'] as RuntimeOptions['logLevel'],
+    logFormat: logFormatOf(flags),
     determinism: flags.determinism as NonNullable<RuntimeOptions['determinism']>,
     workerTagFilter: tagFilter(flags.tags, flags['tag-mode']),
     ...(flags['worker-node-id'] === undefined ? {} : { workerNodeId: flags['worker-node-id'] }),
@@ -132,9 +175,14 @@ export interface WorkerExtension {
   stop?(): Promise<void>;
 }
 
+/** Activities whose code ran (config errors are unregistered activities given back: not runs). */
+function activitiesRun(m: MetricsSnapshot): number {
+  return m.activitySuccess + m.activityAppErrors + m.activityInfraErrors;
+}
+
 function statusText(m: MetricsSnapshot, rate: number, depths: QueueDepths | null, upMs: number): string {
   const done = m.orchCompletions + m.orchFailures;
-  const activities = m.activitySuccess + m.activityAppErrors + m.activityInfraErrors + m.activityConfigErrors;
+  const activities = activitiesRun(m);
   const queues = depths
     ? ` · queues orch ${depths.orchestratorQueue} work ${depths.workerQueue} timers ${depths.timerQueue}`
     : '';
@@ -157,13 +205,27 @@ export async function runWorker(
       ? await import('./otel.js')
       : null;
   if (flags['otlp-endpoint'] !== undefined) otelSetup?.tracesUrl(flags['otlp-endpoint']);
-  const instruments = new ProviderInstruments();
+  const format = logFormatOf(flags);
+  const note = (level: LogLevel, message: string, fields?: Record<string, unknown>): void => {
+    process.stderr.write(`${workerLine(format, level, message, fields)}\n`);
+  };
   let opened: Provider | null = null;
   const storeNow = (): Provider => {
     if (!opened) throw new CliError('MODULE', 'a module used the store while it was being loaded');
     return opened;
   };
-  const runtime = new Runtime(instrumentProvider(storeNow, instruments), options);
+  // Activities in flight (for the drain message) and given back at shutdown.
+  const running = new Set<string>();
+  let released = 0;
+  const key = (e: ActivityStartEvent): string => `${e.instanceId}\u0000${e.executionId}\u0000${e.activityId}`;
+  const drainObserver: RuntimeObservers = {
+    activityStart: (event) => running.add(key(event)),
+    activityEnd: (event) => {
+      running.delete(key(event));
+      if (event.outcome === 'abandoned') released += 1;
+    },
+  };
+  const runtime = new Runtime(lateProvider(storeNow), { ...options, observers: drainObserver });
   const registrations = await loadModules(flags.module, runtime);
   const orchestrations = describeOrchestrations(registrations);
   const activities = [...registrations.activities.keys()];
@@ -190,11 +252,7 @@ export async function runWorker(
   let metricsServer: Awaited<ReturnType<typeof startMetricsServer>> | null = null;
   if (flags['metrics-port'] !== undefined) {
     try {
-      metricsServer = await startMetricsServer(flags['metrics-port'], {
-        snapshot: () => runtime.metricsSnapshot(),
-        instruments,
-        provider: store,
-      });
+      metricsServer = await startMetricsServer(flags['metrics-port'], createPrometheusMetrics(runtime));
     } catch (err) {
       throw new CliError('USAGE', `--metrics-port ${flags['metrics-port']}: ${messageOf(err)}`);
     }
@@ -206,7 +264,8 @@ export async function runWorker(
   const stopped = new Promise<'SIGINT' | 'SIGTERM'>((resolve) => {
     const onSignal = (signal: 'SIGINT' | 'SIGTERM'): void => {
       if (signalled) {
-        process.stderr.write(`\n${signal} again: exiting without draining\n`);
+        if (format !== 'json') process.stderr.write('\n');
+        note('warn', `${signal} again: exiting without draining`);
         process.exit(signal === 'SIGINT' ? 130 : 143);
       }
       signalled = signal;
@@ -222,8 +281,9 @@ export async function runWorker(
       flags['worker-node-id'] ?? `${hostname()}:${process.pid}`,
     ) ?? null;
   await runtime.start();
-  process.stderr.write(
-    `durox worker started (pid ${process.pid}) on ${storeLabel}: ${orchestrations.length} orchestration(s) [${orchestrations.join(', ')}], ${activities.length} activit${activities.length === 1 ? 'y' : 'ies'}${metricsServer ? `; metrics on http://127.0.0.1:${metricsServer.port}/metrics` : ''}${otel ? `; traces to ${otel.target}` : ''}\n`,
+  note(
+    'info',
+    `durox worker started (pid ${process.pid}) on ${storeLabel}: ${orchestrations.length} orchestration(s) [${orchestrations.join(', ')}], ${activities.length} activit${activities.length === 1 ? 'y' : 'ies'}${metricsServer ? `; metrics on http://127.0.0.1:${metricsServer.port}/metrics` : ''}${otel ? `; traces to ${otel.target}` : ''}`,
   );
 
   // Status: a redrawn line on a terminal, a log line per interval otherwise (when anything changed).
@@ -234,7 +294,7 @@ export async function runWorker(
   const tick = (): void => {
     const m = runtime.metricsSnapshot();
     const now = Date.now();
-    const total = m.activitySuccess + m.activityAppErrors + m.activityInfraErrors + m.activityConfigErrors;
+    const total = activitiesRun(m);
     samples.push({ at: now, activities: total });
     while (samples.length > 2 && now - samples[0]!.at > 5000) samples.shift();
     const first = samples[0]!;
@@ -251,9 +311,9 @@ export async function runWorker(
       );
     } else {
       const text = statusText(m, rate, null, now - started);
-      const key = text.replace(/ · up .*$/, '');
-      if (key !== lastLogged) io.log(`durox worker: ${text}`);
-      lastLogged = key;
+      const changed = text.replace(/ · up .*$/, '');
+      if (changed !== lastLogged) io.log(workerLine(format, 'info', `durox worker: ${text}`));
+      lastLogged = changed;
     }
   };
   const interval = io.live ? 1000 : flags['status-interval'];
@@ -262,23 +322,23 @@ export async function runWorker(
   const signal = await stopped;
   if (timer) clearInterval(timer);
   if (io.live) process.stderr.write('\r\u001b[2K');
-  const inFlight = instruments.running.size;
-  process.stderr.write(
-    `${signal}: stopping; draining ${inFlight} activit${inFlight === 1 ? 'y' : 'ies'} in flight (up to ${formatDuration(flags['drain-timeout'])})\n`,
+  const inFlight = running.size;
+  note(
+    'info',
+    `${signal}: stopping; draining ${inFlight} activit${inFlight === 1 ? 'y' : 'ies'} in flight (up to ${formatDuration(flags['drain-timeout'])})`,
   );
   const drainStart = Date.now();
-  const abandonedBefore = instruments.abandoned;
   await runtime.shutdown(flags['drain-timeout']);
   for (const extension of extensions) await extension.stop?.().catch(() => undefined);
   const drainMs = Date.now() - drainStart;
-  const released = instruments.abandoned - abandonedBefore;
   await metricsServer?.close();
   // Spans still buffered are sent before the process exits.
   await otel
     ?.shutdown()
-    .catch((err: unknown) => io.log(`durox worker: flushing traces failed: ${messageOf(err)}`));
-  process.stderr.write(
-    `durox worker stopped after ${formatDuration(drainMs)}${released ? `; ${released} activit${released === 1 ? 'y' : 'ies'} given back for another worker` : ''}\n`,
+    .catch((err: unknown) => note('warn', `flushing traces failed: ${messageOf(err)}`));
+  note(
+    'info',
+    `durox worker stopped after ${formatDuration(drainMs)}${released ? `; ${released} activit${released === 1 ? 'y' : 'ies'} given back for another worker` : ''}`,
   );
   return {
     stoppedBy: signal,

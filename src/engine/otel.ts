@@ -44,6 +44,20 @@ export function tracingEnabled(): boolean {
   return !(provider instanceof api.ProxyTracerProvider) || provider.getDelegate() !== noopProvider;
 }
 
+/**
+ * The ids of the active OpenTelemetry span, when there is a valid one (for log lines). Without
+ * anything registered with the API (no SDK, no context manager) there is none, and the API is
+ * not loaded.
+ */
+export function activeSpanIds(): { traceId: string; spanId: string } | undefined {
+  if ((globalThis as Record<symbol, unknown>)[API_GLOBAL] === undefined) return undefined;
+  const api = otelApi();
+  const context = api.trace.getActiveSpan()?.spanContext();
+  return context !== undefined && api.isSpanContextValid(context)
+    ? { traceId: context.traceId, spanId: context.spanId }
+    : undefined;
+}
+
 /** The `durox` tracer of the global provider. */
 export function tracer(): Tracer {
   return otelApi().trace.getTracer(TRACER_NAME);

@@ -140,12 +140,14 @@ describe('worker run', () => {
     const port = /127\.0\.0\.1:(\d+)\/metrics/.exec(second.stderr())![1];
     const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
     expect(text).toMatch(/^# TYPE duroxide_orchestration_starts_total counter$/m);
-    expect(text).toMatch(/^duroxide_orchestration_completions_total 1$/m);
+    expect(text).toMatch(
+      /^duroxide_orchestration_completions_total\{orchestration_name="Slow",version="1\.0\.0",status="success"\} 1$/m,
+    );
     expect(text).toMatch(
       /^duroxide_activity_executions_total\{activity_name="SlowStep",outcome="success",tag="default"\} 1$/m,
     );
     expect(text).toMatch(
-      /^duroxide_activity_duration_seconds_bucket\{activity_name="SlowStep",outcome="success",tag="default",le="\+Inf"\} 1$/m,
+      /^duroxide_activity_duration_seconds_bucket\{le="\+Inf",activity_name="SlowStep",outcome="success",tag="default"\} 1$/m,
     );
     expect(text).toMatch(
       /^duroxide_provider_operation_duration_seconds_count\{operation="ack_orchestration_item",status="success"\} \d+$/m,

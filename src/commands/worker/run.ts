@@ -3,7 +3,7 @@ import { BaseCommand } from '../../cli/base-command.js';
 import { usageError } from '../../cli/errors.js';
 import { durationFlag, integerFlag, moduleFlag } from '../../cli/flags.js';
 import { stderrColors } from '../../cli/output.js';
-import { runWorker } from '../../cli/worker.js';
+import { logFormatOf, runWorker, workerLine } from '../../cli/worker.js';
 import { toygresWorkerExtension } from '../../cli/toygres/worker-extension.js';
 import type { WorkerRunResult } from '../../cli/worker.js';
 
@@ -21,6 +21,7 @@ toygres (managed PostgreSQL instances, \`durox instance …\`) runs in a worker 
     'DUROX_STORE=postgres://durox:secret@db/durox <%= config.bin %> worker run -m ./app.js --worker-node-id node-a',
     '<%= config.bin %> worker run -m ./app.js --otlp-endpoint http://127.0.0.1:4318',
     '<%= config.bin %> worker run --toygres',
+    '<%= config.bin %> worker run -m ./app.js --log-format json --log-level info 2> worker.log.jsonl',
   ];
   static override flags = {
     // Optional here: without --module a worker runs toygres only (--toygres, or a store with toygres instances).
@@ -99,6 +100,12 @@ toygres (managed PostgreSQL instances, \`durox instance …\`) runs in a worker 
       options: ['error', 'warn', 'info', 'debug', 'off'],
       default: 'warn',
     }),
+    'log-format': Flags.string({
+      description:
+        'Log line format on stderr: compact (one line per record), pretty (with the time) or json (one object per line, also for the worker’s own lines; docs/observability.md)',
+      options: ['compact', 'pretty', 'json'],
+      default: 'compact',
+    }),
     'status-interval': durationFlag({
       description: 'Without a terminal: how often to log a status line (0: never)',
       default: 30_000,
@@ -114,16 +121,20 @@ toygres (managed PostgreSQL instances, \`durox instance …\`) runs in a worker 
       throw usageError('--module is required with --no-toygres');
     const toygres =
       toygresFlag === false ? null : toygresWorkerExtension(selection, { always: toygresFlag === true });
+    const format = logFormatOf(this.flags);
     const warn = (text: string): void => {
       // stderr, even with --json, like the start line.
-      process.stderr.write(`${stderrColors().yellow('warning:')} ${text}\n`);
+      process.stderr.write(
+        `${format === 'json' ? workerLine(format, 'warn', text) : `${stderrColors().yellow('warning:')} ${text}`}\n`,
+      );
     };
     return runWorker(
       () => this.provider(),
       this.storeLabel(),
       { ...this.flags, module: modules },
       {
-        live: this.interactive(),
+        // A redrawn status line is not a JSON record: with --log-format json, status is logged.
+        live: this.interactive() && format !== 'json',
         log: (line) => process.stderr.write(`${line}\n`),
         ...(toygres ? { extensions: [toygres] } : {}),
         ...(modules.length === 0

@@ -2,6 +2,7 @@
  * The orchestration dispatcher: N loops that fetch locked instance batches, plan the turn and
  * commit it with one ack, keeping the instance lease alive meanwhile.
  */
+import { performance } from 'node:perf_hooks';
 import { isDuroxError } from '../../core/errors.js';
 import { assertNever } from '../../core/exhaustive.js';
 import type { Logger } from '../logger.js';
@@ -15,6 +16,7 @@ import type { CompiledRuntimeOptions } from './runtime-options.js';
 import { renewalIntervalMs } from './runtime-options.js';
 import type { WorkerDirectory } from './worker-directory.js';
 import { TurnTrace } from './turn-tracing.js';
+import type { FailureCategory, ObserverHub, TerminalStatus, TurnOutcome } from './observers.js';
 
 const ORCHESTRATOR_RENEWAL_BUFFER_MS = 2000;
 
@@ -25,6 +27,8 @@ export interface DispatcherDeps {
   metrics: Metrics;
   stop: AbortSignal;
   directory: WorkerDirectory;
+  /** The runtime's observers; null when there are none (nothing is measured then). */
+  observers: ObserverHub | null;
 }
 
 /**
@@ -74,6 +78,7 @@ export class OrchestrationDispatcher {
 
   private async process(item: OrchestrationItem): Promise<void> {
     const { provider, options, logger } = this.deps;
+    const started = this.deps.observers === null ? 0 : performance.now();
     const lease = keepLeaseAlive(
       () => provider.renewOrchestrationItemLock(item.lockToken, options.orchestratorLockTimeoutMs),
       renewalIntervalMs(options.orchestratorLockTimeoutMs, ORCHESTRATOR_RENEWAL_BUFFER_MS),
@@ -97,6 +102,7 @@ export class OrchestrationDispatcher {
         });
         this.cache.evict(item.instanceId);
         await this.abandon(item, 1000);
+        this.observeAbandoned(item, started);
         return;
       }
       if (plan.kind === 'abandon' && plan.missing !== undefined) {
@@ -108,6 +114,7 @@ export class OrchestrationDispatcher {
           });
           this.cache.evict(item.instanceId);
           await this.abandon(item, HANDOFF_DELAY_MS, true);
+          this.observeAbandoned(item, started);
           return;
         }
       }
@@ -119,9 +126,10 @@ export class OrchestrationDispatcher {
         });
         this.cache.evict(item.instanceId);
         await this.abandon(item, plan.delayMs);
+        this.observeAbandoned(item, started);
         return;
       }
-      await this.commit(item, plan, spans);
+      await this.commit(item, plan, spans, started);
     } finally {
       lease.stop();
     }
@@ -131,6 +139,7 @@ export class OrchestrationDispatcher {
     item: OrchestrationItem,
     plan: Extract<TurnPlan, { kind: 'ack' }>,
     spans: TurnTrace | null,
+    started: number,
   ): Promise<void> {
     const { provider, logger, metrics } = this.deps;
     try {
@@ -148,6 +157,7 @@ export class OrchestrationDispatcher {
         logger.log('warn', 'orchestration turn discarded: lease lost before commit', {
           instance_id: item.instanceId,
         });
+        this.observeAbandoned(item, started);
         return;
       }
       logger.log('error', 'committing orchestration turn failed', {
@@ -155,16 +165,115 @@ export class OrchestrationDispatcher {
         error: String(err),
       });
       await this.abandon(item, 50);
+      this.observeAbandoned(item, started);
       return;
     }
     this.onWithdrawn(plan.ack.cancelledActivities);
     this.record(item, plan);
+    const observers = this.deps.observers;
+    if (observers?.has('turnEnd') || observers?.has('orchestrationTerminal')) {
+      this.observeCommitted(item, plan, started);
+    }
+  }
+
+  /** Reports a turn given back to the store. */
+  private observeAbandoned(item: OrchestrationItem, started: number): void {
+    const observers = this.deps.observers;
+    if (!observers?.has('turnEnd')) return;
+    const first = item.history[0];
+    const version = first?.type === 'OrchestrationStarted' ? first.version : item.orchestrationVersion;
+    observers.emit('turnEnd', {
+      name: first?.type === 'OrchestrationStarted' ? first.name : item.orchestrationName,
+      version,
+      instanceId: item.instanceId,
+      executionId: item.executionId,
+      outcome: 'abandoned',
+      durationMs: performance.now() - started,
+      historyEvents: item.history.length,
+      newEvents: 0,
+      attempt: item.attemptCount,
+    });
+  }
+
+  /**
+   * Reports a committed turn that ran code or ended the execution (poison, corrupted history);
+   * turns that only dropped messages are not reported.
+   */
+  private observeCommitted(
+    item: OrchestrationItem,
+    plan: Extract<TurnPlan, { kind: 'ack' }>,
+    started: number,
+  ): void {
+    const observers = this.deps.observers!;
+    const { ack } = plan;
+    const name = ack.metadata.orchestrationName;
+    if (name === undefined) return;
+    const version = ack.metadata.orchestrationVersion ?? null;
+    let outcome: TurnOutcome;
+    let category: FailureCategory | undefined;
+    const status = plan.outcome?.status ?? ack.metadata.status ?? 'Running';
+    switch (status) {
+      case 'Running':
+        outcome = 'running';
+        break;
+      case 'Completed':
+        outcome = 'completed';
+        break;
+      case 'ContinuedAsNew':
+        outcome = 'continued_as_new';
+        break;
+      case 'Failed': {
+        outcome = 'failed';
+        const failed = ack.historyDelta.findLast((e) => e.type === 'OrchestrationFailed');
+        category = failed?.type === 'OrchestrationFailed' ? failed.details.category : undefined;
+        break;
+      }
+      default:
+        return assertNever(status);
+    }
+    const previous = plan.initiatedBy === 'continue_as_new' ? 0 : item.history.length;
+    observers.emit('turnEnd', {
+      name,
+      version,
+      instanceId: item.instanceId,
+      executionId: ack.executionId,
+      outcome,
+      durationMs: performance.now() - started,
+      historyEvents: previous + ack.historyDelta.length,
+      newEvents: ack.historyDelta.length,
+      ...(plan.initiatedBy === undefined ? {} : { initiatedBy: plan.initiatedBy }),
+      attempt: item.attemptCount,
+    });
+    if (outcome === 'running') return;
+    const terminal: TerminalStatus = outcome;
+    observers.emit('orchestrationTerminal', {
+      name,
+      version,
+      instanceId: item.instanceId,
+      executionId: ack.executionId,
+      status: terminal,
+      ...(category === undefined ? {} : { errorCategory: category }),
+    });
   }
 
   private record(item: OrchestrationItem, plan: Extract<TurnPlan, { kind: 'ack' }>): void {
     const { metrics, logger } = this.deps;
     const { exec, handler, outcome } = plan;
-    if (!exec || !handler || !outcome) return;
+    if (!exec || !handler || !outcome) {
+      // Failed without running code: poison, or a corrupted history.
+      const failed = plan.ack.historyDelta.findLast((e) => e.type === 'OrchestrationFailed');
+      if (failed?.type === 'OrchestrationFailed') {
+        this.countFailure(failed.details.category);
+        logger.log('error', 'orchestration failed', {
+          instance_id: item.instanceId,
+          execution_id: plan.ack.executionId,
+          orchestration_name: plan.ack.metadata.orchestrationName,
+          error: failed.details.message,
+          category: failed.details.category,
+        });
+      }
+      return;
+    }
     if (plan.newInstance) metrics.increment('orchStarts');
     for (const event of plan.ack.historyDelta)
       if (event.type === 'SubOrchestrationScheduled') metrics.increment('suborchestrationCalls');
@@ -186,12 +295,8 @@ export class OrchestrationDispatcher {
         logger.log('info', 'orchestration continued as new', fields);
         break;
       case 'Failed': {
-        metrics.increment('orchFailures');
         const category = outcome.details.category;
-        if (category === 'application') metrics.increment('orchApplicationErrors');
-        else if (category === 'infrastructure') metrics.increment('orchInfrastructureErrors');
-        else if (category === 'configuration') metrics.increment('orchConfigurationErrors');
-        else metrics.increment('orchPoison');
+        this.countFailure(category);
         logger.log(category === 'application' ? 'warn' : 'error', 'orchestration failed', {
           ...fields,
           error: outcome.details.message,
@@ -203,6 +308,24 @@ export class OrchestrationDispatcher {
         assertNever(outcome);
     }
     this.cache.evict(item.instanceId);
+  }
+
+  /** The runtime counters of a failed execution. */
+  private countFailure(category: FailureCategory): void {
+    const { metrics } = this.deps;
+    metrics.increment('orchFailures');
+    switch (category) {
+      case 'application':
+        return metrics.increment('orchApplicationErrors');
+      case 'infrastructure':
+        return metrics.increment('orchInfrastructureErrors');
+      case 'configuration':
+        return metrics.increment('orchConfigurationErrors');
+      case 'poison':
+        return metrics.increment('orchPoison');
+      default:
+        return assertNever(category);
+    }
   }
 
   private async abandon(item: OrchestrationItem, delayMs: number, ignoreAttempt = false): Promise<void> {

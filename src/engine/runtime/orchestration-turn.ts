@@ -25,6 +25,7 @@ import type { CompiledRuntimeOptions } from './runtime-options.js';
 import { unregisteredDelayMs } from './runtime-options.js';
 import { buildAck, parentNotification } from './turn-ack.js';
 import type { TurnTrace } from './turn-tracing.js';
+import type { ExecutionInitiator } from './observers.js';
 
 export type TurnPlan =
   | {
@@ -36,6 +37,8 @@ export type TurnPlan =
       outcome?: ExecutionOutcome;
       /** True when this turn started a new instance (not a continue-as-new). */
       newInstance?: boolean;
+      /** Set when this turn began an execution: what began it. */
+      initiatedBy?: ExecutionInitiator;
     }
   | {
       kind: 'abandon';
@@ -181,7 +184,20 @@ export class TurnPlanner {
       start: { ...start, version },
     });
     spans?.stamp(exec, delta, outcome, 0);
-    return { kind: 'ack', ack: buildAck(exec, delta, outcome), exec, handler, outcome, newInstance };
+    const initiatedBy: ExecutionInitiator = !newInstance
+      ? 'continue_as_new'
+      : start.parent_instance === undefined
+        ? 'client'
+        : 'suborchestration';
+    return {
+      kind: 'ack',
+      ack: buildAck(exec, delta, outcome),
+      exec,
+      handler,
+      outcome,
+      newInstance,
+      initiatedBy,
+    };
   }
 
   /** A turn of a running execution: from the cache, or replayed from history. */

@@ -10,6 +10,8 @@ import type { TagFilter } from '../../core/provider.js';
 import { firstZodIssue } from '../../core/zod-issues.js';
 import type { DeterminismMode } from '../determinism/guard.js';
 import { MAX_TAG_NAME_BYTES, MAX_WORKER_TAGS } from '../replay/limits.js';
+import { OBSERVER_NAMES } from './observers.js';
+import type { RuntimeObservers } from './observers.js';
 
 /** Which activity tags this runtime runs (duroxide-node's shapes). */
 export type TagFilterInput = 'defaultOnly' | 'any' | 'none' | { tags: string[] } | { defaultAnd: string[] };
@@ -61,6 +63,12 @@ export interface RuntimeOptions {
    * the globals are left alone.
    */
   determinism?: DeterminismMode;
+  /**
+   * Observation hooks (activity and turn ends, terminal executions, store operation timings):
+   * one object of optional callbacks, or several (each is called). See docs/observability.md.
+   * `runtime.observe()` adds more before `start()`. Default: none, and nothing is measured.
+   */
+  observers?: RuntimeObservers | readonly RuntimeObservers[];
 }
 
 export interface CompiledRuntimeOptions {
@@ -84,6 +92,7 @@ export interface CompiledRuntimeOptions {
   readonly tagFilter: TagFilter;
   readonly clock: Clock;
   readonly determinism: DeterminismMode;
+  readonly observers: readonly RuntimeObservers[];
   /** Option names that were given but mean nothing to durox (reported as warnings). */
   readonly unknownOptions: readonly string[];
 }
@@ -122,8 +131,24 @@ const schema = z
     workerTagFilterTags: z.array(z.string()).optional(),
     clock: z.custom<Clock>(isClock, 'expected a clock: an object with now()').default(systemClock),
     determinism: z.enum(['guard', 'strict', 'off']).default('guard'),
+    observers: z
+      .custom<RuntimeObservers | readonly RuntimeObservers[]>(
+        (value) => (Array.isArray(value) ? value.every(isObservers) : isObservers(value)),
+        `expected an object (or an array of objects) whose keys are observer callbacks: ${OBSERVER_NAMES.join(', ')}`,
+      )
+      .optional(),
   })
   .passthrough();
+
+/** An object whose known keys hold functions (unknown keys are refused: likely a typo). */
+function isObservers(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  return Object.entries(value).every(
+    ([key, callback]) =>
+      (OBSERVER_NAMES as readonly string[]).includes(key) &&
+      (callback === undefined || typeof callback === 'function'),
+  );
+}
 
 function checkTags(tags: string[], field: string): string[] {
   if (tags.length === 0 || tags.length > MAX_WORKER_TAGS) {
@@ -188,6 +213,9 @@ export function compileRuntimeOptions(options: RuntimeOptions = {}): CompiledRun
     tagFilter: Object.freeze(compileTagFilter(o)),
     clock: o.clock,
     determinism: o.determinism,
+    observers: Object.freeze(
+      o.observers === undefined ? [] : Array.isArray(o.observers) ? [...o.observers] : [o.observers],
+    ),
     unknownOptions: Object.freeze(Object.keys(options ?? {}).filter((key) => !(key in schema.shape))),
   });
 }

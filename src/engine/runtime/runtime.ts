@@ -35,6 +35,9 @@ import { compileRuntimeOptions } from './runtime-options.js';
 import type { CompiledRuntimeOptions, RuntimeOptions } from './runtime-options.js';
 import { WorkerDispatcher } from './worker-dispatcher.js';
 import { WorkerDirectory } from './worker-directory.js';
+import { ObserverHub } from './observers.js';
+import type { RuntimeObservers } from './observers.js';
+import { observeProvider } from './observed-provider.js';
 
 const SESSION_CLEANUP_INTERVAL_MS = 300_000;
 
@@ -66,6 +69,7 @@ export class Runtime<Known extends AnyDefinition = never> {
   readonly #cache: InstanceCache;
   /** The determinism guard of this runtime's executions (undefined when `determinism: 'off'`). */
   readonly #stepGuard: StepGuardFactory | undefined;
+  readonly #observers: ObserverHub;
   #stop: AbortController | null = null;
   #loops: Promise<void>[] = [];
   #worker: WorkerDispatcher | null = null;
@@ -78,6 +82,8 @@ export class Runtime<Known extends AnyDefinition = never> {
     for (const key of this.#options.unknownOptions) {
       this.#logger.log('warn', `unknown runtime option "${key}" ignored`);
     }
+    this.#observers = new ObserverHub(this.#logger);
+    for (const observers of this.#options.observers) this.#observers.add(observers);
     this.#cache = new InstanceCache(this.#options.orchestrationCacheSize);
     this.#stepGuard = createStepGuard(this.#options.determinism, (message, fields) =>
       this.#logger.log('warn', message, fields),
@@ -160,6 +166,19 @@ export class Runtime<Known extends AnyDefinition = never> {
     return { hits: this.#cache.hits, misses: this.#cache.misses, size: this.#cache.size };
   }
 
+  /**
+   * Adds observation hooks (see {@link RuntimeObservers} and docs/observability.md), as the
+   * `observers` option does. Call it before `start()`: the runtime decides then what it measures.
+   *
+   * @throws IllegalStateError once the runtime was started.
+   * @example
+   * runtime.observe({ activityEnd: (e) => console.log(e.name, e.outcome, e.durationMs) });
+   */
+  observe(observers: RuntimeObservers): void {
+    if (this.#stop) throw new IllegalStateError('runtime.observe() must be called before start()');
+    this.#observers.add(observers);
+  }
+
   /** Starts the dispatchers and returns once they run. */
   async start(): Promise<void> {
     if (this.#stop?.signal.aborted)
@@ -169,16 +188,22 @@ export class Runtime<Known extends AnyDefinition = never> {
     // Every idle dispatcher loop listens on this signal.
     setMaxListeners(0, stop.signal);
     this.#stop = stop;
-    const directory = new WorkerDirectory(this.#provider, () => this.#registration(), this.#logger);
+    const observers = this.#observers.any ? this.#observers : null;
+    // Store calls are timed only when someone listens.
+    const provider = this.#observers.has('providerOperation')
+      ? observeProvider(this.#provider, this.#observers)
+      : this.#provider;
+    const directory = new WorkerDirectory(provider, () => this.#registration(), this.#logger);
     // Announced before the first fetch, so other workers leave this one's work alone at once.
     await directory.heartbeat();
     const deps = {
-      provider: this.#provider,
+      provider,
       options: this.#options,
       logger: this.#logger,
       metrics: this.#metrics,
       stop: stop.signal,
       directory,
+      observers,
     };
     // ctx.trace* runs inside the code's step: the logger reads the real clock.
     const trace: TraceSink = (level, message, exec) =>
@@ -213,7 +238,7 @@ export class Runtime<Known extends AnyDefinition = never> {
       this.#loops.push(this.#guard(orchestration.run()));
     for (let i = 0; i < this.#options.workerConcurrency; i++) this.#loops.push(this.#guard(worker.run(i)));
     if (this.#options.workerConcurrency > 0 && this.#options.tagFilter.mode !== 'none') {
-      this.#loops.push(this.#guard(this.#maintainSessions(worker, stop.signal)));
+      this.#loops.push(this.#guard(this.#maintainSessions(provider, worker, stop.signal)));
     }
     this.#logger.log('info', `durox runtime ${this.#runtimeId} started on provider ${this.#provider.name}`, {
       orchestration_concurrency: this.#options.orchestrationConcurrency,
@@ -293,7 +318,7 @@ export class Runtime<Known extends AnyDefinition = never> {
   }
 
   /** Keeps this runtime's session leases alive and sweeps orphaned sessions. */
-  async #maintainSessions(worker: WorkerDispatcher, signal: AbortSignal): Promise<void> {
+  async #maintainSessions(provider: Provider, worker: WorkerDispatcher, signal: AbortSignal): Promise<void> {
     const o = this.#options;
     const interval =
       o.sessionLockTimeoutMs >= 15_000
@@ -305,11 +330,11 @@ export class Runtime<Known extends AnyDefinition = never> {
       await sleep(interval, signal);
       if (signal.aborted) return;
       try {
-        await this.#provider.renewSessionLocks(owners, o.sessionLockTimeoutMs, o.sessionIdleTimeoutMs);
+        await provider.renewSessionLocks(owners, o.sessionLockTimeoutMs, o.sessionIdleTimeoutMs);
         sinceCleanup += interval;
         if (sinceCleanup >= SESSION_CLEANUP_INTERVAL_MS) {
           sinceCleanup = 0;
-          await this.#provider.cleanupOrphanedSessions();
+          await provider.cleanupOrphanedSessions();
         }
       } catch (err) {
         this.#logger.log('warn', 'renewing session leases failed', { error: String(err) });

@@ -4,6 +4,7 @@
  * the activity was cancelled (its item was withdrawn) or lost: the activity is told through
  * `ctx.isCancelled()` and its result is discarded.
  */
+import { performance } from 'node:perf_hooks';
 import { isDuroxError } from '../../core/errors.js';
 import { toApplicationFailure } from '../../core/failure.js';
 import type { ErrorDetails } from '../../core/failure.js';
@@ -18,6 +19,7 @@ import { sleep } from '../../core/sleep.js';
 import { fetchErrorDelayMs, keepLeaseAlive, withRetries } from './provider-calls.js';
 import { renewalIntervalMs, unregisteredDelayMs } from './runtime-options.js';
 import { endActivitySpan, startActivitySpan, withSpan } from '../otel.js';
+import type { ActivityOutcome, ActivityStartEvent } from './observers.js';
 
 const WORKER_RENEWAL_BUFFER_MS = 5000;
 
@@ -33,11 +35,17 @@ function encodeResult(value: unknown): { ok: true; value: string } | { ok: false
   }
 }
 
+/** How committing an activity's result went. */
+type AckResult = 'ok' | 'lost' | 'failed';
+
 interface Running {
   ctx: ActivityContext;
   lease: WorkItemLease;
   /** Set when the runtime gave the item back during shutdown: never ack it afterwards. */
   released: boolean;
+  slot: number;
+  /** performance.now() when the code started (0 without observers). */
+  startedAt: number;
 }
 
 export class WorkerDispatcher {
@@ -113,6 +121,10 @@ export class WorkerDispatcher {
         } catch {
           // The lease expires on its own.
         }
+        // Reported now: the code may run on past the shutdown.
+        if (this.deps.observers !== null) {
+          this.observeEnd(entry.lease, entry.slot, 'abandoned', performance.now() - entry.startedAt);
+        }
       }),
     );
   }
@@ -151,6 +163,7 @@ export class WorkerDispatcher {
         id: item.id,
         details,
       });
+      this.observeEnd(lease, slot, 'poison', 0);
       return;
     }
     const handler = this.activities.resolve(item.name);
@@ -165,7 +178,9 @@ export class WorkerDispatcher {
         instance_id: item.instance,
         retry_in_ms: delay,
       });
+      metrics.increment('activityConfigErrors');
       await provider.abandonWorkItem(lease.lockToken, delay, false).catch(() => undefined);
+      this.observeEnd(lease, slot, 'config_error', 0);
       return;
     }
     const session = item.session_id;
@@ -180,20 +195,24 @@ export class WorkerDispatcher {
     }
     if (session !== undefined)
       this.sessionsInFlight.set(session, (this.sessionsInFlight.get(session) ?? 0) + 1);
-    const ctx = new ActivityContext(
-      item,
-      `work-${slot}-${options.workerNodeId ?? this.runtimeId}`,
-      logger,
-      this.client,
-    );
+    const ctx = new ActivityContext(item, this.workerId(slot), logger, this.client);
     const span = startActivitySpan(item, lease.attemptCount, ctx.workerId);
-    const entry: Running = { ctx, lease, released: false };
+    const observers = this.deps.observers;
+    const entry: Running = {
+      ctx,
+      lease,
+      released: false,
+      slot,
+      startedAt: observers === null ? 0 : performance.now(),
+    };
     this.running.add(entry);
     const renewal = keepLeaseAlive(
       () => provider.renewWorkItemLock(lease.lockToken, options.workerLockTimeoutMs),
       renewalIntervalMs(options.workerLockTimeoutMs, WORKER_RENEWAL_BUFFER_MS),
       () => ctx.cancel('activity cancelled or lease lost'),
     );
+    if (observers?.has('activityStart')) observers.emit('activityStart', this.observed(lease, slot));
+    let ended: ActivityOutcome = 'cancelled';
     try {
       const outcome = await this.runHandler(ctx, () =>
         withSpan(span, () => handler(ctx, decodePayload(item.input))),
@@ -206,6 +225,7 @@ export class WorkerDispatcher {
         // The orchestration no longer wants the result (or the lease is gone): drop it.
         endActivitySpan(span, 'cancelled');
         await this.ack(lease, null);
+        ended = 'cancelled';
         return;
       }
       const base = { instance: item.instance, execution_id: item.execution_id, id: item.id };
@@ -213,7 +233,8 @@ export class WorkerDispatcher {
       endActivitySpan(span, result.ok ? 'completed' : 'failed', result.ok ? undefined : result.error);
       if (result.ok) {
         metrics.increment('activitySuccess');
-        await this.ack(lease, { type: 'ActivityCompleted', ...base, result: result.value });
+        const acked = await this.ack(lease, { type: 'ActivityCompleted', ...base, result: result.value });
+        ended = acked === 'ok' ? 'success' : acked === 'lost' ? 'cancelled' : 'infra_error';
       } else {
         metrics.increment('activityAppErrors');
         logger.log('warn', 'activity failed', {
@@ -221,13 +242,17 @@ export class WorkerDispatcher {
           activity_name: item.name,
           error: String(result.error),
         });
-        await this.ack(lease, {
+        const acked = await this.ack(lease, {
           type: 'ActivityFailed',
           ...base,
           details: toApplicationFailure(result.error, 'ActivityFailed'),
         });
+        ended = acked === 'ok' ? 'app_error' : acked === 'lost' ? 'cancelled' : 'infra_error';
       }
     } finally {
+      if (observers !== null && !entry.released) {
+        this.observeEnd(lease, slot, ended, performance.now() - entry.startedAt);
+      }
       renewal.stop();
       this.running.delete(entry);
       if (session !== undefined) {
@@ -273,7 +298,35 @@ export class WorkerDispatcher {
     }
   }
 
-  private async ack(lease: WorkItemLease, completion: OrchestratorWorkItem | null): Promise<void> {
+  /** `work-<slot>-<runtime id or workerNodeId>`: the activity context's `workerId`. */
+  private workerId(slot: number): string {
+    return `work-${slot}-${this.deps.options.workerNodeId ?? this.runtimeId}`;
+  }
+
+  /** The observers' view of a leased item. */
+  private observed(lease: WorkItemLease, slot: number): ActivityStartEvent {
+    const { item } = lease;
+    return {
+      name: item.name,
+      instanceId: item.instance,
+      executionId: item.execution_id,
+      activityId: item.id,
+      orchestrationName: item.orchestration_name ?? null,
+      orchestrationVersion: item.orchestration_version ?? null,
+      tag: item.tag ?? null,
+      sessionId: item.session_id ?? null,
+      attempt: lease.attemptCount,
+      workerId: this.workerId(slot),
+    };
+  }
+
+  private observeEnd(lease: WorkItemLease, slot: number, outcome: ActivityOutcome, durationMs: number): void {
+    const observers = this.deps.observers;
+    if (!observers?.has('activityEnd')) return;
+    observers.emit('activityEnd', { ...this.observed(lease, slot), outcome, durationMs });
+  }
+
+  private async ack(lease: WorkItemLease, completion: OrchestratorWorkItem | null): Promise<AckResult> {
     const { provider, logger, metrics } = this.deps;
     try {
       await withRetries(
@@ -281,13 +334,14 @@ export class WorkerDispatcher {
         5,
         () => metrics.increment('providerErrors'),
       );
+      return 'ok';
     } catch (err) {
       if (isDuroxError(err, 'LOCK_LOST')) {
         logger.log('debug', 'activity result discarded: its item was withdrawn or its lease expired', {
           instance_id: lease.item.instance,
           activity_id: lease.item.id,
         });
-        return;
+        return 'lost';
       }
       metrics.increment('activityInfraErrors');
       logger.log('error', 'committing activity result failed; the activity will run again', {
@@ -295,6 +349,7 @@ export class WorkerDispatcher {
         error: String(err),
       });
       await provider.abandonWorkItem(lease.lockToken, 100, false).catch(() => undefined);
+      return 'failed';
     }
   }
 }
