@@ -2,7 +2,7 @@
  * OpenTelemetry SDK set-up of `durox worker run`: when `--otlp-endpoint` or the standard
  * `OTEL_EXPORTER_OTLP_ENDPOINT` / `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` variables are set, spans
  * are exported over OTLP/HTTP (JSON) in batches. The library itself only uses the API; this is
- * the application's side (docs/observability-tracing.md).
+ * the application's side (docs/observability.md).
  */
 import { hostname } from 'node:os';
 import { propagation, trace } from '@opentelemetry/api';

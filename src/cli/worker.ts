@@ -333,9 +333,7 @@ export async function runWorker(
   const drainMs = Date.now() - drainStart;
   await metricsServer?.close();
   // Spans still buffered are sent before the process exits.
-  await otel
-    ?.shutdown()
-    .catch((err: unknown) => note('warn', `flushing traces failed: ${messageOf(err)}`));
+  await otel?.shutdown().catch((err: unknown) => note('warn', `flushing traces failed: ${messageOf(err)}`));
   note(
     'info',
     `durox worker stopped after ${formatDuration(drainMs)}${released ? `; ${released} activit${released === 1 ? 'y' : 'ies'} given back for another worker` : ''}`,

@@ -2,7 +2,7 @@
  * OpenTelemetry spans through `@opentelemetry/api` only (the library never loads an SDK): the
  * tracer `durox`, a check whether any SDK is registered (so that, without one, no context is
  * serialised and nothing is recorded in history), and the W3C `traceparent` form of span
- * contexts stored with events (docs/observability-tracing.md).
+ * contexts stored with events (docs/observability.md).
  */
 import { createRequire } from 'node:module';
 import type * as OtelApi from '@opentelemetry/api';
@@ -110,7 +110,7 @@ export function parentContext(stored: TraceContext | undefined): Context {
   return sc === undefined ? context.active() : trace.setSpanContext(context.active(), sc);
 }
 
-/** Span attribute names (durox's own namespace; see docs/observability-tracing.md). */
+/** Span attribute names (durox's own namespace; see docs/observability.md). */
 export const ATTR = {
   instanceId: 'durox.instance_id',
   executionId: 'durox.execution_id',
@@ -168,7 +168,7 @@ export async function traced<T>(
 }
 
 /** How an activity attempt ended, as its span's `durox.activity.outcome`. */
-export type ActivityOutcome = 'completed' | 'failed' | 'cancelled' | 'released' | 'poison';
+export type ActivitySpanOutcome = 'completed' | 'failed' | 'cancelled' | 'released' | 'poison';
 
 /**
  * Opens the span of one activity attempt, `RunActivity:<name>`, as a child of the context stored
@@ -203,7 +203,7 @@ export function startActivitySpan(
 }
 
 /** Ends an activity attempt's span with its outcome (and the error of a failed attempt). */
-export function endActivitySpan(span: Span | null, outcome: ActivityOutcome, error?: unknown): void {
+export function endActivitySpan(span: Span | null, outcome: ActivitySpanOutcome, error?: unknown): void {
   if (span === null) return;
   span.setAttribute(ATTR.activityOutcome, outcome);
   if (outcome === 'failed' || outcome === 'poison') recordFailure(span, error ?? outcome);

@@ -1,5 +1,5 @@
 /**
- * OpenTelemetry spans in one process (docs/observability-tracing.md): without an SDK nothing is
+ * OpenTelemetry spans in one process (docs/observability.md): without an SDK nothing is
  * recorded in history; with one, the client's start span is the root of one trace holding every
  * turn, child start and activity attempt, the contexts are stored in history, and a restarted
  * runtime (which replays history) emits no span again for replayed work.
