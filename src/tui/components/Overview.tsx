@@ -4,7 +4,7 @@
  * metrics samples) and the latest failures.
  */
 import { Box, Text } from 'ink';
-import type { ReactElement, ReactNode } from 'react';
+import type { ReactElement } from 'react';
 import { decodeOutput } from '../../engine/management.js';
 import type { InstanceInfo, SystemMetrics } from '../../core/provider.js';
 import { fit, formatAge, formatCount, showValue, sparkline, truncate } from '../format.js';
@@ -13,6 +13,7 @@ import type { MetricsData, OverviewData } from '../hooks/use-metrics.js';
 import { statusColour } from '../theme.js';
 import type { Theme } from '../theme.js';
 import { recentRates, throughputBuckets } from '../throughput.js';
+import { LabelledRow, LABEL_WIDTH } from './LabelledRow.js';
 
 /** Throughput chart: buckets of this many ms… */
 export const BUCKET_MS = 10_000;
@@ -30,17 +31,6 @@ export interface OverviewProps {
   readonly theme: Theme;
 }
 
-const LABEL = 12;
-
-function Row({ label, children }: { readonly label: string; readonly children: ReactNode }) {
-  return (
-    <Text wrap="truncate">
-      <Text bold>{fit(label, LABEL)}</Text>
-      {children}
-    </Text>
-  );
-}
-
 function StatusBars({
   m,
   width,
@@ -55,14 +45,14 @@ function StatusBars({
     ['Completed', m.completedInstances],
     ['Failed', m.failedInstances],
   ];
-  const barWidth = Math.max(0, Math.min(40, width - LABEL - 14));
+  const barWidth = Math.max(0, Math.min(40, width - LABEL_WIDTH - 14));
   const max = Math.max(1, ...rows.map(([, n]) => n));
   return (
     <>
       {rows.map(([status, n]) => (
         <Text key={status} wrap="truncate">
           {'  '}
-          {fit(status, LABEL - 2)}
+          {fit(status, LABEL_WIDTH - 2)}
           {fit(formatCount(n), 9, 'right')}{' '}
           <Text color={theme.c(statusColour(status))}>
             {'█'.repeat(n === 0 ? 0 : Math.max(1, Math.round((n / max) * barWidth)))}
@@ -110,13 +100,13 @@ export function Overview({
   const failures = (overview?.failures ?? []).slice(0, failuresRoom);
   return (
     <Box flexDirection="column" width={width} height={height} overflow="hidden">
-      <Row label="Store">{truncate(storeLabel, width - LABEL)}</Row>
+      <LabelledRow label="Store">{truncate(storeLabel, width - LABEL_WIDTH)}</LabelledRow>
       {m ? (
         <>
-          <Row label="Instances">
+          <LabelledRow label="Instances">
             {formatCount(m.totalInstances)} total · {formatCount(m.totalExecutions)} executions ·{' '}
             {formatCount(m.totalEvents)} events
-          </Row>
+          </LabelledRow>
           <StatusBars m={m} width={width} theme={theme} />
         </>
       ) : (
@@ -124,27 +114,29 @@ export function Overview({
           {error ? `cannot read metrics: ${error.message}` : 'reading metrics…'}
         </Text>
       )}
-      <Row label="Queues">
+      <LabelledRow label="Queues">
         {overview
           ? `orchestrator ${formatCount(overview.queues.orchestratorQueue)} · worker ${formatCount(
               overview.queues.workerQueue,
             )} · timers ${formatCount(overview.queues.timerQueue)}`
           : '…'}
-      </Row>
+      </LabelledRow>
       {workers === null ? null : (
-        <Row label="Workers">{workers ? `${formatCount(workers.workers.length)} live` : '…'}</Row>
+        <LabelledRow label="Workers">
+          {workers ? `${formatCount(workers.workers.length)} live` : '…'}
+        </LabelledRow>
       )}
       {unknown ? (
         <Text wrap="truncate" color={theme.c('yellow')}>
           {'  '}⚠ no running worker knows {unknown}
         </Text>
       ) : null}
-      <Row label="Throughput">
+      <LabelledRow label="Throughput">
         {rates
           ? `${rates.finishedPerSec.toFixed(1)}/s finished · ${rates.startedPerSec.toFixed(1)}/s started`
           : 'measuring…'}
         <Text color={theme.c('gray')}> (completions per 10s, last 5m)</Text>
-      </Row>
+      </LabelledRow>
       <Text wrap="truncate">
         {'  '}
         <Text color={theme.c('gray')}>-5m </Text>

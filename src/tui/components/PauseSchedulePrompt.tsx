@@ -2,11 +2,10 @@
  * Asks before pausing a schedule, with an optional note (shown by `describe` and on the
  * schedules screen): Enter pauses, Esc cancels. Keys other than those go to the note.
  */
-import { Box, Text, useApp } from 'ink';
+import { Box, Text } from 'ink';
 import type { ReactElement } from 'react';
 import { truncate } from '../format.js';
-import { useKeys } from '../hooks/use-keys.js';
-import { typedText } from '../keys.js';
+import { useTextFieldKeys } from '../hooks/use-keys.js';
 import type { Theme } from '../theme.js';
 
 /** Props of {@link PauseSchedulePrompt}. */
@@ -31,21 +30,7 @@ export const PAUSE_HEIGHT = 6;
 /** The pause dialog: the question, the note field and its error or the keys. */
 export function PauseSchedulePrompt(props: PauseSchedulePromptProps): ReactElement {
   const { scheduleId, note, error, isActive, width, theme } = props;
-  const { exit } = useApp();
-  useKeys(
-    'note',
-    (action, input, key) => {
-      if (action === 'quit') exit();
-      else if (action === 'dismiss') props.onCancel();
-      else if (action === 'submit') props.onSubmit();
-      else if (action === 'deleteChar') props.onDeleteChar();
-      else {
-        const text = typedText(input, key);
-        if (text !== undefined) props.onType(text);
-      }
-    },
-    isActive,
-  );
+  useTextFieldKeys('note', props, isActive);
   const label = 'Note (optional): ';
   const inner = Math.max(10, width - 4 - 2 - label.length);
   return (

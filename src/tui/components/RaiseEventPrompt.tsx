@@ -2,10 +2,9 @@
  * Asks for an event name and a JSON payload (validated before anything is sent): Tab or Enter
  * moves to the payload, Enter there sends, Esc cancels.
  */
-import { Box, Text, useApp } from 'ink';
+import { Box, Text } from 'ink';
 import type { ReactElement } from 'react';
-import { useKeys } from '../hooks/use-keys.js';
-import { typedText } from '../keys.js';
+import { useTextFieldKeys } from '../hooks/use-keys.js';
 import type { Theme } from '../theme.js';
 import { truncate } from '../format.js';
 
@@ -31,22 +30,7 @@ export const RAISE_HEIGHT = 7;
 
 export function RaiseEventPrompt(props: RaiseEventPromptProps): ReactElement {
   const { instanceId, name, payload, field, error, isActive, width, theme } = props;
-  const { exit } = useApp();
-  useKeys(
-    'prompt',
-    (action, input, key) => {
-      if (action === 'quit') exit();
-      else if (action === 'dismiss') props.onCancel();
-      else if (action === 'nextField') props.onNextField();
-      else if (action === 'submit') props.onSubmit();
-      else if (action === 'deleteChar') props.onDeleteChar();
-      else {
-        const text = typedText(input, key);
-        if (text !== undefined) props.onType(text);
-      }
-    },
-    isActive,
-  );
+  useTextFieldKeys('prompt', props, isActive);
   const inner = Math.max(10, width - 4 - 16);
   const line = (label: string, value: string, focused: boolean) => (
     <Text wrap="truncate">

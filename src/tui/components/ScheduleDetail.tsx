@@ -11,6 +11,7 @@ import type { ScheduleDetailData } from '../hooks/use-schedules.js';
 import { durationText, runOutcome, specText, stateText } from '../schedules.js';
 import { statusColour } from '../theme.js';
 import type { Theme } from '../theme.js';
+import { LabelledRow, LABEL_WIDTH } from './LabelledRow.js';
 import { windowStart } from './window.js';
 
 /** Props of {@link ScheduleDetail}. */
@@ -25,17 +26,6 @@ export interface ScheduleDetailProps {
   readonly width: number;
   readonly height: number;
   readonly theme: Theme;
-}
-
-const LABEL = 12;
-
-function Row({ label, children }: { readonly label: string; readonly children: ReactNode }) {
-  return (
-    <Text wrap="truncate">
-      <Text bold>{fit(label, LABEL)}</Text>
-      {children}
-    </Text>
-  );
 }
 
 /** Lines above the recent runs besides the next times. */
@@ -77,29 +67,29 @@ function Description({
   ];
   return (
     <>
-      <Row label="Spec">
+      <LabelledRow label="Spec">
         {specText(spec)}
         <Text color={theme.c('gray')}> · {facts.join(' · ')}</Text>
-      </Row>
-      <Row label="Starts">
+      </LabelledRow>
+      <LabelledRow label="Starts">
         {spec.version === undefined ? spec.orchestration : `${spec.orchestration} ${spec.version}`}
         <Text color={theme.c('gray')}> · input </Text>
-        {truncate(showValue(spec.input), Math.max(0, width - LABEL - spec.orchestration.length - 20))}
-      </Row>
-      <Row label="State">
+        {truncate(showValue(spec.input), Math.max(0, width - LABEL_WIDTH - spec.orchestration.length - 20))}
+      </LabelledRow>
+      <LabelledRow label="State">
         <Text color={theme.c(status.colour)}>{status.text}</Text>
         {stateFacts.length > 0 ? <Text color={theme.c('gray')}> · {stateFacts.join(' · ')}</Text> : null}
-      </Row>
+      </LabelledRow>
       {d.nextTimes.length === 0 ? (
-        <Row label="Next runs">
+        <LabelledRow label="Next runs">
           <Text color={theme.c('gray')}>{state.paused ? 'none while paused' : 'none'}</Text>
-        </Row>
+        </LabelledRow>
       ) : (
         d.nextTimes.map((time, i) => (
-          <Row key={time} label={i === 0 ? 'Next runs' : ''}>
+          <LabelledRow key={time} label={i === 0 ? 'Next runs' : ''}>
             {formatTime(time)}
             <Text color={theme.c('gray')}> ({time <= now ? 'due' : `in ${formatSpan(time - now)}`})</Text>
-          </Row>
+          </LabelledRow>
         ))
       )}
       <Text bold>

@@ -2,10 +2,9 @@
  * The id search field of the instances screen. While active it takes the keys: text goes to the
  * search (the table re-queries as you type), Enter keeps it, Esc clears it.
  */
-import { Text, useApp } from 'ink';
+import { Text } from 'ink';
 import type { ReactElement } from 'react';
-import { useKeys } from '../hooks/use-keys.js';
-import { typedText } from '../keys.js';
+import { useTextFieldKeys } from '../hooks/use-keys.js';
 import type { Theme } from '../theme.js';
 
 export interface SearchFieldProps {
@@ -25,19 +24,9 @@ export function SearchField({
   onDeleteChar,
   onDone,
 }: SearchFieldProps): ReactElement {
-  const { exit } = useApp();
-  useKeys(
+  useTextFieldKeys(
     'search',
-    (action, input, key) => {
-      if (action === 'quit') exit();
-      else if (action === 'submit') onDone(true);
-      else if (action === 'dismiss') onDone(false);
-      else if (action === 'deleteChar') onDeleteChar();
-      else {
-        const text = typedText(input, key);
-        if (text !== undefined) onType(text);
-      }
-    },
+    { onType, onDeleteChar, onSubmit: () => onDone(true), onCancel: () => onDone(false) },
     isActive,
   );
   return (

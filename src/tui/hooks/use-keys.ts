@@ -13,10 +13,10 @@
  * one at a time with a render in between, so that each sees the state the previous one left:
  * ↓ ↓ ⏎ opens the third row, not the first.
  */
-import { useInput } from 'ink';
+import { useApp, useInput } from 'ink';
 import type { Key } from 'ink';
 import { createContext, useCallback, useContext, useLayoutEffect, useRef, useState } from 'react';
-import { resolveKey } from '../keys.js';
+import { resolveKey, typedText } from '../keys.js';
 import type { KeyAction, KeyContext } from '../keys.js';
 
 export type KeyHandler = (action: KeyAction | undefined, input: string, key: Key) => void;
@@ -74,4 +74,37 @@ export function useKeys(
   const provided = useContext(KeyboardContext);
   const target = keyboard ?? provided;
   if (isActive && target) target.current = { context, handler };
+}
+
+/** What a text field does with its keys. */
+export interface TextFieldHandlers {
+  readonly onType: (text: string) => void;
+  readonly onDeleteChar: () => void;
+  readonly onSubmit: () => void;
+  readonly onCancel: () => void;
+  /** Tab, where the context binds it. */
+  readonly onNextField?: () => void;
+}
+
+/**
+ * Takes the keys of a dialog with a text field: quit, dismiss, submit, delete and (in contexts
+ * that bind it) next field; anything printable is typed.
+ */
+export function useTextFieldKeys(context: KeyContext, handlers: TextFieldHandlers, isActive: boolean): void {
+  const { exit } = useApp();
+  useKeys(
+    context,
+    (action, input, key) => {
+      if (action === 'quit') exit();
+      else if (action === 'dismiss') handlers.onCancel();
+      else if (action === 'submit') handlers.onSubmit();
+      else if (action === 'deleteChar') handlers.onDeleteChar();
+      else if (action === 'nextField') handlers.onNextField?.();
+      else {
+        const text = typedText(input, key);
+        if (text !== undefined) handlers.onType(text);
+      }
+    },
+    isActive,
+  );
 }
