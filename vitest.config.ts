@@ -5,6 +5,9 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Two test files at a time even on 2 cores (vitest's default is cores - 1): most files wait on
+    // child processes, PostgreSQL and timers, so the second fork halves the wall time.
+    maxWorkers: 2,
     // One PostgreSQL server for the run (embedded unless DUROX_TEST_PG_URL is set).
     globalSetup: ['./test/global-setup.ts'],
     reporters: ['default', './test/summary-reporter.ts'],
