@@ -111,7 +111,7 @@ describe('durox instance (CLI, local platform)', () => {
     expect(processesUsing(join(instances, 'demo'))).toEqual([]);
     expect(pid).not.toBeNull();
     expect((await durox(['instance', 'delete', 'demo', '--store', store], { env })).code).toBe(3);
-  });
+  }, 240_000);
 
   it('a failed create exits 1 and leaves a visible failed record and no resources', async () => {
     const failed = await durox(
@@ -181,5 +181,5 @@ describe('durox instance (CLI, local platform)', () => {
     } finally {
       await second.stop();
     }
-  });
+  }, 240_000);
 });
