@@ -183,6 +183,7 @@ export type {
   TagFilter,
   SessionFetchConfig,
   FetchWorkItemOptions,
+  RecommendedRuntimeOptions,
   FetchOrchestrationItemOptions,
   WorkerRegistration,
   WorkerRegistrationInput,

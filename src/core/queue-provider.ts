@@ -152,6 +152,17 @@ export interface WorkItemLease {
   attemptCount: number;
 }
 
+/**
+ * Runtime options a provider recommends for itself (see {@link QueueProvider.recommendedRuntimeOptions}).
+ * A runtime applies each one the user did not set; explicit options always win.
+ */
+export interface RecommendedRuntimeOptions {
+  /** Orchestration turns processed concurrently. */
+  orchestrationConcurrency?: number;
+  /** Activities run concurrently. */
+  workerConcurrency?: number;
+}
+
 /** Which queue a dispatcher waits on. */
 export type QueueKind = 'orchestrator' | 'worker';
 
@@ -159,6 +170,14 @@ export type QueueKind = 'orchestrator' | 'worker';
 export interface QueueProvider {
   /** Short name for logs and metrics (e.g. `sqlite`). */
   readonly name: string;
+
+  /**
+   * Optional: the runtime options this provider runs fastest with (a store whose round trips
+   * are slow wants more turns and activities in flight). A runtime calls it once, when it is
+   * created, and uses each value the user did not set. Values must be valid runtime options
+   * (non-negative integers); absent ones keep the runtime's defaults.
+   */
+  recommendedRuntimeOptions?(): RecommendedRuntimeOptions;
 
   // ---- orchestrator queue -------------------------------------------------------------------
 

@@ -77,7 +77,8 @@ export class Runtime<Known extends AnyDefinition = never> {
 
   constructor(provider: Provider, options?: RuntimeOptions) {
     this.#provider = provider;
-    this.#options = compileRuntimeOptions(options);
+    // The provider's recommended defaults (e.g. more concurrency on PostgreSQL) fill what the user left out.
+    this.#options = compileRuntimeOptions(options, provider.recommendedRuntimeOptions?.());
     this.#logger = createLogger({ level: this.#options.logLevel, format: this.#options.logFormat });
     for (const key of this.#options.unknownOptions) {
       this.#logger.log('warn', `unknown runtime option "${key}" ignored`);

@@ -19,6 +19,7 @@ import type {
   OrchestrationItem,
   Provider,
   QueueKind,
+  RecommendedRuntimeOptions,
   WorkItemLease,
   WorkerRegistration,
   WorkerRegistrationInput,
@@ -50,6 +51,14 @@ import { WakeSignals } from './wakeups.js';
 export class SqliteProvider extends SqliteAdminOperations implements Provider {
   /** Short name for logs and metrics. */
   readonly name = 'sqlite';
+
+  /**
+   * The runtime's own defaults, stated: operations of one event-loop turn share a transaction
+   * (group commit), and more dispatchers than this only add contention for the one writer.
+   */
+  recommendedRuntimeOptions(): RecommendedRuntimeOptions {
+    return { orchestrationConcurrency: 4, workerConcurrency: 8 };
+  }
   private readonly tables: Tables;
   private readonly wake: WakeSignals;
   private checkpointer: Checkpointer | null = null;
