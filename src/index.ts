@@ -184,6 +184,7 @@ export type {
   SessionFetchConfig,
   FetchWorkItemOptions,
   RecommendedRuntimeOptions,
+  EagerWorkRequest,
   FetchOrchestrationItemOptions,
   WorkerRegistration,
   WorkerRegistrationInput,

@@ -230,8 +230,13 @@ export class Runtime<Known extends AnyDefinition = never> {
       this.#stepGuard,
     );
     const worker = new WorkerDispatcher(deps, this.#activities, this.#runtimeId, () => this.client());
-    const orchestration = new OrchestrationDispatcher(deps, planner, this.#cache, (ids) =>
-      worker.cancelWithdrawn(ids),
+    const runsActivities = this.#options.workerConcurrency > 0 && this.#options.tagFilter.mode !== 'none';
+    const orchestration = new OrchestrationDispatcher(
+      deps,
+      planner,
+      this.#cache,
+      (ids) => worker.cancelWithdrawn(ids),
+      runsActivities ? worker : null,
     );
     this.#worker = worker;
     this.#loops.push(this.#guard(directory.run(stop.signal)));

@@ -18,6 +18,7 @@ import type {
   OrchestrationAck,
   OrchestrationItem,
   Provider,
+  EagerWorkRequest,
   QueueKind,
   RecommendedRuntimeOptions,
   WorkItemLease,
@@ -177,6 +178,17 @@ export class SqliteProvider extends SqliteAdminOperations implements Provider {
   async ackOrchestrationItem(lockToken: string, ack: OrchestrationAck): Promise<void> {
     const effects = await this.run('ackOrchestrationItem', () => this.tables.ack.ack(lockToken, ack));
     this.signalAck(effects);
+  }
+
+  /** {@inheritDoc Provider.ackOrchestrationItemEager} */
+  async ackOrchestrationItemEager(
+    lockToken: string,
+    ack: OrchestrationAck,
+    eager: EagerWorkRequest,
+  ): Promise<WorkItemLease[]> {
+    const effects = await this.run('ackOrchestrationItem', () => this.tables.ack.ack(lockToken, ack, eager));
+    this.signalAck(effects);
+    return effects.leases;
   }
 
   private signalAck(effects: AckEffects): void {
