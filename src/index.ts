@@ -183,6 +183,8 @@ export type {
   TagFilter,
   SessionFetchConfig,
   FetchWorkItemOptions,
+  RecommendedRuntimeOptions,
+  EagerWorkRequest,
   FetchOrchestrationItemOptions,
   WorkerRegistration,
   WorkerRegistrationInput,

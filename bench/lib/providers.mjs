@@ -60,9 +60,13 @@ const PROVIDERS = {
       return {
         provider,
         commits,
-        // The concurrency docs/providers.md recommends for PostgreSQL: turns and activities
-        // waiting on round trips overlap.
-        runtimeDefaults: { orchestrationConcurrency: 16, workerConcurrency: 32 },
+        // Builds whose provider recommends its own runtime options (recommendedRuntimeOptions)
+        // run with those, as a user passing no options would; older builds get the same
+        // 16 / 32 explicitly, so A/B runs compare like with like.
+        runtimeDefaults:
+          typeof provider.recommendedRuntimeOptions === 'function'
+            ? {}
+            : { orchestrationConcurrency: 16, workerConcurrency: 32 },
         description: {
           store: 'postgres',
           schema,

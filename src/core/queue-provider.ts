@@ -152,6 +152,32 @@ export interface WorkItemLease {
   attemptCount: number;
 }
 
+/**
+ * Runtime options a provider recommends for itself (see {@link QueueProvider.recommendedRuntimeOptions}).
+ * A runtime applies each one the user did not set; explicit options always win.
+ */
+export interface RecommendedRuntimeOptions {
+  /** Orchestration turns processed concurrently. */
+  orchestrationConcurrency?: number;
+  /** Activities run concurrently. */
+  workerConcurrency?: number;
+}
+
+/**
+ * What a runtime asks of {@link QueueProvider.ackOrchestrationItemEager}: how many of the turn's
+ * new activity items it can start at once, and which items its workers may take.
+ */
+export interface EagerWorkRequest {
+  /** Most items to lock (the runtime's idle worker slots); 0 locks none. */
+  maxItems: number;
+  /** Lease of each locked item, as `fetchWorkItem`'s `lockTimeoutMs`. */
+  lockTimeoutMs: number;
+  /** Only items this filter accepts are locked. */
+  tagFilter: TagFilter;
+  /** Items of these activity names are never locked (other workers run them). */
+  skipActivities?: string[];
+}
+
 /** Which queue a dispatcher waits on. */
 export type QueueKind = 'orchestrator' | 'worker';
 
@@ -159,6 +185,14 @@ export type QueueKind = 'orchestrator' | 'worker';
 export interface QueueProvider {
   /** Short name for logs and metrics (e.g. `sqlite`). */
   readonly name: string;
+
+  /**
+   * Optional: the runtime options this provider runs fastest with (a store whose round trips
+   * are slow wants more turns and activities in flight). A runtime calls it once, when it is
+   * created, and uses each value the user did not set. Values must be valid runtime options
+   * (non-negative integers); absent ones keep the runtime's defaults.
+   */
+  recommendedRuntimeOptions?(): RecommendedRuntimeOptions;
 
   // ---- orchestrator queue -------------------------------------------------------------------
 
@@ -185,6 +219,24 @@ export interface QueueProvider {
    * unknown or expired.
    */
   ackOrchestrationItem(lockToken: string, ack: OrchestrationAck): Promise<void>;
+
+  /**
+   * Optional (eager dispatch): `ackOrchestrationItem`, and in the SAME transaction locks up to
+   * `eager.maxItems` of the activity items this ack enqueued, so the calling process can run
+   * them without a fetch. Only items still queued after `cancelledActivities` were withdrawn,
+   * without a session, accepted by `eager.tagFilter` and not named in `eager.skipActivities`
+   * qualify, in `ack.workerItems` order. Each is locked exactly as `fetchWorkItem` would lock
+   * it (a new lock token, `lockTimeoutMs` lease, attempt count + 1), so every worker-queue rule
+   * holds: no other fetch returns it while the lease lives, it is acked, renewed or abandoned
+   * with the returned token, and it is delivered again when the lease expires (a crash of the
+   * calling process loses nothing). Items not locked stay queued and are signalled as usual.
+   * Resolves with the leases; rejects as `ackOrchestrationItem` does, with nothing locked.
+   */
+  ackOrchestrationItemEager?(
+    lockToken: string,
+    ack: OrchestrationAck,
+    eager: EagerWorkRequest,
+  ): Promise<WorkItemLease[]>;
 
   /** Releases the lease without committing; messages become visible again after `delayMs`. */
   abandonOrchestrationItem(lockToken: string, delayMs?: number, ignoreAttempt?: boolean): Promise<void>;

@@ -7,7 +7,14 @@ import { isDuroxError } from '../../core/errors.js';
 import { assertNever } from '../../core/exhaustive.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
-import type { OrchestrationItem, Provider, ScheduledActivityId } from '../../core/provider.js';
+import type {
+  EagerWorkRequest,
+  OrchestrationAck,
+  OrchestrationItem,
+  Provider,
+  ScheduledActivityId,
+  WorkItemLease,
+} from '../../core/provider.js';
 import type { InstanceCache } from './instance-cache.js';
 import type { TurnPlan, TurnPlanner } from './orchestration-turn.js';
 import { sleep } from '../../core/sleep.js';
@@ -37,6 +44,12 @@ export interface DispatcherDeps {
  */
 export const HANDOFF_DELAY_MS = 250;
 
+/** The local worker slots eager dispatch hands activities to (see eager-dispatch.ts). */
+export interface EagerSlots {
+  reserveEager(max: number): EagerWorkRequest | null;
+  deliverEager(request: EagerWorkRequest, leases: readonly WorkItemLease[]): void;
+}
+
 export class OrchestrationDispatcher {
   constructor(
     private readonly deps: DispatcherDeps,
@@ -44,7 +57,28 @@ export class OrchestrationDispatcher {
     private readonly cache: InstanceCache,
     /** Told about activities a committed turn withdrew, so local ones stop at once. */
     private readonly onWithdrawn: (ids: readonly ScheduledActivityId[]) => void = () => undefined,
+    /** This runtime's worker slots, when it runs activities (eager dispatch). */
+    private readonly eager: EagerSlots | null = null,
   ) {}
+
+  /**
+   * Commits a turn. When the provider can lock the turn's new activities for this runtime in
+   * the ack's transaction and worker slots are idle, those slots get them without a fetch.
+   */
+  private async ack(token: string, ack: OrchestrationAck): Promise<void> {
+    const { provider } = this.deps;
+    const request =
+      ack.workerItems.length > 0 && this.eager !== null && provider.ackOrchestrationItemEager !== undefined
+        ? this.eager.reserveEager(ack.workerItems.length)
+        : null;
+    if (request === null) return provider.ackOrchestrationItem(token, ack);
+    let leases: WorkItemLease[] = [];
+    try {
+      leases = await provider.ackOrchestrationItemEager!(token, ack, request);
+    } finally {
+      this.eager!.deliverEager(request, leases);
+    }
+  }
 
   /** One dispatcher loop; returns when the runtime stops. */
   async run(): Promise<void> {
@@ -141,10 +175,10 @@ export class OrchestrationDispatcher {
     spans: TurnTrace | null,
     started: number,
   ): Promise<void> {
-    const { provider, logger, metrics } = this.deps;
+    const { logger, metrics } = this.deps;
     try {
       await withRetries(
-        () => provider.ackOrchestrationItem(item.lockToken, plan.ack),
+        () => this.ack(item.lockToken, plan.ack),
         5,
         () => metrics.increment('providerErrors'),
       );

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { isClock, systemClock } from '../../core/clock.js';
 import type { Clock } from '../../core/clock.js';
 import { InvalidInputError } from '../../core/errors.js';
-import type { TagFilter } from '../../core/provider.js';
+import type { RecommendedRuntimeOptions, TagFilter } from '../../core/provider.js';
 import { firstZodIssue } from '../../core/zod-issues.js';
 import type { DeterminismMode } from '../determinism/guard.js';
 import { MAX_TAG_NAME_BYTES, MAX_WORKER_TAGS } from '../replay/limits.js';
@@ -17,9 +17,15 @@ import type { RuntimeObservers } from './observers.js';
 export type TagFilterInput = 'defaultOnly' | 'any' | 'none' | { tags: string[] } | { defaultAnd: string[] };
 
 export interface RuntimeOptions {
-  /** Orchestration turns processed concurrently (0 = no orchestrations: a worker-only runtime). Default 4. */
+  /**
+   * Orchestration turns processed concurrently (0 = no orchestrations: a worker-only runtime).
+   * Default: the provider's recommendation (PostgreSQL 16), else 4.
+   */
   orchestrationConcurrency?: number;
-  /** Activities run concurrently (0 = no activities: an orchestrator-only runtime). Default 8. */
+  /**
+   * Activities run concurrently (0 = no activities: an orchestrator-only runtime). Default: the
+   * provider's recommendation (PostgreSQL 32), else 8.
+   */
   workerConcurrency?: number;
   /** Longest idle wait between polls of the store when no wake-up arrives. Default 100 ms. */
   dispatcherPollIntervalMs?: number;
@@ -183,12 +189,44 @@ function compileTagFilter(input: z.infer<typeof schema>): TagFilter {
   }
 }
 
-/** Validates options (messages name the field) and fills defaults. */
-export function compileRuntimeOptions(options: RuntimeOptions = {}): CompiledRuntimeOptions {
-  const parsed = schema.safeParse(options ?? {});
+/** The options a provider may recommend (`Provider.recommendedRuntimeOptions`). */
+const RECOMMENDABLE = ['orchestrationConcurrency', 'workerConcurrency'] as const;
+
+/**
+ * `options` with the provider's recommendations filled in where the user gave no value
+ * (`undefined` counts as not given). Unknown keys of `recommended` are ignored.
+ */
+export function withRecommendedOptions(
+  options: RuntimeOptions | undefined,
+  recommended: RecommendedRuntimeOptions | undefined,
+): RuntimeOptions {
+  const merged: RuntimeOptions = { ...(options ?? {}) };
+  if (!recommended) return merged;
+  for (const key of RECOMMENDABLE) {
+    if (merged[key] === undefined && recommended[key] !== undefined) merged[key] = recommended[key];
+  }
+  return merged;
+}
+
+/**
+ * Validates options (messages name the field) and fills defaults: first the provider's
+ * `recommended` values, then durox's own.
+ */
+export function compileRuntimeOptions(
+  options: RuntimeOptions = {},
+  recommended?: RecommendedRuntimeOptions,
+): CompiledRuntimeOptions {
+  const given = options ?? {};
+  const parsed = schema.safeParse(withRecommendedOptions(given, recommended));
   if (!parsed.success) {
     const issue = firstZodIssue(parsed.error);
-    throw new InvalidInputError(`runtime option ${issue.path || '(root)'}: ${issue.message}`);
+    const field = issue.path || '(root)';
+    const fromProvider =
+      (RECOMMENDABLE as readonly string[]).includes(field) &&
+      (given as Record<string, unknown>)[field] === undefined;
+    throw new InvalidInputError(
+      `${fromProvider ? "provider's recommended runtime option" : 'runtime option'} ${field}: ${issue.message}`,
+    );
   }
   const o = parsed.data;
   const format = o.logFormat === 'json' || o.logFormat === 'pretty' ? o.logFormat : 'compact';
@@ -216,7 +254,7 @@ export function compileRuntimeOptions(options: RuntimeOptions = {}): CompiledRun
     observers: Object.freeze(
       o.observers === undefined ? [] : Array.isArray(o.observers) ? [...o.observers] : [o.observers],
     ),
-    unknownOptions: Object.freeze(Object.keys(options ?? {}).filter((key) => !(key in schema.shape))),
+    unknownOptions: Object.freeze(Object.keys(given).filter((key) => !(key in schema.shape))),
   });
 }
 

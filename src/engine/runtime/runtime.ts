@@ -77,7 +77,8 @@ export class Runtime<Known extends AnyDefinition = never> {
 
   constructor(provider: Provider, options?: RuntimeOptions) {
     this.#provider = provider;
-    this.#options = compileRuntimeOptions(options);
+    // The provider's recommended defaults (e.g. more concurrency on PostgreSQL) fill what the user left out.
+    this.#options = compileRuntimeOptions(options, provider.recommendedRuntimeOptions?.());
     this.#logger = createLogger({ level: this.#options.logLevel, format: this.#options.logFormat });
     for (const key of this.#options.unknownOptions) {
       this.#logger.log('warn', `unknown runtime option "${key}" ignored`);
@@ -229,8 +230,13 @@ export class Runtime<Known extends AnyDefinition = never> {
       this.#stepGuard,
     );
     const worker = new WorkerDispatcher(deps, this.#activities, this.#runtimeId, () => this.client());
-    const orchestration = new OrchestrationDispatcher(deps, planner, this.#cache, (ids) =>
-      worker.cancelWithdrawn(ids),
+    const runsActivities = this.#options.workerConcurrency > 0 && this.#options.tagFilter.mode !== 'none';
+    const orchestration = new OrchestrationDispatcher(
+      deps,
+      planner,
+      this.#cache,
+      (ids) => worker.cancelWithdrawn(ids),
+      runsActivities ? worker : null,
     );
     this.#worker = worker;
     this.#loops.push(this.#guard(directory.run(stop.signal)));

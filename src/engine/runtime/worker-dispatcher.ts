@@ -12,7 +12,13 @@ import { decodePayload, encodePayload } from '../../core/history.js';
 import type { OrchestratorWorkItem } from '../../core/history.js';
 import type { ActivityRegistry } from '../registry.js';
 import type { Client } from '../client.js';
-import type { ScheduledActivityId, SessionFetchConfig, WorkItemLease } from '../../core/provider.js';
+import type {
+  EagerWorkRequest,
+  ScheduledActivityId,
+  SessionFetchConfig,
+  WorkItemLease,
+} from '../../core/provider.js';
+import { EagerHandoff } from './eager-dispatch.js';
 import { ActivityContext } from './activity-context.js';
 import { HANDOFF_DELAY_MS, type DispatcherDeps } from './orchestration-dispatcher.js';
 import { sleep } from '../../core/sleep.js';
@@ -52,6 +58,8 @@ export class WorkerDispatcher {
   private readonly running = new Set<Running>();
   /** Distinct sessions with an activity in flight on this runtime. */
   private readonly sessionsInFlight = new Map<string, number>();
+  /** Leases locked for this runtime by its own turns' acks (eager-dispatch.ts). */
+  private readonly handoff = new EagerHandoff();
 
   constructor(
     private readonly deps: DispatcherDeps,
@@ -70,6 +78,12 @@ export class WorkerDispatcher {
     const { provider, options, stop, logger, metrics } = this.deps;
     let errors = 0;
     while (!stop.aborted) {
+      const handed = this.handoff.take();
+      if (handed !== undefined) {
+        metrics.increment('workerDispatcherItemsFetched');
+        await this.execute(handed, slot);
+        continue;
+      }
       let lease: WorkItemLease | null;
       try {
         const skip = this.deps.directory.activitySkips;
@@ -88,12 +102,47 @@ export class WorkerDispatcher {
         continue;
       }
       if (!lease) {
-        await provider.waitForWork('worker', options.dispatcherPollIntervalMs, stop);
+        await this.handoff.idleWait(
+          (signal) => provider.waitForWork('worker', options.dispatcherPollIntervalMs, signal),
+          stop,
+        );
         continue;
       }
       metrics.increment('workerDispatcherItemsFetched');
       await this.execute(lease, slot);
     }
+    await this.giveBack(this.handoff.close());
+  }
+
+  /**
+   * Eager dispatch, step 1: reserves idle slots for up to `max` activities a turn is about to
+   * schedule. Null when none is idle; else the request for `ackOrchestrationItemEager`.
+   */
+  reserveEager(max: number): EagerWorkRequest | null {
+    const { options } = this.deps;
+    const reserved = this.handoff.reserve(max);
+    if (reserved === 0) return null;
+    const skip = this.deps.directory.activitySkips;
+    return {
+      maxItems: reserved,
+      lockTimeoutMs: options.workerLockTimeoutMs,
+      tagFilter: options.tagFilter,
+      ...(skip.length === 0 ? {} : { skipActivities: [...skip] }),
+    };
+  }
+
+  /** Eager dispatch, step 2: the leases the ack locked (none when it failed) go to the slots. */
+  deliverEager(request: EagerWorkRequest, leases: readonly WorkItemLease[]): void {
+    void this.giveBack(this.handoff.deliver(leases, request.maxItems));
+  }
+
+  /** Returns leases nobody will run to the queue, without counting an attempt. */
+  private async giveBack(leases: readonly WorkItemLease[]): Promise<void> {
+    await Promise.all(
+      leases.map((lease) =>
+        this.deps.provider.abandonWorkItem(lease.lockToken, 0, true).catch(() => undefined),
+      ),
+    );
   }
 
   /**

@@ -5,7 +5,8 @@
 import type { Clock } from '../../core/clock.js';
 import type Database from 'better-sqlite3';
 import { LockLostError } from '../../core/errors.js';
-import type { OrchestrationAck } from '../../core/provider.js';
+import { eagerEligible } from '../../core/eager-work.js';
+import type { EagerWorkRequest, OrchestrationAck, WorkItemLease } from '../../core/provider.js';
 import type { KvTables } from './kv.js';
 import { instanceOfLockToken } from './lock-tokens.js';
 import type { OrchestratorQueue } from './orchestrator-queue.js';
@@ -85,6 +86,8 @@ export interface AckEffects {
   workerReady: number;
   /** The acked instance and every instance that received an orchestrator item. */
   touchedInstances: Set<string>;
+  /** Activity items locked for the caller (eager dispatch); not counted in `workerReady`. */
+  leases: WorkItemLease[];
 }
 
 /** Orchestration-ack statements on one connection; prepared once. */
@@ -133,15 +136,20 @@ export class OrchestrationAckWriter {
     this.deleteLease = db.prepare<[string]>(DELETE_LEASE);
     this.deleteEndedExecutionMessages = db.prepare<[string, number]>(DELETE_ENDED_EXECUTION_MESSAGES);
     this.hasVisible = db.prepare<[string, number], number>(HAS_VISIBLE).pluck();
-    this.ackTx = db.transaction((token: string, ack: OrchestrationAck) => this.ackRaw(token, ack));
+    this.ackTx = db.transaction((token: string, ack: OrchestrationAck, eager?: EagerWorkRequest) =>
+      this.ackRaw(token, ack, eager),
+    );
   }
 
-  /** Commits a turn; `LockLostError` (nothing written) when the lease is unknown or expired. */
-  ack(token: string, ack: OrchestrationAck): AckEffects {
-    return this.ackTx.immediate(token, ack);
+  /**
+   * Commits a turn; `LockLostError` (nothing written) when the lease is unknown or expired.
+   * With `eager`, also locks the turn's eligible new activity items for the caller.
+   */
+  ack(token: string, ack: OrchestrationAck, eager?: EagerWorkRequest): AckEffects {
+    return this.ackTx.immediate(token, ack, eager);
   }
 
-  private ackRaw(token: string, ack: OrchestrationAck): AckEffects {
+  private ackRaw(token: string, ack: OrchestrationAck, eager?: EagerWorkRequest): AckEffects {
     const now = this.clock.now();
     const instanceId = instanceOfLockToken(token);
     const lockedUntil = instanceId === null ? undefined : this.selectLeaseExpiry.get(instanceId, token);
@@ -170,7 +178,7 @@ export class OrchestrationAckWriter {
       // Before this turn's new messages go in: none of them is touched.
       this.deleteEndedExecutionMessages.run(instanceId, ack.executionId);
     }
-    const effects = this.enqueueWork(instanceId, ack, now);
+    const effects = this.enqueueWork(instanceId, ack, now, eager);
     this.deleteTagged.run(instanceId, token);
     this.deleteLease.run(instanceId);
     if (this.hasVisible.get(instanceId, now) !== undefined) effects.orchestratorReady += 1;
@@ -206,18 +214,37 @@ export class OrchestrationAckWriter {
     });
   }
 
-  /** Inserts worker items, then withdraws cancelled activities, then orchestrator items. */
-  private enqueueWork(instanceId: string, ack: OrchestrationAck, now: number): AckEffects {
+  /**
+   * Inserts worker items, then withdraws cancelled activities, then locks eligible items for an
+   * eager caller, then inserts orchestrator items.
+   */
+  private enqueueWork(
+    instanceId: string,
+    ack: OrchestrationAck,
+    now: number,
+    eager: EagerWorkRequest | undefined,
+  ): AckEffects {
     const effects: AckEffects = {
       orchestratorReady: 0,
       orchestratorDueAt: null,
       workerReady: ack.workerItems.length,
       touchedInstances: new Set([instanceId]),
+      leases: [],
     };
-    for (const item of ack.workerItems) this.workerQueue.insert(item, now);
+    const rowIds = ack.workerItems.map((item) => this.workerQueue.insert(item, now));
     // After the inserts, so an activity scheduled and cancelled in one turn never runs.
     for (const id of ack.cancelledActivities)
       this.workerQueue.withdraw(id.instanceId, id.executionId, id.activityId);
+    if (eager !== undefined) {
+      // Eager dispatch: lock what the caller's idle slots can start, in this transaction (a
+      // withdrawn row is gone and yields no lease). The rest stays queued for any worker.
+      for (let i = 0; i < ack.workerItems.length && effects.leases.length < eager.maxItems; i++) {
+        if (!eagerEligible(ack.workerItems[i]!, eager)) continue;
+        const lease = this.workerQueue.lockInserted(rowIds[i]!, eager.lockTimeoutMs, now);
+        if (lease !== null) effects.leases.push(lease);
+      }
+      effects.workerReady -= effects.leases.length;
+    }
     for (const { item, visibleAtMs } of ack.orchestratorItems) {
       const visibleAt = visibleAtMs ?? now;
       this.orchestratorQueue.insert(item, visibleAt, now);

@@ -18,7 +18,9 @@ import type {
   OrchestrationAck,
   OrchestrationItem,
   Provider,
+  EagerWorkRequest,
   QueueKind,
+  RecommendedRuntimeOptions,
   WorkItemLease,
   WorkerRegistration,
   WorkerRegistrationInput,
@@ -50,6 +52,14 @@ import { WakeSignals } from './wakeups.js';
 export class SqliteProvider extends SqliteAdminOperations implements Provider {
   /** Short name for logs and metrics. */
   readonly name = 'sqlite';
+
+  /**
+   * The runtime's own defaults, stated: operations of one event-loop turn share a transaction
+   * (group commit), and more dispatchers than this only add contention for the one writer.
+   */
+  recommendedRuntimeOptions(): RecommendedRuntimeOptions {
+    return { orchestrationConcurrency: 4, workerConcurrency: 8 };
+  }
   private readonly tables: Tables;
   private readonly wake: WakeSignals;
   private checkpointer: Checkpointer | null = null;
@@ -168,6 +178,17 @@ export class SqliteProvider extends SqliteAdminOperations implements Provider {
   async ackOrchestrationItem(lockToken: string, ack: OrchestrationAck): Promise<void> {
     const effects = await this.run('ackOrchestrationItem', () => this.tables.ack.ack(lockToken, ack));
     this.signalAck(effects);
+  }
+
+  /** {@inheritDoc Provider.ackOrchestrationItemEager} */
+  async ackOrchestrationItemEager(
+    lockToken: string,
+    ack: OrchestrationAck,
+    eager: EagerWorkRequest,
+  ): Promise<WorkItemLease[]> {
+    const effects = await this.run('ackOrchestrationItem', () => this.tables.ack.ack(lockToken, ack, eager));
+    this.signalAck(effects);
+    return effects.leases;
   }
 
   private signalAck(effects: AckEffects): void {

@@ -284,9 +284,9 @@ export class WorkerQueue {
     this.enqueueTx.immediate(item);
   }
 
-  /** Inserts an activity item inside the caller's transaction. */
-  insert(item: ActivityExecuteItem, now: number): void {
-    this.insertItem.run(
+  /** Inserts an activity item inside the caller's transaction; returns its row id. */
+  insert(item: ActivityExecuteItem, now: number): number {
+    const { lastInsertRowid } = this.insertItem.run(
       JSON.stringify(item),
       now,
       item.instance,
@@ -296,6 +296,22 @@ export class WorkerQueue {
       item.tag ?? null,
       now,
     );
+    return Number(lastInsertRowid);
+  }
+
+  /**
+   * Locks row `id` (just inserted by the caller's transaction) as a fetch would, inside that
+   * transaction: eager dispatch. Null when the row is gone (withdrawn in the same turn).
+   */
+  lockInserted(id: number, lockTimeoutMs: number, now: number): WorkItemLease | null {
+    const lockToken = newWorkItemLockToken(id);
+    const locked = this.lockItem.get({ id, token: lockToken, lockedUntil: now + lockTimeoutMs });
+    if (locked === undefined) return null;
+    return {
+      item: JSON.parse(locked.work_item) as ActivityExecuteItem,
+      lockToken,
+      attemptCount: locked.attempt_count,
+    };
   }
 
   /** Withdraws a scheduled activity, wherever it is (queued or running); missing is fine. */

@@ -3,6 +3,7 @@
  */
 import { atomicityCases } from './atomicity.js';
 import { cancellationCases } from './cancellation.js';
+import { capabilityCases } from './capabilities.js';
 import { customStatusCases } from './custom-status.js';
 import { deletionCases } from './deletion.js';
 import { endedExecutionCases } from './ended-executions.js';
@@ -41,6 +42,7 @@ export const VALIDATION_CASES: readonly ValidationCase[] = Object.freeze([
   ...workerFilterCases,
   ...wakeUpCases,
   ...cancellationCases,
+  ...capabilityCases,
 ]);
 
 /** Which cases `runProviderValidation` registers. */

@@ -23,6 +23,7 @@ export const VALIDATION_CATEGORIES = [
   'worker-filters',
   'wake-ups',
   'cancellation',
+  'capabilities',
 ] as const;
 
 /** One of {@link VALIDATION_CATEGORIES}. */

@@ -1,0 +1,99 @@
+/**
+ * Eager dispatch (eager-dispatch.ts): a turn's new activities go to idle local worker slots
+ * through `ackOrchestrationItemEager`, and only to slots that are idle.
+ */
+import { describe, expect, it } from 'vitest';
+import type { ProviderOperationEvent, WorkItemLease } from '../../../src/index.js';
+import { EagerHandoff } from '../../../src/engine/runtime/eager-dispatch.js';
+import { createHarness } from '../../helpers/runtime-harness.js';
+
+function lease(id: number): WorkItemLease {
+  return {
+    item: { type: 'ActivityExecute', instance: 'i', execution_id: 1, id, name: 'A', input: '0' },
+    lockToken: `t${id}`,
+    attemptCount: 1,
+  };
+}
+
+describe('EagerHandoff', () => {
+  it('reserves only idle slots, wakes them on delivery and releases reservations', async () => {
+    const handoff = new EagerHandoff();
+    const stop = new AbortController();
+    expect(handoff.reserve(3)).toBe(0);
+    const woken: string[] = [];
+    const waits = ['a', 'b'].map((name) =>
+      handoff.idleWait(
+        (signal) =>
+          new Promise<void>((resolve) =>
+            signal.addEventListener('abort', () => {
+              woken.push(name);
+              resolve();
+            }),
+          ),
+        stop.signal,
+      ),
+    );
+    expect(handoff.reserve(3)).toBe(2);
+    expect(handoff.reserve(1)).toBe(0);
+    expect(handoff.deliver([lease(1)], 2)).toEqual([]);
+    await waits[0];
+    expect(woken).toEqual(['a']);
+    // One slot still idle, one lease not yet taken: nothing free.
+    expect(handoff.reserve(1)).toBe(0);
+    expect(handoff.take()?.lockToken).toBe('t1');
+    expect(handoff.reserve(1)).toBe(1);
+    handoff.deliver([], 1);
+    stop.abort();
+    await waits[1];
+  });
+
+  it('hands back what arrives or waits after close', () => {
+    const handoff = new EagerHandoff();
+    handoff.deliver([lease(1)], 0);
+    expect(handoff.close().map((l) => l.lockToken)).toEqual(['t1']);
+    expect(handoff.reserve(1)).toBe(0);
+    expect(handoff.deliver([lease(2)], 0).map((l) => l.lockToken)).toEqual(['t2']);
+  });
+});
+
+describe('eager dispatch in a runtime', () => {
+  it('runs a turn’s activities on local slots through the eager ack', async () => {
+    const operations: ProviderOperationEvent[] = [];
+    const h = await createHarness({ observers: { providerOperation: (e) => operations.push(e) } });
+    if (typeof h.provider.ackOrchestrationItemEager !== 'function') return;
+    h.runtime.registerActivity('Inc', async (_ctx, x: number) => x + 1);
+    h.runtime.registerOrchestration('Seq', function* (ctx, steps: number) {
+      let x = 0;
+      for (let i = 0; i < steps; i++) x = yield ctx.scheduleActivity('Inc', x);
+      return x;
+    });
+    await h.runtime.start();
+    for (let run = 0; run < 3; run++) {
+      await h.client.startOrchestration(`seq-${run}`, 'Seq', 5);
+      const status = await h.client.waitForOrchestration(`seq-${run}`, 10_000);
+      expect(status.output).toBe(5);
+    }
+    const eager = operations.filter((o) => o.operation === 'ack_orchestration_item_eager');
+    expect(eager.length).toBeGreaterThan(0);
+    expect(eager.every((o) => o.ok)).toBe(true);
+    await h.idle();
+  });
+
+  it('is not used by a runtime without worker slots', async () => {
+    const operations: ProviderOperationEvent[] = [];
+    const observers = { providerOperation: (e: ProviderOperationEvent) => operations.push(e) };
+    const h = await createHarness();
+    const orchestrator = h.newRuntime({ workerConcurrency: 0, observers });
+    orchestrator.registerOrchestration('One', function* (ctx) {
+      return yield ctx.scheduleActivity('Inc', 1);
+    });
+    const worker = h.newRuntime({ orchestrationConcurrency: 0, observers });
+    worker.registerActivity('Inc', async (_ctx, x: number) => x + 1);
+    await orchestrator.start();
+    await worker.start();
+    await h.client.startOrchestration('one', 'One', null);
+    expect((await h.client.waitForOrchestration('one', 10_000)).output).toBe(2);
+    expect(operations.some((o) => o.operation === 'ack_orchestration_item')).toBe(true);
+    expect(operations.some((o) => o.operation === 'ack_orchestration_item_eager')).toBe(false);
+  });
+});
