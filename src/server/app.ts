@@ -87,6 +87,8 @@ function errorAnswer(c: Context<AppEnv>, err: unknown): Response {
   }
   c.set('errorCode', mapped.body.error.code);
   if (mapped.internal) c.set('internalError', err instanceof Error ? err.message : String(err));
+  // The rest of a refused body may still be on the way: do not reuse the connection.
+  if (mapped.status === 413) c.header('Connection', 'close');
   return c.json(mapped.body, mapped.status);
 }
 
