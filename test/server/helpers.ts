@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Runtime, SqliteProvider } from '../../src/index.js';
 import type { OrchestrationContext, Provider } from '../../src/index.js';
+import { createPrometheusMetrics } from '../../src/engine/prometheus-metrics.js';
 import { createApp } from '../../src/server/app.js';
 import type { AppOptions, RequestLogLine } from '../../src/server/app.js';
 import { listen } from '../../src/server/serve.js';
@@ -34,7 +35,7 @@ export interface ServerHarness {
 
 /** Starts the server; `withRuntime` also runs Echo and WaitEvent. */
 export async function startServer(
-  options: { withRuntime?: boolean; app?: Partial<AppOptions> } = {},
+  options: { withRuntime?: boolean; metrics?: boolean; app?: Partial<AppOptions> } = {},
 ): Promise<ServerHarness> {
   const dir = mkdtempSync(join(tmpdir(), 'durox-serve-'));
   const dbUrl = `sqlite:${join(dir, 'durox.db')}`;
@@ -66,6 +67,7 @@ export async function startServer(
       return { client, metadata: await metadata, pruner: false };
     },
     log: (line) => logs.push(line),
+    ...(options.metrics ? { metrics: createPrometheusMetrics(client, { storeGauges: true }) } : {}),
     ...options.app,
   });
   const server: RunningServer = await listen(app, '127.0.0.1', 0);
