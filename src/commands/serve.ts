@@ -8,6 +8,7 @@ import { runWorker } from '../cli/worker.js';
 import type { WorkerRunResult } from '../cli/worker.js';
 import { DUROX_VERSION } from '../core/history.js';
 import { createPrometheusMetrics } from '../engine/prometheus-metrics.js';
+import type { PrometheusMetrics } from '../engine/prometheus-metrics.js';
 import { createApp, DEFAULT_BODY_LIMIT } from '../server/app.js';
 import { listen } from '../server/serve.js';
 import type { TokenStore } from '../server/tokens/token-store.js';
@@ -74,6 +75,8 @@ With --worker a worker runs in the same process (the flags of \`durox worker run
       );
       return { client, metadata: await metadata };
     };
+    // With --worker, the worker's runtime feeds the metrics once it exists (the client's until then).
+    let metrics: PrometheusMetrics | null = null;
     const log = (line: object): void => void process.stderr.write(`${JSON.stringify(line)}\n`);
     const app = createApp({
       client,
@@ -83,7 +86,7 @@ With --worker a worker runs in the same process (the flags of \`durox worker run
       version: DUROX_VERSION,
       log,
       ...(flags['cors-origin'] === undefined ? {} : { corsOrigin: flags['cors-origin'] }),
-      ...(flags.metrics ? { metrics: createPrometheusMetrics(client) } : {}),
+      ...(flags.metrics ? { metrics: () => (metrics ??= createPrometheusMetrics(client)) } : {}),
     });
     let server;
     try {
@@ -106,6 +109,9 @@ With --worker a worker runs in the same process (the flags of \`durox worker run
           {
             live: false,
             log: (line) => process.stderr.write(`${line}\n`),
+            onRuntime: (runtime) => {
+              if (flags.metrics) metrics = createPrometheusMetrics(runtime);
+            },
             ...(flags.toygres === false
               ? {}
               : { extensions: [toygresWorkerExtension(selection, { always: flags.toygres === true })] }),

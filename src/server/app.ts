@@ -55,8 +55,11 @@ export interface AppOptions {
   corsOrigin?: string;
   /** Largest request body in bytes (default {@link DEFAULT_BODY_LIMIT}). */
   bodyLimitBytes?: number;
-  /** Serve `GET /metrics` (scope read) from these metrics. */
-  metrics?: PrometheusMetrics;
+  /**
+   * Serve `GET /metrics` (scope read) from these metrics, or from the ones the function returns
+   * at each scrape (e.g. a worker's, once its runtime exists).
+   */
+  metrics?: PrometheusMetrics | (() => PrometheusMetrics);
   /** Where request log lines go (default: none). */
   log?: (line: RequestLogLine) => void;
   /** The version reported in the OpenAPI document. */
@@ -163,10 +166,11 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
   registerToygresRoutes(app, options.controlPlane);
 
   if (options.metrics) {
-    const metrics = options.metrics;
-    app.get('/metrics', async (c) =>
-      c.body(await metrics.metrics(), 200, { 'content-type': metrics.contentType }),
-    );
+    const source = options.metrics;
+    app.get('/metrics', async (c) => {
+      const metrics = typeof source === 'function' ? source() : source;
+      return c.body(await metrics.metrics(), 200, { 'content-type': metrics.contentType });
+    });
   }
   app.get('/openapi.json', (c) => c.json(app.getOpenAPIDocument(documentConfig(options.version ?? '0.0.0'))));
 

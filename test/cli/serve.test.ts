@@ -71,6 +71,7 @@ describe('durox serve', () => {
         '--worker',
         '-m',
         TEST_MODULE,
+        '--metrics',
         '--json',
       ],
       {
@@ -115,6 +116,11 @@ describe('durox serve', () => {
           },
         )
         .toBe('waiting');
+      // --metrics with --worker: the in-process runtime's counters.
+      const scrape = await (await fetch(`${url}/metrics`, { headers: auth })).text();
+      expect(scrape).toMatch(
+        /duroxide_orchestration_starts_total\{[^}]*orchestration_name="Waiter"[^}]*\} 1/,
+      );
       // A long-poll in flight when SIGTERM arrives still gets its answer.
       const inFlight = fetch(`${url}/orchestrations/w-1/wait?timeoutMs=1500`, { headers: auth });
       await new Promise((r) => setTimeout(r, 200));
