@@ -5,6 +5,7 @@
  *
  *   src/providers/<db>/migrations/000001.sql …  →  src/providers/<db>/generated/migrations.ts
  *   src/toygres/metadata/<db>/migrations/…      →  src/toygres/metadata/<db>/generated/migrations.ts
+ *   src/server/tokens/<db>/migrations/…         →  src/server/tokens/<db>/generated/migrations.ts
  *
  * File names are `NNNNNN.sql` or `NNNNNN-some-name.sql`, numbered from 000001 without gaps.
  * A first line `--! breaking-change` marks a migration older durox versions cannot run on.
@@ -25,6 +26,7 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const MIGRATION_ROOTS = [
   { dir: join(ROOT, 'src', 'providers'), typeFrom: 'core/migration.js' },
   { dir: join(ROOT, 'src', 'toygres', 'metadata'), typeFrom: 'index.js' },
+  { dir: join(ROOT, 'src', 'server', 'tokens'), typeFrom: 'index.js' },
 ];
 const FILE_NAME = /^(\d{6})(?:-([a-z0-9][a-z0-9-]*))?\.sql$/;
 const BREAKING_MARKER = '--! breaking-change';

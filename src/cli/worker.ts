@@ -160,6 +160,8 @@ export interface WorkerIo {
   nothingToRun?: () => CliError;
   /** Called with the extensions registered, once the store is open and before the runtime starts. */
   onRegistered?: (extensions: readonly WorkerExtension[]) => void;
+  /** Called with the runtime just before it starts (e.g. to attach metrics observers). */
+  onRuntime?: (runtime: Runtime) => void;
 }
 
 /** Something the worker hosts besides the user's modules (e.g. toygres). */
@@ -280,6 +282,7 @@ export async function runWorker(
       flags['otlp-endpoint'],
       flags['worker-node-id'] ?? `${hostname()}:${process.pid}`,
     ) ?? null;
+  io.onRuntime?.(runtime);
   await runtime.start();
   note(
     'info',

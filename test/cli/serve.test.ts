@@ -1,0 +1,150 @@
+/**
+ * `durox token …` and `durox serve` end to end with the built binary: tokens shown once and
+ * listed without secrets, the server with an in-process worker (`--worker`), and a graceful
+ * SIGTERM that lets a request in flight finish.
+ */
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { durox, ROOT, TEST_MODULE, tempDir } from './helpers.js';
+
+const dir = tempDir();
+const store = `sqlite:${join(dir, 'serve.db')}`;
+
+describe('durox token', () => {
+  it('creates (shown once), lists without secrets, refuses a duplicate name and revokes', async () => {
+    const created = await durox([
+      'token',
+      'create',
+      '--name',
+      'ci',
+      '--scope',
+      'write',
+      '--store',
+      store,
+      '--json',
+    ]);
+    expect(created.code).toBe(0);
+    const token = created.json() as { token: string; scope: string; id: string };
+    expect(token.token).toMatch(/^durox_[0-9a-f]{12}_[A-Za-z0-9_-]{43}$/);
+    expect(token.scope).toBe('write');
+
+    const listed = await durox(['token', 'list', '--store', store, '--json']);
+    expect(listed.code).toBe(0);
+    expect(listed.json()).toEqual([expect.objectContaining({ id: token.id, name: 'ci', scope: 'write' })]);
+    expect(listed.stdout).not.toContain(token.token.split('_')[2]);
+    expect(listed.stdout).not.toMatch(/hash|salt/);
+
+    const dup = await durox(['token', 'create', '--name', 'ci', '--store', store]);
+    expect(dup.code).toBe(2);
+    expect(dup.stderr).toContain("a live token named 'ci' exists");
+    const bad = await durox(['token', 'create', '--name', 'x', '--scope', 'root', '--store', store]);
+    expect(bad.code).toBe(2);
+
+    const revoked = await durox(['token', 'revoke', 'ci', '--store', store]);
+    expect(revoked.code).toBe(0);
+    expect(revoked.stdout).toContain(`revoked ci (${token.id})`);
+    expect((await durox(['token', 'revoke', 'ci', '--store', store])).code).toBe(3);
+    expect((await durox(['token', 'list', '--store', store, '--json'])).json()).toEqual([]);
+    expect((await durox(['token', 'list', '--all', '--store', store, '--json'])).json()).toHaveLength(1);
+  });
+});
+
+describe('durox serve', () => {
+  it('serves with an in-process worker and stops gracefully on SIGTERM', async () => {
+    const token = (
+      (
+        await durox(['token', 'create', '--name', 'svc', '--scope', 'write', '--store', store, '--json'])
+      ).json() as {
+        token: string;
+      }
+    ).token;
+    const child = spawn(
+      process.execPath,
+      [
+        join(ROOT, 'bin', 'run.js'),
+        'serve',
+        '--port',
+        '0',
+        '--store',
+        store,
+        '--worker',
+        '-m',
+        TEST_MODULE,
+        '--metrics',
+        '--json',
+      ],
+      {
+        cwd: ROOT,
+        env: { ...process.env, NO_COLOR: '1', DUROX_STORE: '' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        child.stderr.on('data', (d: Buffer) => {
+          stderr += d.toString();
+          const m = /"msg":"listening","url":"([^"]+)"/.exec(stderr);
+          if (m) resolve(m[1]!);
+        });
+        child.once('exit', (code) => reject(new Error(`serve exited with ${code}:\n${stderr}`)));
+      });
+      expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      expect(await (await fetch(`${url}/health`)).json()).toEqual({ status: 'ok' });
+      const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+      const start = await fetch(`${url}/orchestrations`, {
+        method: 'POST',
+        headers: auth,
+        body: JSON.stringify({ name: 'Waiter', id: 'w-1' }),
+      });
+      expect(start.status).toBe(201);
+      // The in-process worker runs it: it reaches its wait.
+      await expect
+        .poll(
+          async () =>
+            (
+              (await (await fetch(`${url}/orchestrations/w-1`, { headers: auth })).json()) as {
+                customStatus?: string;
+              }
+            ).customStatus,
+          {
+            timeout: 15_000,
+          },
+        )
+        .toBe('waiting');
+      // --metrics with --worker: the in-process runtime's counters.
+      const scrape = await (await fetch(`${url}/metrics`, { headers: auth })).text();
+      expect(scrape).toMatch(
+        /duroxide_orchestration_starts_total\{[^}]*orchestration_name="Waiter"[^}]*\} 1/,
+      );
+      // A long-poll in flight when SIGTERM arrives still gets its answer.
+      const inFlight = fetch(`${url}/orchestrations/w-1/wait?timeoutMs=1500`, { headers: auth });
+      await new Promise((r) => setTimeout(r, 200));
+      child.kill('SIGTERM');
+      const answer = await inFlight;
+      expect(answer.status).toBe(200);
+      expect(await answer.json()).toMatchObject({ instanceId: 'w-1', timedOut: true });
+      expect(await exited).toBe(0);
+      expect(JSON.parse(stdout)).toMatchObject({
+        url,
+        stoppedBy: 'SIGTERM',
+        worker: { stoppedBy: 'SIGTERM' },
+      });
+      // Request log lines: JSON, no token.
+      expect(stderr).toContain('"msg":"request"');
+      expect(stderr).not.toContain(token);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  }, 60_000);
+
+  it('refuses --module without --worker (exit 2)', async () => {
+    const run = await durox(['serve', '--port', '0', '--store', store, '-m', TEST_MODULE]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('add --worker');
+  });
+});
