@@ -176,7 +176,37 @@ export interface EagerWorkRequest {
   tagFilter: TagFilter;
   /** Items of these activity names are never locked (other workers run them). */
   skipActivities?: string[];
+  /**
+   * Held turns: when set and the ack schedules exactly one activity item and locks it, the
+   * instance's lease is kept for this many ms instead of released, so the activity's
+   * completion can commit together with the next turn ({@link QueueProvider.ackHeldTurn}).
+   * Only a provider that implements `ackHeldTurn` honours it.
+   */
+  holdInstanceMs?: number;
 }
+
+/** What {@link QueueProvider.ackOrchestrationItemEager} locked for the caller. */
+export interface EagerAckResult {
+  /** The activity items locked for the caller, in `ack.workerItems` order. */
+  leases: WorkItemLease[];
+  /** Set when the instance's lease was kept (`holdInstanceMs`): when it now expires. */
+  heldUntilMs?: number;
+}
+
+/** The activity an {@link QueueProvider.ackHeldTurn} consumes: its lease and its result. */
+export interface HeldCompletion {
+  /** The activity item's lock token (the caller holds its lease). */
+  workLockToken: string;
+  /** The result message `ackWorkItem` would have enqueued (ActivityCompleted/ActivityFailed). */
+  completion: OrchestratorWorkItem;
+}
+
+/**
+ * How {@link QueueProvider.ackHeldTurn} ended: the turn committed, or the instance lease was no
+ * longer the caller's to use (expired, or other messages wait for the instance) and the
+ * activity was acked as `ackWorkItem` would have done, with the lease released.
+ */
+export type HeldTurnResult = ({ outcome: 'committed' } & EagerAckResult) | { outcome: 'released' };
 
 /** Which queue a dispatcher waits on. */
 export type QueueKind = 'orchestrator' | 'worker';
@@ -230,13 +260,33 @@ export interface QueueProvider {
    * holds: no other fetch returns it while the lease lives, it is acked, renewed or abandoned
    * with the returned token, and it is delivered again when the lease expires (a crash of the
    * calling process loses nothing). Items not locked stay queued and are signalled as usual.
-   * Resolves with the leases; rejects as `ackOrchestrationItem` does, with nothing locked.
+   * Resolves with the leases (and, with `eager.holdInstanceMs`, when the kept instance lease
+   * expires); rejects as `ackOrchestrationItem` does, with nothing locked.
    */
   ackOrchestrationItemEager?(
     lockToken: string,
     ack: OrchestrationAck,
     eager: EagerWorkRequest,
-  ): Promise<WorkItemLease[]>;
+  ): Promise<EagerAckResult>;
+
+  /**
+   * Optional (held turns; needs `ackOrchestrationItemEager`): commits the next turn of an
+   * instance whose lease `lockToken` an earlier ack kept (`holdInstanceMs`), together with the
+   * activity completion that turn consumed, in ONE transaction. The turn's messages are
+   * `completed.completion` alone: it is never enqueued, and the activity item is deleted under
+   * its live lease. Rejects with `LockLostError`, writing nothing, when the activity's lease is
+   * gone (withdrawn or expired), as `ackWorkItem` does. When the instance lease is expired or
+   * unknown, or visible orchestrator messages wait for the instance, nothing of the turn is
+   * written: the activity is acked as `ackWorkItem(workLockToken, completion)` would, the
+   * instance lease (if still the caller's) is released, and the result is `released`.
+   * Otherwise it commits as `ackOrchestrationItemEager` (same eager and hold rules).
+   */
+  ackHeldTurn?(
+    lockToken: string,
+    ack: OrchestrationAck,
+    completed: HeldCompletion,
+    eager: EagerWorkRequest,
+  ): Promise<HeldTurnResult>;
 
   /** Releases the lease without committing; messages become visible again after `delayMs`. */
   abandonOrchestrationItem(lockToken: string, delayMs?: number, ignoreAttempt?: boolean): Promise<void>;

@@ -5,8 +5,10 @@
  * Design (docs/performance.md, "Eager dispatch"):
  *
  * 1. Before committing a turn that schedules activities, the orchestration dispatcher reserves
- *    idle worker slots here (`reserve`): slots waiting for work, minus slots already reserved by
- *    other turns and leases already handed over but not yet picked up.
+ *    free worker slots here (`reserve`): slots not running an activity (waiting for work or in
+ *    the middle of a fetch), minus slots already reserved by other turns and leases already
+ *    handed over but not yet picked up. Slots poll in step, so at any moment all of them may be
+ *    in a fetch: counting only waiting ones would often find none.
  * 2. It commits with `provider.ackOrchestrationItemEager(token, ack, { maxItems: reserved, … })`
  *    (an optional provider capability). The provider locks up to that many of the items it just
  *    enqueued IN THE ACK'S TRANSACTION, exactly as a fetch would (new lock token, lease, attempt
@@ -27,14 +29,38 @@ import type { WorkItemLease } from '../../core/provider.js';
 export class EagerHandoff {
   /** Slots waiting for work; aborting one's controller wakes it. */
   private readonly idle = new Set<AbortController>();
+  /** Slots running (`slotStarted` … `slotStopped`). */
+  private slots = 0;
+  /** Slots running an activity (`executing`). */
+  private busy = 0;
   private reserved = 0;
   private readonly handed: WorkItemLease[] = [];
   private closed = false;
 
-  /** Reserves up to `max` idle slots for a turn's new activities; returns how many. */
+  /** A slot's loop began. */
+  slotStarted(): void {
+    this.slots++;
+  }
+
+  /** A slot's loop ended. */
+  slotStopped(): void {
+    this.slots--;
+  }
+
+  /** Runs a slot's activity; the slot is not free meanwhile. */
+  async executing(run: () => Promise<void>): Promise<void> {
+    this.busy++;
+    try {
+      await run();
+    } finally {
+      this.busy--;
+    }
+  }
+
+  /** Reserves up to `max` free slots for a turn's new activities; returns how many. */
   reserve(max: number): number {
     if (this.closed) return 0;
-    const free = this.idle.size - this.reserved - this.handed.length;
+    const free = this.slots - this.busy - this.reserved - this.handed.length;
     const n = Math.max(0, Math.min(max, free));
     this.reserved += n;
     return n;

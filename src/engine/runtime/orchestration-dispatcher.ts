@@ -8,15 +8,18 @@ import { assertNever } from '../../core/exhaustive.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type {
+  EagerAckResult,
   EagerWorkRequest,
-  OrchestrationAck,
+  HeldCompletion,
   OrchestrationItem,
   Provider,
   ScheduledActivityId,
   WorkItemLease,
 } from '../../core/provider.js';
 import type { InstanceCache } from './instance-cache.js';
-import type { TurnPlan, TurnPlanner } from './orchestration-turn.js';
+import type { AckPlan, TurnPlan, TurnPlanner } from './orchestration-turn.js';
+import type { HeldCompletionOutcome, HeldTurn, HeldTurnSink } from './held-turns.js';
+import type { OrchestratorWorkItem } from '../../core/history.js';
 import { sleep } from '../../core/sleep.js';
 import { fetchErrorDelayMs, keepLeaseAlive, withRetries } from './provider-calls.js';
 import type { CompiledRuntimeOptions } from './runtime-options.js';
@@ -26,6 +29,9 @@ import { TurnTrace } from './turn-tracing.js';
 import type { FailureCategory, ObserverHub, TerminalStatus, TurnOutcome } from './observers.js';
 
 const ORCHESTRATOR_RENEWAL_BUFFER_MS = 2000;
+
+/** A held turn starts only while its kept lease has this long left (held-turns.ts). */
+const HOLD_MARGIN_MS = 10;
 
 export interface DispatcherDeps {
   provider: Provider;
@@ -50,7 +56,10 @@ export interface EagerSlots {
   deliverEager(request: EagerWorkRequest, leases: readonly WorkItemLease[]): void;
 }
 
-export class OrchestrationDispatcher {
+export class OrchestrationDispatcher implements HeldTurnSink {
+  /** Held turns waiting for their activity, by the activity's lock token (held-turns.ts). */
+  private readonly held = new Map<string, HeldTurn>();
+
   constructor(
     private readonly deps: DispatcherDeps,
     private readonly planner: TurnPlanner,
@@ -62,21 +71,142 @@ export class OrchestrationDispatcher {
   ) {}
 
   /**
-   * Commits a turn. When the provider can lock the turn's new activities for this runtime in
-   * the ack's transaction and worker slots are idle, those slots get them without a fetch.
+   * Commits a turn (with `completed`: a held turn, consuming that activity's result). When the
+   * provider can lock the turn's new activities for this runtime in the ack's transaction and
+   * worker slots are idle, those slots get them without a fetch; when the turn qualifies, the
+   * provider keeps the instance's lease and the turn's execution is parked in `held`.
    */
-  private async ack(token: string, ack: OrchestrationAck): Promise<void> {
-    const { provider } = this.deps;
-    const request =
-      ack.workerItems.length > 0 && this.eager !== null && provider.ackOrchestrationItemEager !== undefined
-        ? this.eager.reserveEager(ack.workerItems.length)
-        : null;
-    if (request === null) return provider.ackOrchestrationItem(token, ack);
-    let leases: WorkItemLease[] = [];
+  private async ack(
+    item: OrchestrationItem,
+    plan: AckPlan,
+    completed?: HeldCompletion,
+  ): Promise<'committed' | 'held' | 'released'> {
+    const { provider, options } = this.deps;
+    const { ack } = plan;
+    const eagerCapable = this.eager !== null && provider.ackOrchestrationItemEager !== undefined;
+    let request =
+      ack.workerItems.length > 0 && eagerCapable ? this.eager!.reserveEager(ack.workerItems.length) : null;
+    if (request === null && completed === undefined) {
+      await provider.ackOrchestrationItem(item.lockToken, ack);
+      return 'committed';
+    }
+    const reserved = request;
+    if (request !== null && this.holdable(item.instanceId, plan)) {
+      request = { ...request, holdInstanceMs: options.instanceHoldMs };
+    }
+    let result: EagerAckResult = { leases: [] };
     try {
-      leases = await provider.ackOrchestrationItemEager!(token, ack, request);
+      if (completed !== undefined) {
+        const held = await provider.ackHeldTurn!(
+          item.lockToken,
+          ack,
+          completed,
+          request ?? {
+            maxItems: 0,
+            lockTimeoutMs: options.workerLockTimeoutMs,
+            tagFilter: options.tagFilter,
+          },
+        );
+        if (held.outcome === 'released') return 'released';
+        result = held;
+      } else {
+        result = await provider.ackOrchestrationItemEager!(item.lockToken, ack, request!);
+      }
+      const [lease] = result.leases;
+      if (result.heldUntilMs === undefined || lease === undefined || result.leases.length !== 1) {
+        return 'committed';
+      }
+      // Parked before the lease reaches a slot: the activity may finish at once.
+      this.held.set(lease.lockToken, {
+        instanceId: item.instanceId,
+        lockToken: item.lockToken,
+        heldUntilMs: result.heldUntilMs,
+        exec: plan.exec!,
+        handler: plan.handler!,
+      });
+      return 'held';
     } finally {
-      this.eager!.deliverEager(request, leases);
+      if (reserved !== null) this.eager!.deliverEager(reserved, result.leases);
+    }
+  }
+
+  /**
+   * Whether a turn may keep its instance's lease for its activity (held-turns.ts): it leaves
+   * the execution running, schedules exactly one activity and sends itself nothing.
+   */
+  private holdable(instanceId: string, plan: AckPlan): boolean {
+    const { ack } = plan;
+    return (
+      this.deps.options.instanceHoldMs > 0 &&
+      this.deps.provider.ackHeldTurn !== undefined &&
+      plan.exec !== undefined &&
+      plan.handler !== undefined &&
+      plan.outcome?.status === 'Running' &&
+      ack.workerItems.length === 1 &&
+      !ack.orchestratorItems.some((o) => o.item.instance === instanceId)
+    );
+  }
+
+  /** {@inheritDoc HeldTurnSink.forgetHeld} */
+  forgetHeld(lockToken: string): void {
+    const held = this.held.get(lockToken);
+    if (held === undefined) return;
+    this.held.delete(lockToken);
+    // The execution is as the held turn left it: the next fetch may resume it.
+    this.cache.put(held.instanceId, held.exec, held.handler);
+  }
+
+  /** {@inheritDoc HeldTurnSink.completeHeld} */
+  async completeHeld(lease: WorkItemLease, completion: OrchestratorWorkItem): Promise<HeldCompletionOutcome> {
+    const held = this.held.get(lease.lockToken);
+    if (held === undefined) return 'not-held';
+    const { options, logger, stop } = this.deps;
+    if (stop.aborted || options.clock.now() >= held.heldUntilMs - HOLD_MARGIN_MS) {
+      // Too late to use the lease: the result goes the usual way.
+      this.forgetHeld(lease.lockToken);
+      return 'not-held';
+    }
+    this.held.delete(lease.lockToken);
+    const started = this.deps.observers === null ? 0 : performance.now();
+    const item: OrchestrationItem = {
+      instanceId: held.instanceId,
+      orchestrationName: held.exec.orchestrationName,
+      orchestrationVersion: held.exec.orchestrationVersion,
+      executionId: held.exec.executionId,
+      history: [],
+      messages: [completion],
+      lockToken: held.lockToken,
+      attemptCount: 1,
+      kvSnapshot: {},
+    };
+    const priorEvents = held.exec.historyLength;
+    const spans = TurnTrace.begin();
+    let plan: AckPlan;
+    try {
+      plan = this.planner.resumeHeld(held.exec, held.handler, completion, undefined, spans);
+    } catch (err) {
+      spans?.finish('failed', err);
+      logger.log('error', 'orchestration turn crashed', { instance_id: held.instanceId, error: String(err) });
+      // The usual path replays it from history and handles the crash there.
+      await this.abandon(item, 0, true);
+      return 'not-held';
+    }
+    const outcome = await this.commit(item, plan, spans, started, {
+      completed: { workLockToken: lease.lockToken, completion },
+      priorEvents,
+    });
+    switch (outcome) {
+      case 'committed':
+      case 'released':
+        return 'ok';
+      case 'lost':
+        // The activity's lease is gone (withdrawn, expired): let the instance go too.
+        await this.abandon(item, 0, true);
+        return 'lost';
+      case 'failed':
+        return 'not-held';
+      default:
+        return assertNever(outcome);
     }
   }
 
@@ -169,45 +299,62 @@ export class OrchestrationDispatcher {
     }
   }
 
+  /**
+   * Commits a planned turn and records it. `held` makes it a held turn's commit: it consumes
+   * that activity's result and follows `priorEvents` events (the turn's item has no history).
+   */
   private async commit(
     item: OrchestrationItem,
-    plan: Extract<TurnPlan, { kind: 'ack' }>,
+    plan: AckPlan,
     spans: TurnTrace | null,
     started: number,
-  ): Promise<void> {
+    held?: { completed: HeldCompletion; priorEvents: number },
+  ): Promise<'committed' | 'released' | 'lost' | 'failed'> {
     const { logger, metrics } = this.deps;
+    let acked: 'committed' | 'held' | 'released';
     try {
-      await withRetries(
-        () => this.ack(item.lockToken, plan.ack),
+      acked = await withRetries(
+        () => this.ack(item, plan, held?.completed),
         5,
         () => metrics.increment('providerErrors'),
       );
-      spans?.finish('committed');
+      spans?.finish(acked === 'released' ? 'lost' : 'committed');
     } catch (err) {
       spans?.finish(isDuroxError(err, 'LOCK_LOST') ? 'lost' : 'failed', err);
       this.cache.evict(item.instanceId);
       metrics.increment('providerErrors');
       if (isDuroxError(err, 'LOCK_LOST')) {
-        logger.log('warn', 'orchestration turn discarded: lease lost before commit', {
-          instance_id: item.instanceId,
-        });
+        logger.log(
+          'warn',
+          held === undefined
+            ? 'orchestration turn discarded: lease lost before commit'
+            : 'orchestration turn discarded: its activity was withdrawn or its lease expired',
+          { instance_id: item.instanceId },
+        );
         this.observeAbandoned(item, started);
-        return;
+        return 'lost';
       }
       logger.log('error', 'committing orchestration turn failed', {
         instance_id: item.instanceId,
         error: String(err),
       });
-      await this.abandon(item, 50);
+      await this.abandon(item, held === undefined ? 50 : 0, held !== undefined);
       this.observeAbandoned(item, started);
-      return;
+      return 'failed';
+    }
+    if (acked === 'released') {
+      // The store let the held lease go (other messages wait): the usual path runs this turn.
+      this.cache.evict(item.instanceId);
+      this.observeAbandoned(item, started);
+      return 'released';
     }
     this.onWithdrawn(plan.ack.cancelledActivities);
-    this.record(item, plan);
+    this.record(item, plan, acked === 'held');
     const observers = this.deps.observers;
     if (observers?.has('turnEnd') || observers?.has('orchestrationTerminal')) {
-      this.observeCommitted(item, plan, started);
+      this.observeCommitted(item, plan, started, held?.priorEvents ?? item.history.length);
     }
+    return 'committed';
   }
 
   /** Reports a turn given back to the store. */
@@ -235,8 +382,9 @@ export class OrchestrationDispatcher {
    */
   private observeCommitted(
     item: OrchestrationItem,
-    plan: Extract<TurnPlan, { kind: 'ack' }>,
+    plan: AckPlan,
     started: number,
+    priorEvents: number,
   ): void {
     const observers = this.deps.observers!;
     const { ack } = plan;
@@ -265,7 +413,7 @@ export class OrchestrationDispatcher {
       default:
         return assertNever(status);
     }
-    const previous = plan.initiatedBy === 'continue_as_new' ? 0 : item.history.length;
+    const previous = plan.initiatedBy === 'continue_as_new' ? 0 : priorEvents;
     observers.emit('turnEnd', {
       name,
       version,
@@ -290,7 +438,8 @@ export class OrchestrationDispatcher {
     });
   }
 
-  private record(item: OrchestrationItem, plan: Extract<TurnPlan, { kind: 'ack' }>): void {
+  /** Metrics and logs of a committed turn; a running execution goes to the cache (or is held). */
+  private record(item: OrchestrationItem, plan: AckPlan, held: boolean): void {
     const { metrics, logger } = this.deps;
     const { exec, handler, outcome } = plan;
     if (!exec || !handler || !outcome) {
@@ -318,7 +467,8 @@ export class OrchestrationDispatcher {
     };
     switch (outcome.status) {
       case 'Running':
-        this.cache.put(item.instanceId, exec, handler);
+        // A held turn's execution is parked in `held` until its activity ends.
+        if (!held) this.cache.put(item.instanceId, exec, handler);
         return;
       case 'Completed':
         metrics.increment('orchCompletions');

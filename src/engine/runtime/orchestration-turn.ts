@@ -15,6 +15,7 @@ import type {
   ContinueAsNewItem,
   EventKinds,
   HistoryEvent,
+  OrchestratorWorkItem,
   StartOrchestrationItem,
 } from '../../core/history.js';
 import type { ErrorDetails } from '../../core/failure.js';
@@ -47,6 +48,9 @@ export type TurnPlan =
       /** Set when the orchestration (or this version) is not registered here. */
       missing?: { name: string; version: string | null };
     };
+
+/** A turn to commit. */
+export type AckPlan = Extract<TurnPlan, { kind: 'ack' }>;
 
 type Started = EventKinds['OrchestrationStarted'];
 
@@ -224,6 +228,22 @@ export class TurnPlanner {
     }
     const { delta, outcome } = exec.runTurn({ now, newGuid: randomUUID, messages: item.messages });
     spans?.stamp(exec, delta, outcome, replayed);
+    return { kind: 'ack', ack: buildAck(exec, delta, outcome), exec, handler, outcome };
+  }
+
+  /**
+   * The next turn of a held instance (held-turns.ts): its live execution, with the activity
+   * result it waited for as the only message.
+   */
+  resumeHeld(
+    exec: ExecutionState,
+    handler: OrchestrationHandler,
+    completion: OrchestratorWorkItem,
+    now = this.options.clock.now(),
+    spans: TurnTrace | null = null,
+  ): AckPlan {
+    const { delta, outcome } = exec.runTurn({ now, newGuid: randomUUID, messages: [completion] });
+    spans?.stamp(exec, delta, outcome, 0);
     return { kind: 'ack', ack: buildAck(exec, delta, outcome), exec, handler, outcome };
   }
 

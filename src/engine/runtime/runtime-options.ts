@@ -39,6 +39,14 @@ export interface RuntimeOptions {
   activityCancellationGracePeriodMs?: number;
   /** Live orchestrations kept in memory between turns (0 disables the cache). Default 1000. */
   orchestrationCacheSize?: number;
+  /**
+   * Held turns (docs/performance.md): after a turn whose one new activity runs in this runtime,
+   * keep the instance's lease this long, so the activity's result commits together with the
+   * next turn (one store commit per step instead of three). A message for the instance (an
+   * event, a timer) waits at most this long while its activity runs. 0 turns it off. Only
+   * providers with `ackHeldTurn` (SQLite) use it. Default 100 ms.
+   */
+  instanceHoldMs?: number;
   /** Backoff for messages whose orchestration or activity is not registered (rolling deploys). */
   unregisteredBackoff?: { baseDelayMs?: number; maxDelayMs?: number };
   logLevel?: 'error' | 'warn' | 'info' | 'debug' | 'off';
@@ -86,6 +94,7 @@ export interface CompiledRuntimeOptions {
   readonly maxAttempts: number;
   readonly activityCancellationGracePeriodMs: number;
   readonly orchestrationCacheSize: number;
+  readonly instanceHoldMs: number;
   readonly unregisteredBackoff: { readonly baseDelayMs: number; readonly maxDelayMs: number };
   readonly logLevel: 'error' | 'warn' | 'info' | 'debug' | 'off';
   readonly logFormat: 'json' | 'pretty' | 'compact';
@@ -116,6 +125,7 @@ const schema = z
     maxAttempts: z.number().int().min(1).default(10),
     activityCancellationGracePeriodMs: z.number().int().min(0).default(10_000),
     orchestrationCacheSize: count.default(1000),
+    instanceHoldMs: count.default(100),
     unregisteredBackoff: z
       .object({ baseDelayMs: ms.default(1000), maxDelayMs: ms.default(60_000) })
       .default({}),
@@ -239,6 +249,7 @@ export function compileRuntimeOptions(
     maxAttempts: o.maxAttempts,
     activityCancellationGracePeriodMs: o.activityCancellationGracePeriodMs,
     orchestrationCacheSize: o.orchestrationCacheSize,
+    instanceHoldMs: o.instanceHoldMs,
     unregisteredBackoff: Object.freeze({ ...o.unregisteredBackoff }),
     logLevel: o.logLevel,
     logFormat: format,

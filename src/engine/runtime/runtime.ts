@@ -238,6 +238,9 @@ export class Runtime<Known extends AnyDefinition = never> {
       (ids) => worker.cancelWithdrawn(ids),
       runsActivities ? worker : null,
     );
+    if (runsActivities && this.#options.instanceHoldMs > 0 && provider.ackHeldTurn !== undefined) {
+      worker.commitResultsThrough(orchestration);
+    }
     this.#worker = worker;
     this.#loops.push(this.#guard(directory.run(stop.signal)));
     for (let i = 0; i < this.#options.orchestrationConcurrency; i++)

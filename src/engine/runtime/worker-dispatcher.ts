@@ -19,6 +19,7 @@ import type {
   WorkItemLease,
 } from '../../core/provider.js';
 import { EagerHandoff } from './eager-dispatch.js';
+import type { HeldTurnSink } from './held-turns.js';
 import { ActivityContext } from './activity-context.js';
 import { HANDOFF_DELAY_MS, type DispatcherDeps } from './orchestration-dispatcher.js';
 import { sleep } from '../../core/sleep.js';
@@ -60,6 +61,8 @@ export class WorkerDispatcher {
   private readonly sessionsInFlight = new Map<string, number>();
   /** Leases locked for this runtime by its own turns' acks (eager-dispatch.ts). */
   private readonly handoff = new EagerHandoff();
+  /** Where activity results go first (held-turns.ts); null without held turns. */
+  private heldTurns: HeldTurnSink | null = null;
 
   constructor(
     private readonly deps: DispatcherDeps,
@@ -77,11 +80,12 @@ export class WorkerDispatcher {
   async run(slot: number): Promise<void> {
     const { provider, options, stop, logger, metrics } = this.deps;
     let errors = 0;
+    this.handoff.slotStarted();
     while (!stop.aborted) {
       const handed = this.handoff.take();
       if (handed !== undefined) {
         metrics.increment('workerDispatcherItemsFetched');
-        await this.execute(handed, slot);
+        await this.handoff.executing(() => this.execute(handed, slot));
         continue;
       }
       let lease: WorkItemLease | null;
@@ -109,8 +113,9 @@ export class WorkerDispatcher {
         continue;
       }
       metrics.increment('workerDispatcherItemsFetched');
-      await this.execute(lease, slot);
+      await this.handoff.executing(() => this.execute(lease, slot));
     }
+    this.handoff.slotStopped();
     await this.giveBack(this.handoff.close());
   }
 
@@ -375,8 +380,24 @@ export class WorkerDispatcher {
     observers.emit('activityEnd', { ...this.observed(lease, slot), outcome, durationMs });
   }
 
+  /**
+   * Held turns: activity results go to `sink` first, which commits them with their
+   * orchestration's next turn when that turn is held for them (held-turns.ts).
+   */
+  commitResultsThrough(sink: HeldTurnSink): void {
+    this.heldTurns = sink;
+  }
+
   private async ack(lease: WorkItemLease, completion: OrchestratorWorkItem | null): Promise<AckResult> {
     const { provider, logger, metrics } = this.deps;
+    if (this.heldTurns !== null) {
+      if (completion === null) {
+        this.heldTurns.forgetHeld(lease.lockToken);
+      } else {
+        const held = await this.heldTurns.completeHeld(lease, completion);
+        if (held !== 'not-held') return held;
+      }
+    }
     try {
       await withRetries(
         () => provider.ackWorkItem(lease.lockToken, completion),

@@ -6,7 +6,12 @@ import type { Clock } from '../../core/clock.js';
 import type Database from 'better-sqlite3';
 import { LockLostError } from '../../core/errors.js';
 import { eagerEligible } from '../../core/eager-work.js';
-import type { EagerWorkRequest, OrchestrationAck, WorkItemLease } from '../../core/provider.js';
+import type {
+  EagerWorkRequest,
+  HeldCompletion,
+  OrchestrationAck,
+  WorkItemLease,
+} from '../../core/provider.js';
 import type { KvTables } from './kv.js';
 import { instanceOfLockToken } from './lock-tokens.js';
 import type { OrchestratorQueue } from './orchestrator-queue.js';
@@ -60,6 +65,9 @@ const DELETE_TAGGED = 'DELETE FROM orchestrator_queue WHERE instance_id = ? AND 
 
 const DELETE_LEASE = 'DELETE FROM instance_locks WHERE instance_id = ?';
 
+// Held turns: the ack keeps the lease for the caller's next turn instead of releasing it.
+const HOLD_LEASE = 'UPDATE instance_locks SET locked_until = ? WHERE instance_id = ? AND lock_token = ?';
+
 // Messages for an execution that just ended can never be consumed (the engine drops completions
 // and fired timers of an ended or older execution): a timer that lost a race would otherwise
 // wait out its due time in the queue. Only items that carry the execution's id go; events,
@@ -88,7 +96,13 @@ export interface AckEffects {
   touchedInstances: Set<string>;
   /** Activity items locked for the caller (eager dispatch); not counted in `workerReady`. */
   leases: WorkItemLease[];
+  /** Set when the instance's lease was kept for the caller (held turns): its new expiry. */
+  heldUntilMs?: number;
 }
+
+/** What `ackHeldTurn` did: committed the turn, or acked the activity alone and let go. */
+export type HeldAckEffects =
+  { committed: true; effects: AckEffects } | { committed: false; instanceId: string };
 
 /** Orchestration-ack statements on one connection; prepared once. */
 export class OrchestrationAckWriter {
@@ -102,7 +116,9 @@ export class OrchestrationAckWriter {
   private readonly deleteLease;
   private readonly deleteEndedExecutionMessages;
   private readonly hasVisible;
+  private readonly holdLease;
   private readonly ackTx;
+  private readonly heldAckTx;
 
   constructor(
     db: Database.Database,
@@ -136,8 +152,13 @@ export class OrchestrationAckWriter {
     this.deleteLease = db.prepare<[string]>(DELETE_LEASE);
     this.deleteEndedExecutionMessages = db.prepare<[string, number]>(DELETE_ENDED_EXECUTION_MESSAGES);
     this.hasVisible = db.prepare<[string, number], number>(HAS_VISIBLE).pluck();
+    this.holdLease = db.prepare<[number, string, string]>(HOLD_LEASE);
     this.ackTx = db.transaction((token: string, ack: OrchestrationAck, eager?: EagerWorkRequest) =>
       this.ackRaw(token, ack, eager),
+    );
+    this.heldAckTx = db.transaction(
+      (token: string, ack: OrchestrationAck, completed: HeldCompletion, eager: EagerWorkRequest) =>
+        this.heldAckRaw(token, ack, completed, eager),
     );
   }
 
@@ -149,16 +170,64 @@ export class OrchestrationAckWriter {
     return this.ackTx.immediate(token, ack, eager);
   }
 
+  /**
+   * Held turns: commits the next turn of a kept lease together with the activity completion it
+   * consumed, or — when the lease is gone or other messages wait — acks the activity alone and
+   * releases the lease (see `QueueProvider.ackHeldTurn`).
+   */
+  heldAck(
+    token: string,
+    ack: OrchestrationAck,
+    completed: HeldCompletion,
+    eager: EagerWorkRequest,
+  ): HeldAckEffects {
+    return this.heldAckTx.immediate(token, ack, completed, eager);
+  }
+
+  private heldAckRaw(
+    token: string,
+    ack: OrchestrationAck,
+    completed: HeldCompletion,
+    eager: EagerWorkRequest,
+  ): HeldAckEffects {
+    const now = this.clock.now();
+    // First: a lost activity lease means its result must not count, whatever the instance.
+    this.workerQueue.consumeLocked(completed.workLockToken, now);
+    const instanceId = completed.completion.instance;
+    const live = instanceOfLockToken(token) === instanceId && this.leaseLive(instanceId, token, now);
+    if (live && this.hasVisible.get(instanceId, now) === undefined) {
+      return { committed: true, effects: this.applyTurn(instanceId, token, ack, now, eager) };
+    }
+    this.orchestratorQueue.insert(completed.completion, now, now);
+    if (live) this.deleteLease.run(instanceId);
+    return { committed: false, instanceId };
+  }
+
+  private leaseLive(instanceId: string, token: string, now: number): boolean {
+    const lockedUntil = this.selectLeaseExpiry.get(instanceId, token);
+    return lockedUntil !== undefined && lockedUntil > now;
+  }
+
   private ackRaw(token: string, ack: OrchestrationAck, eager?: EagerWorkRequest): AckEffects {
     const now = this.clock.now();
     const instanceId = instanceOfLockToken(token);
-    const lockedUntil = instanceId === null ? undefined : this.selectLeaseExpiry.get(instanceId, token);
-    if (instanceId === null || lockedUntil === undefined || lockedUntil <= now) {
+    if (instanceId === null || !this.leaseLive(instanceId, token, now)) {
       throw new LockLostError(
         'orchestration lock expired or is unknown; the turn was not committed',
         instanceId === null ? {} : { instanceId },
       );
     }
+    return this.applyTurn(instanceId, token, ack, now, eager);
+  }
+
+  /** Writes a turn under a lease the caller checked. */
+  private applyTurn(
+    instanceId: string,
+    token: string,
+    ack: OrchestrationAck,
+    now: number,
+    eager: EagerWorkRequest | undefined,
+  ): AckEffects {
     this.writeInstance(instanceId, ack, now);
     this.writeExecution(instanceId, ack, now);
     for (const event of ack.historyDelta) {
@@ -180,6 +249,14 @@ export class OrchestrationAckWriter {
     }
     const effects = this.enqueueWork(instanceId, ack, now, eager);
     this.deleteTagged.run(instanceId, token);
+    const hold = eager?.holdInstanceMs;
+    if (hold !== undefined && hold > 0 && ack.workerItems.length === 1 && effects.leases.length === 1) {
+      // Held turn: the lease stays the caller's for its activity's completion. Messages that
+      // arrive meanwhile wait for the next turn's ack (it lets go) or the lease's expiry.
+      effects.heldUntilMs = now + hold;
+      this.holdLease.run(effects.heldUntilMs, instanceId, token);
+      return effects;
+    }
     this.deleteLease.run(instanceId);
     if (this.hasVisible.get(instanceId, now) !== undefined) effects.orchestratorReady += 1;
     return effects;

@@ -18,7 +18,10 @@ import type {
   OrchestrationAck,
   OrchestrationItem,
   Provider,
+  EagerAckResult,
   EagerWorkRequest,
+  HeldCompletion,
+  HeldTurnResult,
   QueueKind,
   RecommendedRuntimeOptions,
   WorkItemLease,
@@ -40,6 +43,13 @@ import {
 import { SqliteAdminOperations, type AdminTables } from './sqlite-admin.js';
 import { prepareTables, type Tables } from './tables.js';
 import { WakeSignals } from './wakeups.js';
+
+/** What an eager ack locked and held, from its effects. */
+function eagerResult(effects: AckEffects): EagerAckResult {
+  return effects.heldUntilMs === undefined
+    ? { leases: effects.leases }
+    : { leases: effects.leases, heldUntilMs: effects.heldUntilMs };
+}
 
 /**
  * A durox store in a SQLite file (or in memory).
@@ -185,10 +195,29 @@ export class SqliteProvider extends SqliteAdminOperations implements Provider {
     lockToken: string,
     ack: OrchestrationAck,
     eager: EagerWorkRequest,
-  ): Promise<WorkItemLease[]> {
+  ): Promise<EagerAckResult> {
     const effects = await this.run('ackOrchestrationItem', () => this.tables.ack.ack(lockToken, ack, eager));
     this.signalAck(effects);
-    return effects.leases;
+    return eagerResult(effects);
+  }
+
+  /** {@inheritDoc Provider.ackHeldTurn} */
+  async ackHeldTurn(
+    lockToken: string,
+    ack: OrchestrationAck,
+    completed: HeldCompletion,
+    eager: EagerWorkRequest,
+  ): Promise<HeldTurnResult> {
+    const held = await this.run('ackOrchestrationItem', () =>
+      this.tables.ack.heldAck(lockToken, ack, completed, eager),
+    );
+    if (held.committed) {
+      this.signalAck(held.effects);
+      return { outcome: 'committed', ...eagerResult(held.effects) };
+    }
+    this.wake.notify('orchestrator', 1);
+    this.wake.notifyInstance(held.instanceId);
+    return { outcome: 'released' };
   }
 
   private signalAck(effects: AckEffects): void {

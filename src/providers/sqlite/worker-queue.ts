@@ -234,11 +234,19 @@ export class WorkerQueue {
 
   private ackRaw(token: string, completion: OrchestratorWorkItem | null): void {
     const now = this.clock.now();
+    this.consumeLocked(token, now);
+    if (completion !== null) this.orchestratorQueue.insert(completion, now, now);
+  }
+
+  /**
+   * Deletes the item under a live lease inside the caller's transaction (its result goes
+   * elsewhere); `LockLostError` when the lease is gone.
+   */
+  consumeLocked(token: string, now: number): void {
     const id = rowOfLockToken(token);
     const deleted = id === null ? undefined : this.deleteLocked.get(id, token, now);
     if (deleted === undefined)
       throw new LockLostError('activity lock expired, or the activity was withdrawn');
-    if (completion !== null) this.orchestratorQueue.insert(completion, now, now);
     this.sessions.touch(deleted.session_id, now);
   }
 

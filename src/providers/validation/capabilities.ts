@@ -50,11 +50,12 @@ async function startEager(
   await provider.enqueueOrchestratorWork(startItem(instance));
   const item = await fetchBatch(provider, instance);
   const scheduled = (ack.workerItems ?? []).map((w) => scheduledEvent(instance, w.id));
-  return provider.ackOrchestrationItemEager(
+  const result = await provider.ackOrchestrationItemEager(
     item.lockToken,
     emptyAck({ historyDelta: [startedEvent(instance), ...scheduled], metadata: metadata(), ...ack }),
     request,
   );
+  return result.leases;
 }
 
 export const capabilityCases: readonly ValidationCase[] = [

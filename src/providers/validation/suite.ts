@@ -4,6 +4,7 @@
 import { atomicityCases } from './atomicity.js';
 import { cancellationCases } from './cancellation.js';
 import { capabilityCases } from './capabilities.js';
+import { heldTurnCases } from './held-turn-cases.js';
 import { customStatusCases } from './custom-status.js';
 import { deletionCases } from './deletion.js';
 import { endedExecutionCases } from './ended-executions.js';
@@ -43,6 +44,7 @@ export const VALIDATION_CASES: readonly ValidationCase[] = Object.freeze([
   ...wakeUpCases,
   ...cancellationCases,
   ...capabilityCases,
+  ...heldTurnCases,
 ]);
 
 /** Which cases `runProviderValidation` registers. */

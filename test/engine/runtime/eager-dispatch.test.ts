@@ -16,10 +16,12 @@ function lease(id: number): WorkItemLease {
 }
 
 describe('EagerHandoff', () => {
-  it('reserves only idle slots, wakes them on delivery and releases reservations', async () => {
+  it('reserves only free slots, wakes idle ones on delivery and releases reservations', async () => {
     const handoff = new EagerHandoff();
     const stop = new AbortController();
     expect(handoff.reserve(3)).toBe(0);
+    handoff.slotStarted();
+    handoff.slotStarted();
     const woken: string[] = [];
     const waits = ['a', 'b'].map((name) =>
       handoff.idleWait(
@@ -38,11 +40,22 @@ describe('EagerHandoff', () => {
     expect(handoff.deliver([lease(1)], 2)).toEqual([]);
     await waits[0];
     expect(woken).toEqual(['a']);
-    // One slot still idle, one lease not yet taken: nothing free.
-    expect(handoff.reserve(1)).toBe(0);
-    expect(handoff.take()?.lockToken).toBe('t1');
+    // Two slots, one lease not yet taken: one free.
+    expect(handoff.reserve(2)).toBe(1);
+    handoff.deliver([], 1);
+    const taken = handoff.take()!;
+    expect(taken.lockToken).toBe('t1');
     expect(handoff.reserve(1)).toBe(1);
     handoff.deliver([], 1);
+    // A slot running an activity is not free; one in a fetch (not waiting) is.
+    let finish!: () => void;
+    const running = handoff.executing(() => new Promise<void>((resolve) => (finish = resolve)));
+    expect(handoff.reserve(2)).toBe(1);
+    handoff.deliver([], 1);
+    finish();
+    await running;
+    expect(handoff.reserve(2)).toBe(2);
+    handoff.deliver([], 2);
     stop.abort();
     await waits[1];
   });

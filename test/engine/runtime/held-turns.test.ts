@@ -1,0 +1,122 @@
+/**
+ * Held turns (held-turns.ts): an activity's result commits together with its orchestration's
+ * next turn when the runtime kept the instance's lease for it, and messages for a held instance
+ * still get through.
+ */
+import { describe, expect, it } from 'vitest';
+import type { ProviderOperationEvent } from '../../../src/index.js';
+import { createHarness } from '../../helpers/runtime-harness.js';
+
+/** Counts each provider operation the runtime made. */
+function operationCounter(): {
+  observers: { providerOperation: (e: ProviderOperationEvent) => void };
+  count: (operation: string, ok?: boolean) => number;
+} {
+  const seen: ProviderOperationEvent[] = [];
+  return {
+    observers: { providerOperation: (e) => seen.push(e) },
+    count: (operation, ok = true) => seen.filter((e) => e.operation === operation && e.ok === ok).length,
+  };
+}
+
+describe('held turns', () => {
+  it('commit each activity result with the next turn: no activity ack, no fetch between steps', async () => {
+    const ops = operationCounter();
+    // A long hold, so a slow machine never lets the lease lapse between the steps.
+    const h = await createHarness({ observers: ops.observers, instanceHoldMs: 30_000 });
+    if (typeof h.provider.ackHeldTurn !== 'function') return;
+    h.runtime.registerActivity('Inc', async (_ctx, x: number) => x + 1);
+    h.runtime.registerOrchestration('Seq', function* (ctx, steps: number) {
+      let x = 0;
+      for (let i = 0; i < steps; i++) x = yield ctx.scheduleActivity('Inc', x);
+      return x;
+    });
+    await h.runtime.start();
+    await h.client.startOrchestration('seq', 'Seq', 5);
+    expect((await h.client.waitForOrchestration('seq', 10_000)).output).toBe(5);
+    // Turn 1 (the start) is fetched; turns 2–6 each consume one activity result.
+    expect(ops.count('ack_held_turn')).toBe(5);
+    expect(ops.count('ack_work_item')).toBe(0);
+    expect(ops.count('ack_orchestration_item_eager')).toBe(1);
+    expect(await h.kinds('seq')).toEqual([
+      'OrchestrationStarted',
+      ...Array.from({ length: 5 }, () => ['ActivityScheduled', 'ActivityCompleted']).flat(),
+      'OrchestrationCompleted',
+    ]);
+    await h.idle();
+  });
+
+  it('let an event through while the held activity runs: it waits at most instanceHoldMs', async () => {
+    const h = await createHarness({ instanceHoldMs: 200 });
+    if (typeof h.provider.ackHeldTurn !== 'function') return;
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let started!: () => void;
+    const running = new Promise<void>((resolve) => (started = resolve));
+    h.runtime.registerActivity('Slow', async () => {
+      started();
+      await released;
+      return 'slow';
+    });
+    h.runtime.registerOrchestration('Either', function* (ctx) {
+      const winner = yield ctx.race(ctx.scheduleActivity('Slow'), ctx.waitForEvent('go'));
+      return winner.index === 0 ? 'activity' : 'event';
+    });
+    await h.runtime.start();
+    await h.client.startOrchestration('either', 'Either', null);
+    await running;
+    await h.client.raiseEvent('either', 'go', 1);
+    // The activity never ends on its own: only the event can finish the orchestration.
+    const status = await h.client.waitForOrchestration('either', 10_000);
+    expect(status.output).toBe('event');
+    release();
+    await h.idle();
+  });
+
+  it('fall back to the usual path when the activity outlives the hold', async () => {
+    const ops = operationCounter();
+    const h = await createHarness({ observers: ops.observers, instanceHoldMs: 20 });
+    if (typeof h.provider.ackHeldTurn !== 'function') return;
+    let calls = 0;
+    h.runtime.registerActivity('Nap', async (ctx) => {
+      calls++;
+      // Outlives the 20 ms hold on any machine: wait for the clock to pass it, generously.
+      const until = Date.now() + 150;
+      while (Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+      return ctx.instanceId;
+    });
+    h.runtime.registerOrchestration('Two', function* (ctx) {
+      const a = yield ctx.scheduleActivity('Nap');
+      const b = yield ctx.scheduleActivity('Nap');
+      return [a, b];
+    });
+    await h.runtime.start();
+    await h.client.startOrchestration('two', 'Two', null);
+    expect((await h.client.waitForOrchestration('two', 10_000)).output).toEqual(['two', 'two']);
+    expect(calls).toBe(2);
+    expect(ops.count('ack_held_turn')).toBe(0);
+    expect(ops.count('ack_work_item')).toBe(2);
+    await h.idle();
+  });
+
+  it('are off with instanceHoldMs 0', async () => {
+    const ops = operationCounter();
+    const h = await createHarness({ observers: ops.observers, instanceHoldMs: 0 });
+    h.runtime.registerActivity('Inc', async (_ctx, x: number) => x + 1);
+    h.runtime.registerOrchestration('Seq', function* (ctx) {
+      const x: number = yield ctx.scheduleActivity('Inc', 0);
+      return yield ctx.scheduleActivity('Inc', x);
+    });
+    await h.runtime.start();
+    await h.client.startOrchestration('seq0', 'Seq', null);
+    expect((await h.client.waitForOrchestration('seq0', 10_000)).output).toBe(2);
+    expect(ops.count('ack_held_turn')).toBe(0);
+    expect(ops.count('ack_work_item')).toBe(2);
+    await h.idle();
+  });
+
+  it('rejects a negative instanceHoldMs', async () => {
+    const h = await createHarness();
+    expect(() => h.newRuntime({ instanceHoldMs: -1 })).toThrow(/instanceHoldMs/);
+  });
+});
