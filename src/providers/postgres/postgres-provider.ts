@@ -6,7 +6,8 @@
  *
  * Round trips are what a turn costs (the server work per call is a fraction of a millisecond),
  * so the hot paths save them three ways:
- * - group commit (batcher.ts): concurrent fetches, acks and enqueues of one kind share a call;
+ * - group commit (batcher.ts): concurrent fetches, acks, enqueues and client starts of one kind
+ *   share a call;
  * - ack-and-fetch-next (prefetch.ts, handoff.ts, ack-pipeline.ts): a dispatcher slot's ack
  *   brings its next item, and new work goes straight to idle dispatcher slots of this process;
  * - local knowledge: an idle dispatcher is not sent to the store for work that was not
@@ -63,7 +64,7 @@ import { abandonWorkItem } from './queries/abandon-work-item.js';
 import type { AckEffects } from './queries/ack-and-fetch.js';
 import { cleanupOrphanedSessions } from './queries/cleanup-orphaned-sessions.js';
 import type { QueryContext } from './queries/context.js';
-import { createInstance } from './queries/create-instance.js';
+import { createInstances, type CreateRequest } from './queries/create-instances.js';
 import { enqueueOrchestratorItems, type EnqueueRequest } from './queries/enqueue-orchestrator-items.js';
 import { enqueueWorkerWork } from './queries/enqueue-worker-work.js';
 import { nextVisibleAt } from './queries/next-visible-at.js';
@@ -75,6 +76,13 @@ import { WakeSignals } from './wakeups.js';
 
 /** Group commit of enqueues (see batcher.ts), like acks (see ack-pipeline.ts). */
 const ENQUEUE_BATCHING: BatcherOptions = { maxInFlight: 2, maxBatch: 64 };
+
+/**
+ * Group commit of client starts. Besides saving round trips, it bounds the pooled connections
+ * starts take to `maxInFlight`: 10,000 starts at once used to queue for the pool one by one and
+ * the late ones outwaited `connectionTimeoutMs`.
+ */
+const CREATE_BATCHING: BatcherOptions = { maxInFlight: 2, maxBatch: 64 };
 
 /**
  * A durox store in a PostgreSQL schema.
@@ -106,6 +114,7 @@ export class PostgresProvider implements Provider {
   private readonly supply: LeaseSupply;
   private readonly acks: AckPipeline;
   private readonly orchestratorEnqueues: Batcher<EnqueueRequest, true>;
+  private readonly creates: Batcher<CreateRequest, boolean>;
   private readonly admin: PostgresAdmin;
 
   private constructor(
@@ -142,6 +151,9 @@ export class PostgresProvider implements Provider {
       );
       return items.map(() => true as const);
     });
+    this.creates = new Batcher(CREATE_BATCHING, (requests) =>
+      run('createInstance', (db) => createInstances(ctx, db, { requests })),
+    );
     this.admin = new PostgresAdmin({ ctx, run, wake, historyCache });
   }
 
@@ -283,7 +295,7 @@ export class PostgresProvider implements Provider {
     }
     if (this.closed) throw closedError('createInstance');
     const nowMs = this.now();
-    const created = await this.run('createInstance', (db) => createInstance(this.ctx, db, { nowMs, start }));
+    const created = await this.creates.submit({ nowMs, start });
     if (!created) return false;
     this.wake.signalOrchestratorMessage(start.instance, nowMs);
     this.wake.notifyInstance(start.instance);
