@@ -108,6 +108,8 @@ export function workerLine(
 function lateProvider(store: () => Provider): Provider {
   return new Proxy({} as Provider, {
     get(_, prop) {
+      // Asked by the Runtime's constructor, before the store is open: the flags set both values.
+      if (prop === 'recommendedRuntimeOptions') return undefined;
       const target = store();
       const value = Reflect.get(target, prop, target) as unknown;
       return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;

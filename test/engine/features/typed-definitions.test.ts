@@ -106,8 +106,35 @@ function registerTyped(h: Harness): void {
   h.runtime.register(reserveDef, priceDef, flakyDef, child, order);
 }
 
-/** History without what legitimately differs between two runs: times, GUIDs, stacks. */
+/**
+ * History without what legitimately differs between two runs: times, GUIDs, stacks, and the
+ * order in which results of activities running at once arrived (a slot in the middle of a
+ * fetch may take the second of two activities while eager dispatch hands it the first).
+ */
 function normalize(events: HistoryEvent[]): unknown[] {
+  return sortConcurrentResults(normalizeEvents(events));
+}
+
+/** Sorts each run of consecutive activity results by the event that scheduled them. */
+function sortConcurrentResults(events: Record<string, unknown>[]): unknown[] {
+  const out: Record<string, unknown>[] = [];
+  for (let i = 0; i < events.length;) {
+    let end = i;
+    while (end < events.length && events[end]!.type === 'ActivityCompleted') end++;
+    if (end === i) {
+      out.push(events[i++]!);
+      continue;
+    }
+    const run = events.slice(i, end);
+    const ids = run.map((e) => e.event_id);
+    run.sort((a, b) => Number(a.source_event_id) - Number(b.source_event_id));
+    run.forEach((e, k) => out.push({ ...e, event_id: ids[k] }));
+    i = end;
+  }
+  return out;
+}
+
+function normalizeEvents(events: HistoryEvent[]): Record<string, unknown>[] {
   const syscalls = new Set(
     events
       .filter(
