@@ -309,7 +309,11 @@ describe('toygres orchestrations (fake platform)', () => {
     };
     const next = await eventually(() => later(since), { what: 'a later pruner run', timeoutMs: 20_000 });
     await eventually(() => later(next), { what: 'one more pruner run', timeoutMs: 20_000 });
-    expect((await b.client.listExecutions('actor-pruned')).length).toBeLessThanOrEqual(4);
+    // Pruned to the last two at each run; the actor (every 100 ms) may have continued since the
+    // last one, so count what is gone rather than what is left.
+    const executions = await b.client.listExecutions('actor-pruned');
+    expect(Math.min(...executions)).toBeGreaterThan(2);
+    expect(executions.length).toBeLessThan(Math.max(...executions) - 2);
     expect((await b.client.getStatus('actor-pruned')).status).toBe('Running');
     expect((await b.client.getStatus('not-toygres')).status).toBe('Completed'); // not toygres's: kept
     const report = await describeSystemPruner(b.client);
