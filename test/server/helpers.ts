@@ -104,3 +104,11 @@ export async function startServer(
 export async function body<T = Record<string, unknown>>(res: Response): Promise<T> {
   return (await res.json()) as T;
 }
+
+/**
+ * The secret part of a token text (`durox_<12 hex>_<secret>`). Not `split('_')`: the base64url
+ * secret may itself contain `_`.
+ */
+export function secretOf(token: string): string {
+  return /^durox_[0-9a-f]{12}_(.+)$/.exec(token)![1]!;
+}
