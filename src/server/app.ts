@@ -3,8 +3,9 @@
  * validate each request also make the OpenAPI 3 document at `/openapi.json`.
  *
  * Order of the middlewares: request log (method, path, status, duration, token name — never the
- * Authorization header or a body) → bearer authentication and scope (all but `GET /health`) →
- * body size limit (413) → the route's validation (400) → the handler. Every error answers
+ * Authorization header or a body) → bearer authentication and
+ * scope (all but `GET /health`) → body size limit (413) → NUL characters refused (400, see
+ * `nul-guard.ts`) → the route's validation (400) → the handler. Every error answers
  * `{ "error": { "code", "message" } }` (see `errors.ts`).
  */
 import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
@@ -20,6 +21,7 @@ import { authenticate } from './auth.js';
 import type { AppEnv } from './auth.js';
 import { ApiError, toApiError } from './errors.js';
 import type { ApiErrorCode } from './errors.js';
+import { refuseNul } from './nul-guard.js';
 import { registerOrchestrationRoutes } from './routes/orchestrations.js';
 import { registerToygresRoutes } from './routes/toygres.js';
 import { jsonResponse } from './schemas.js';
@@ -147,6 +149,7 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
       },
     }),
   );
+  app.use('*', refuseNul());
 
   app.openapi(
     createRoute({
