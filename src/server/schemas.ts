@@ -21,7 +21,7 @@ const errorContent = { 'application/json': { schema: ErrorSchema } };
 
 /** The error responses every authenticated route can give, plus `extra` statuses. */
 export function errorResponses(
-  ...extra: Array<{ status: 400 | 404 | 409 | 413 | 504; description: string }>
+  ...extra: Array<{ status: 400 | 404 | 409 | 413 | 503 | 504; description: string }>
 ): Record<string, { description: string; content: typeof errorContent }> {
   const responses: Record<string, { description: string; content: typeof errorContent }> = {
     '401': { description: 'Missing, invalid or revoked token', content: errorContent },

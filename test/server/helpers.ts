@@ -39,10 +39,13 @@ export interface ServerHarness {
   tokens: TokenStore;
   token: Record<TokenScope, string>;
   logs: RequestLogLine[];
+  /** Aborted by `close()` before the server closes (the app's `stopping` signal). */
+  stopping: AbortController;
   /** fetch relative to the server, with the token of `scope` (null: none). */
   call(path: string, init?: RequestInit & { scope?: TokenScope | null }): Promise<Response>;
   /** Rows in each table of the store (engine, tokens, toygres metadata), read on another connection. */
   rowCounts(): Promise<Record<string, number>>;
+  /** Stops the server and the runtime, closes the store and removes the directory (once). */
   close(): Promise<void>;
 }
 
@@ -54,6 +57,8 @@ export interface ServerOptions {
   withRuntime?: boolean;
   metrics?: boolean;
   app?: Partial<AppOptions>;
+  /** The client the app uses (default a plain `Client` on the store). */
+  client?: (provider: Provider) => Client;
 }
 
 /** Registers the test orchestrations: Echo, WaitEvent and Greeting (activity, event, queue). */
@@ -127,7 +132,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
     schema === undefined
       ? await SqliteProvider.open(file)
       : await PostgresProvider.connectWithSchema(dbUrl, schema);
-  const client = new Client(provider);
+  const client = options.client?.(provider) ?? new Client(provider);
   const tokens = await openTokenStore(dbUrl, schema);
   const token = {} as Record<TokenScope, string>;
   for (const scope of ['read', 'write', 'admin'] as const) {
@@ -147,6 +152,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
   }
   let metadata: Promise<MetadataStore> | null = null;
   const logs: RequestLogLine[] = [];
+  const stopping = new AbortController();
   const app = createApp({
     client,
     tokens,
@@ -155,10 +161,12 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
       return { client, metadata: await metadata, pruner: false };
     },
     log: (line) => logs.push(line),
+    stopping: stopping.signal,
     ...(options.metrics ? { metrics: createPrometheusMetrics(client, { storeGauges: true }) } : {}),
     ...options.app,
   });
   const server: RunningServer = await listen(app, '127.0.0.1', 0);
+  let closed: Promise<void> | null = null;
   return {
     url: server.url,
     store,
@@ -171,6 +179,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
     tokens,
     token,
     logs,
+    stopping,
     call: (path, init = {}) => {
       const { scope = 'admin', ...rest } = init;
       const headers = new Headers(rest.headers);
@@ -180,14 +189,16 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerHa
       return fetch(`${server.url}${path}`, { ...rest, headers });
     },
     rowCounts: async () => (schema === undefined ? sqliteRowCounts(file) : postgresRowCounts(dbUrl, schema)),
-    close: async () => {
-      await server.close();
-      await runtime?.shutdown(1000);
-      await tokens.close();
-      if (metadata) await (await metadata).close();
-      await provider.close();
-      rmSync(dir, { recursive: true, force: true });
-    },
+    close: () =>
+      (closed ??= (async () => {
+        stopping.abort();
+        await server.close();
+        await runtime?.shutdown(1000);
+        await tokens.close();
+        if (metadata) await (await metadata).close();
+        await provider.close();
+        rmSync(dir, { recursive: true, force: true });
+      })()),
   };
 }
 

@@ -7,7 +7,6 @@
 import { randomUUID } from 'node:crypto';
 import { createRoute, z } from '@hono/zod-openapi';
 import type { OpenAPIHono } from '@hono/zod-openapi';
-import { isDuroxError } from '../../core/errors.js';
 import type { Client } from '../../engine/client.js';
 import type { InstanceInfoView } from '../../engine/management.js';
 import { SYSCALL_PREFIX } from '../../engine/replay/tasks.js';
@@ -18,6 +17,7 @@ import { readTree, requireRunning, startNewInstance } from '../../cli/instances.
 import type { TreeNode } from '../../cli/instances.js';
 import type { AppEnv } from '../auth.js';
 import { ApiError } from '../errors.js';
+import { longPoll } from '../long-poll.js';
 import { errorResponses, JsonValue, jsonResponse, untypedJson } from '../schemas.js';
 
 const STATUSES = ['Pending', 'Running', 'Completed', 'Failed', 'ContinuedAsNew'] as const;
@@ -163,7 +163,14 @@ const routes = {
         InstanceSchema.extend({ timedOut: z.boolean() }).openapi('WaitResult'),
         'The instance: ended, or still running when timedOut',
       ),
-      ...errorResponses({ status: 404, description: 'Unknown instance' }),
+      ...errorResponses(
+        { status: 404, description: 'Unknown instance' },
+        {
+          status: 503,
+          description:
+            'The server is shutting down (SHUTTING_DOWN, with Retry-After): the wait was cut short; repeat it',
+        },
+      ),
     },
   }),
   raise: createRoute({
@@ -299,8 +306,15 @@ function view(info: InstanceInfoView): z.infer<typeof InstanceSchema> {
   return { ...info };
 }
 
-/** Registers the orchestration routes on `app`. */
-export function registerOrchestrationRoutes(app: OpenAPIHono<AppEnv>, client: Client): void {
+/**
+ * Registers the orchestration routes on `app`. Once `stopping` is aborted, long-polls in flight
+ * and new ones answer 503 `SHUTTING_DOWN` at once.
+ */
+export function registerOrchestrationRoutes(
+  app: OpenAPIHono<AppEnv>,
+  client: Client,
+  stopping?: AbortSignal,
+): void {
   app.openapi(routes.start, async (c) => {
     const body = c.req.valid('json');
     if (body.name.startsWith(SYSCALL_PREFIX)) {
@@ -351,14 +365,15 @@ export function registerOrchestrationRoutes(app: OpenAPIHono<AppEnv>, client: Cl
     const { id } = c.req.valid('param');
     const { timeoutMs } = c.req.valid('query');
     await client.getInstanceInfo(id); // NOT_FOUND first
-    let timedOut = false;
-    try {
-      await client.waitForOrchestration(id, timeoutMs);
-    } catch (err) {
-      if (!isDuroxError(err, 'TIMEOUT')) throw err;
-      timedOut = true;
+    const outcome = await longPoll(client, id, timeoutMs, stopping);
+    if (outcome === 'stopping') {
+      throw new ApiError('SHUTTING_DOWN', 'the server is shutting down: repeat the wait (on another server)');
     }
-    return untypedJson(c, { ...view(await client.getInstanceInfo(id)), timedOut }, 200);
+    return untypedJson(
+      c,
+      { ...view(await client.getInstanceInfo(id)), timedOut: outcome === 'timedOut' },
+      200,
+    );
   });
 
   app.openapi(routes.raise, async (c) => {
