@@ -19,6 +19,7 @@ import type { PrometheusMetrics } from '../engine/prometheus-metrics.js';
 import type { ControlPlane } from '../toygres/control-plane.js';
 import { authenticate } from './auth.js';
 import type { AppEnv } from './auth.js';
+import { registerEngineComponents } from './engine-schemas.js';
 import { ApiError, toApiError } from './errors.js';
 import type { ApiErrorCode } from './errors.js';
 import { refuseNul } from './nul-guard.js';
@@ -116,6 +117,7 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
     },
   });
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer' });
+  registerEngineComponents(app);
 
   app.use('*', async (c, next) => {
     const started = performance.now();

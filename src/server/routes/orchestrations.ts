@@ -16,6 +16,7 @@ import { instanceId, name } from '../../cli/input.js';
 import { readTree, requireRunning, startNewInstance } from '../../cli/instances.js';
 import type { TreeNode } from '../../cli/instances.js';
 import type { AppEnv } from '../auth.js';
+import { ErrorDetailsSchema, HistoryFileSchema, WaitingOnSchema } from '../engine-schemas.js';
 import { ApiError } from '../errors.js';
 import { longPoll } from '../long-poll.js';
 import { errorResponses, JsonValue, jsonResponse, untypedJson } from '../schemas.js';
@@ -37,16 +38,13 @@ const InstanceSchema = z
     currentExecutionId: z.number().int(),
     status: z.enum(STATUSES),
     output: JsonValue.optional(),
-    failureDetails: z.unknown().optional(),
+    failureDetails: ErrorDetailsSchema.optional(),
     createdAt: z.number().int(),
     updatedAt: z.number().int(),
     parentInstanceId: z.string().optional(),
     customStatus: z.string().optional(),
     customStatusVersion: z.number().int(),
-    waitingOn: z
-      .unknown()
-      .optional()
-      .openapi({ description: 'What the current execution waits on (absent once ended)' }),
+    waitingOn: WaitingOnSchema.optional(),
   })
   .openapi('Instance');
 
@@ -82,7 +80,18 @@ const TreeSchema: z.ZodType<TreeNode> = z
       children: z.array(TreeSchema),
     }),
   )
-  .openapi('TreeNode', { type: 'object' });
+  .openapi('TreeNode', {
+    type: 'object',
+    description: 'An instance and its sub-orchestrations, recursively',
+    properties: {
+      instanceId: { type: 'string' },
+      orchestrationName: { type: 'string' },
+      orchestrationVersion: { type: 'string', nullable: true },
+      status: { type: 'string', enum: [...STATUSES] },
+      children: { type: 'array', items: { $ref: '#/components/schemas/TreeNode' } },
+    },
+    required: ['instanceId', 'orchestrationName', 'orchestrationVersion', 'status', 'children'],
+  });
 
 const json = <S extends z.ZodTypeAny>(schema: S) => ({
   required: true,
@@ -278,13 +287,7 @@ const routes = {
       }),
     },
     responses: {
-      200: jsonResponse(
-        z
-          .object({ format: z.literal('durox-history'), version: z.number().int() })
-          .passthrough()
-          .openapi('HistoryFile'),
-        'The history file',
-      ),
+      200: jsonResponse(HistoryFileSchema, 'The history file'),
       ...errorResponses({ status: 404, description: 'Unknown instance or execution, or still Pending' }),
     },
   }),
