@@ -55,6 +55,9 @@ const STATUS: Record<ApiErrorCode, ContentfulStatusCode> = {
   INTERNAL: 500,
 };
 
+/** Every error code, in the order of the status table. */
+export const API_ERROR_CODES = Object.keys(STATUS) as [ApiErrorCode, ...ApiErrorCode[]];
+
 /** The body of every error answer. */
 export interface ApiErrorBody {
   error: { code: ApiErrorCode; message: string };

@@ -3,12 +3,13 @@
  * become the OpenAPI document's components.
  */
 import { z } from '@hono/zod-openapi';
+import { API_ERROR_CODES } from './errors.js';
 
 /** `{ "error": { "code", "message" } }`. */
 export const ErrorSchema = z
   .object({
     error: z.object({
-      code: z.string().openapi({ example: 'NOT_FOUND' }),
+      code: z.enum(API_ERROR_CODES).openapi({ example: 'NOT_FOUND' }),
       message: z.string().openapi({ example: "instance 'order-1' not found" }),
     }),
   })
