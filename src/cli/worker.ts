@@ -103,13 +103,15 @@ export function workerLine(
 
 /**
  * A provider that forwards to `store()`, looked up at each access: the runtime is built (and
- * user modules loaded) before the store is opened.
+ * user modules loaded) before the store is opened. `opened()` tells whether it is open yet: the
+ * Runtime constructor asks for `recommendedRuntimeOptions` before that, and gets none — the
+ * worker's flags give both recommendable options (default 4 / 8) anyway, so a recommendation
+ * would never apply.
  */
-function lateProvider(store: () => Provider): Provider {
+function lateProvider(store: () => Provider, opened: () => boolean): Provider {
   return new Proxy({} as Provider, {
     get(_, prop) {
-      // Asked by the Runtime's constructor, before the store is open: the flags set both values.
-      if (prop === 'recommendedRuntimeOptions') return undefined;
+      if (prop === 'recommendedRuntimeOptions' && !opened()) return undefined;
       const target = store();
       const value = Reflect.get(target, prop, target) as unknown;
       return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
@@ -229,7 +231,10 @@ export async function runWorker(
       if (event.outcome === 'abandoned') released += 1;
     },
   };
-  const runtime = new Runtime(lateProvider(storeNow), { ...options, observers: drainObserver });
+  const runtime = new Runtime(
+    lateProvider(storeNow, () => opened !== null),
+    { ...options, observers: drainObserver },
+  );
   const registrations = await loadModules(flags.module, runtime);
   const orchestrations = describeOrchestrations(registrations);
   const activities = [...registrations.activities.keys()];

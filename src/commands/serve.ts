@@ -35,7 +35,7 @@ export default class Serve extends BaseCommand<typeof Serve> {
 
 Every route but GET /health needs "Authorization: Bearer <token>" (\`durox token create --name ci --scope write\`): read for GET routes, write for the others, admin to see a password. Binds 127.0.0.1 unless --host says otherwise; no CORS unless --cors-origin; bodies above --body-limit are refused (413). One JSON log line per request goes to stderr (never headers or bodies).
 
-With --worker a worker runs in the same process (the flags of \`durox worker run\` apply). SIGINT/SIGTERM stop accepting connections, let requests in flight finish, then drain the worker.`;
+With --worker a worker runs in the same process (the flags of \`durox worker run\` apply). SIGINT/SIGTERM stop accepting connections, answer open long-polls (/wait) at once with 503 SHUTTING_DOWN, let other requests in flight finish (up to 10 s), then drain the worker.`;
   static override examples = [
     '<%= config.bin %> serve --port 8080',
     '<%= config.bin %> serve --worker -m ./app.js --toygres --metrics',
@@ -78,8 +78,11 @@ With --worker a worker runs in the same process (the flags of \`durox worker run
     // With --worker, the worker's runtime feeds the metrics once it exists (the client's until then).
     let metrics: PrometheusMetrics | null = null;
     const log = (line: object): void => void process.stderr.write(`${JSON.stringify(line)}\n`);
+    // Aborted first on a signal: long-polls answer at once (503 SHUTTING_DOWN) instead of holding the close up.
+    const stopping = new AbortController();
     const app = createApp({
       client,
+      stopping: stopping.signal,
       tokens,
       controlPlane,
       bodyLimitBytes: flags['body-limit'],
@@ -122,9 +125,13 @@ With --worker a worker runs in the same process (the flags of \`durox worker run
     try {
       // A worker that fails to start (or stops) stops the server too.
       stoppedBy = await Promise.race([stopped, ...(worker ? [worker.then((r) => r.stoppedBy)] : [])]);
+      // Long-polls answer at once and the listener closes before the line says so.
+      stopping.abort();
+      void server.close();
       log({ time: new Date().toISOString(), level: 'info', msg: 'stopping', signal: stoppedBy });
     } finally {
-      await server.close();
+      stopping.abort();
+      await server.close(); // the same close as above, when there was one
       await tokens.close().catch(() => undefined);
       const opened = metadata === null ? null : await (metadata as Promise<MetadataStore>).catch(() => null);
       await opened?.close().catch(() => undefined);

@@ -3,8 +3,9 @@
  * validate each request also make the OpenAPI 3 document at `/openapi.json`.
  *
  * Order of the middlewares: request log (method, path, status, duration, token name — never the
- * Authorization header or a body) → bearer authentication and scope (all but `GET /health`) →
- * body size limit (413) → the route's validation (400) → the handler. Every error answers
+ * Authorization header or a body) → `Connection: close` once stopping → bearer authentication and
+ * scope (all but `GET /health`) → body size limit (413) → NUL characters refused (400, see
+ * `nul-guard.ts`) → the route's validation (400) → the handler. Every error answers
  * `{ "error": { "code", "message" } }` (see `errors.ts`).
  */
 import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
@@ -18,8 +19,10 @@ import type { PrometheusMetrics } from '../engine/prometheus-metrics.js';
 import type { ControlPlane } from '../toygres/control-plane.js';
 import { authenticate } from './auth.js';
 import type { AppEnv } from './auth.js';
+import { registerEngineComponents } from './engine-schemas.js';
 import { ApiError, toApiError } from './errors.js';
 import type { ApiErrorCode } from './errors.js';
+import { refuseNul } from './nul-guard.js';
 import { registerOrchestrationRoutes } from './routes/orchestrations.js';
 import { registerToygresRoutes } from './routes/toygres.js';
 import { jsonResponse } from './schemas.js';
@@ -64,6 +67,12 @@ export interface AppOptions {
   log?: (line: RequestLogLine) => void;
   /** The version reported in the OpenAPI document. */
   version?: string;
+  /**
+   * Aborted when the server starts shutting down: long-polls (`/wait`) answer 503
+   * `SHUTTING_DOWN` at once instead of holding the shutdown up, and every answer from then on
+   * closes its connection.
+   */
+  stopping?: AbortSignal;
 }
 
 /** The OpenAPI document's `info` and security. */
@@ -92,6 +101,7 @@ function errorAnswer(c: Context<AppEnv>, err: unknown): Response {
   if (mapped.internal) c.set('internalError', err instanceof Error ? err.message : String(err));
   // The rest of a refused body may still be on the way: do not reuse the connection.
   if (mapped.status === 413) c.header('Connection', 'close');
+  if (mapped.body.error.code === 'SHUTTING_DOWN') c.header('Retry-After', '1');
   return c.json(mapped.body, mapped.status);
 }
 
@@ -107,6 +117,7 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
     },
   });
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer' });
+  registerEngineComponents(app);
 
   app.use('*', async (c, next) => {
     const started = performance.now();
@@ -126,6 +137,14 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
       ...(internal === undefined ? {} : { error: internal }),
     });
   });
+  if (options.stopping !== undefined) {
+    const stopping = options.stopping;
+    app.use('*', async (c, next) => {
+      await next();
+      // A stopping server takes no further request on this connection.
+      if (stopping.aborted) c.header('Connection', 'close');
+    });
+  }
   if (options.corsOrigin !== undefined) {
     app.use('*', cors({ origin: options.corsOrigin, allowHeaders: ['Authorization', 'Content-Type'] }));
   }
@@ -147,6 +166,7 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
       },
     }),
   );
+  app.use('*', refuseNul());
 
   app.openapi(
     createRoute({
@@ -162,7 +182,7 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
     (c) => c.json({ status: 'ok' as const }, 200),
   );
 
-  registerOrchestrationRoutes(app, options.client);
+  registerOrchestrationRoutes(app, options.client, options.stopping);
   registerToygresRoutes(app, options.controlPlane);
 
   if (options.metrics) {

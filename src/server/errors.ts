@@ -10,7 +10,13 @@ import type { ToygresErrorCode } from '../toygres/errors.js';
 
 /** Codes only the HTTP layer raises. */
 export type HttpErrorCode =
-  'UNAUTHORIZED' | 'FORBIDDEN' | 'PAYLOAD_TOO_LARGE' | 'ROUTE_NOT_FOUND' | 'METHOD_NOT_ALLOWED' | 'INTERNAL';
+  | 'UNAUTHORIZED'
+  | 'FORBIDDEN'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'ROUTE_NOT_FOUND'
+  | 'METHOD_NOT_ALLOWED'
+  | 'SHUTTING_DOWN'
+  | 'INTERNAL';
 
 /** Every code an error document can carry. */
 export type ApiErrorCode = DuroxErrorCode | ToygresErrorCode | HttpErrorCode;
@@ -45,8 +51,12 @@ const STATUS: Record<ApiErrorCode, ContentfulStatusCode> = {
   PAYLOAD_TOO_LARGE: 413,
   ROUTE_NOT_FOUND: 404,
   METHOD_NOT_ALLOWED: 405,
+  SHUTTING_DOWN: 503,
   INTERNAL: 500,
 };
+
+/** Every error code, in the order of the status table. */
+export const API_ERROR_CODES = Object.keys(STATUS) as [ApiErrorCode, ...ApiErrorCode[]];
 
 /** The body of every error answer. */
 export interface ApiErrorBody {

@@ -3,12 +3,13 @@
  * become the OpenAPI document's components.
  */
 import { z } from '@hono/zod-openapi';
+import { API_ERROR_CODES } from './errors.js';
 
 /** `{ "error": { "code", "message" } }`. */
 export const ErrorSchema = z
   .object({
     error: z.object({
-      code: z.string().openapi({ example: 'NOT_FOUND' }),
+      code: z.enum(API_ERROR_CODES).openapi({ example: 'NOT_FOUND' }),
       message: z.string().openapi({ example: "instance 'order-1' not found" }),
     }),
   })
@@ -21,7 +22,7 @@ const errorContent = { 'application/json': { schema: ErrorSchema } };
 
 /** The error responses every authenticated route can give, plus `extra` statuses. */
 export function errorResponses(
-  ...extra: Array<{ status: 400 | 404 | 409 | 413 | 504; description: string }>
+  ...extra: Array<{ status: 400 | 404 | 409 | 413 | 503 | 504; description: string }>
 ): Record<string, { description: string; content: typeof errorContent }> {
   const responses: Record<string, { description: string; content: typeof errorContent }> = {
     '401': { description: 'Missing, invalid or revoked token', content: errorContent },

@@ -1,12 +1,16 @@
 /**
  * Listening: the app on a Node HTTP server, with a graceful close (no new connections; requests
- * in flight finish; idle keep-alive connections are closed).
+ * in flight finish, within a grace period; idle keep-alive connections are closed). Long-polls do
+ * not hold a close up when the app was made with a `stopping` signal that is aborted first.
  */
 import { serve } from '@hono/node-server';
 import type { ServerType } from '@hono/node-server';
 import type { Server } from 'node:http';
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { AppEnv } from './auth.js';
+
+/** How long {@link RunningServer.close} lets requests in flight run before cutting them (ms). */
+export const CLOSE_GRACE_MS = 10_000;
 
 /** A listening server. */
 export interface RunningServer {
@@ -15,8 +19,11 @@ export interface RunningServer {
   readonly host: string;
   /** The bound port (useful with port 0). */
   readonly port: number;
-  /** Stops accepting connections and resolves once the requests in flight have finished. */
-  close(): Promise<void>;
+  /**
+   * Stops accepting connections, closes idle ones and resolves once the requests in flight have
+   * finished; connections still busy after `graceMs` (default {@link CLOSE_GRACE_MS}) are cut.
+   */
+  close(graceMs?: number): Promise<void>;
 }
 
 /** Listens on `host:port` (port 0: any free port). Rejects when the address is unavailable. */
@@ -33,9 +40,13 @@ export function listen(app: OpenAPIHono<AppEnv>, host: string, port: number): Pr
         url: `http://${urlHost}:${info.port}`,
         host: info.address,
         port: info.port,
-        close: () => {
+        close: (graceMs = CLOSE_GRACE_MS) => {
           closing ??= new Promise<void>((done) => {
-            http.close(() => done());
+            const cut = setTimeout(() => http.closeAllConnections(), graceMs);
+            http.close(() => {
+              clearTimeout(cut);
+              done();
+            });
             http.closeIdleConnections();
           });
           return closing;

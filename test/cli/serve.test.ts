@@ -1,12 +1,17 @@
 /**
  * `durox token …` and `durox serve` end to end with the built binary: tokens shown once and
  * listed without secrets, the server with an in-process worker (`--worker`), and a graceful
- * SIGTERM that lets a request in flight finish.
+ * SIGTERM: an open long-poll answers 503 SHUTTING_DOWN at once, a request in flight finishes,
+ * no new connection is taken, and the process exits in seconds, not at the long-poll's timeout.
  */
 import { spawn } from 'node:child_process';
+import { request } from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { durox, ROOT, TEST_MODULE, tempDir } from './helpers.js';
+import { eventually } from '../helpers/eventually.js';
+import { secretOf } from '../server/helpers.js';
 
 const dir = tempDir();
 const store = `sqlite:${join(dir, 'serve.db')}`;
@@ -32,7 +37,7 @@ describe('durox token', () => {
     const listed = await durox(['token', 'list', '--store', store, '--json']);
     expect(listed.code).toBe(0);
     expect(listed.json()).toEqual([expect.objectContaining({ id: token.id, name: 'ci', scope: 'write' })]);
-    expect(listed.stdout).not.toContain(token.token.split('_')[2]);
+    expect(listed.stdout).not.toContain(secretOf(token.token));
     expect(listed.stdout).not.toMatch(/hash|salt/);
 
     const dup = await durox(['token', 'create', '--name', 'ci', '--store', store]);
@@ -49,6 +54,45 @@ describe('durox token', () => {
     expect((await durox(['token', 'list', '--all', '--store', store, '--json'])).json()).toHaveLength(1);
   });
 });
+
+/** A request the server has begun: its headers are sent with `Expect: 100-continue`. */
+interface HeldRequest {
+  /** Resolves when the server answered 100 Continue: it has read the headers and runs the route. */
+  continued: Promise<void>;
+  /** Sends the held body (if any) and ends the request. */
+  send(): void;
+  response: Promise<{ status: number; headers: IncomingHttpHeaders; body: string }>;
+}
+
+/** Starts `method path` with the token; a `body` is held back until `send()`. */
+function heldRequest(base: string, method: string, path: string, token: string, body?: string): HeldRequest {
+  const req = request(`${base}${path}`, {
+    method,
+    agent: false,
+    headers: {
+      authorization: `Bearer ${token}`,
+      expect: '100-continue',
+      ...(body === undefined
+        ? {}
+        : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }),
+    },
+  });
+  const continued = new Promise<void>((resolve) => req.once('continue', () => resolve()));
+  const response = new Promise<{ status: number; headers: IncomingHttpHeaders; body: string }>(
+    (resolve, reject) => {
+      req.once('error', reject);
+      req.once('response', (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (text += chunk));
+        res.once('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
+      });
+    },
+  );
+  if (body === undefined) req.end();
+  else req.flushHeaders();
+  return { continued, send: () => req.end(body), response };
+}
 
 describe('durox serve', () => {
   it('serves with an in-process worker and stops gracefully on SIGTERM', async () => {
@@ -121,19 +165,38 @@ describe('durox serve', () => {
       expect(scrape).toMatch(
         /duroxide_orchestration_starts_total\{[^}]*orchestration_name="Waiter"[^}]*\} 1/,
       );
-      // A long-poll in flight when SIGTERM arrives still gets its answer.
-      const inFlight = fetch(`${url}/orchestrations/w-1/wait?timeoutMs=1500`, { headers: auth });
-      await new Promise((r) => setTimeout(r, 200));
+      // Two requests in flight when SIGTERM arrives (the server has read their headers: it sent
+      // 100 Continue): a long-poll good for 60 s, and a start whose body is still to come.
+      const poll = heldRequest(url, 'GET', '/orchestrations/w-1/wait?timeoutMs=60000', token);
+      const start2 = heldRequest(url, 'POST', '/orchestrations', token, '{"name":"Waiter","id":"w-2"}');
+      await Promise.all([poll.continued, start2.continued]);
+      const signalled = Date.now();
       child.kill('SIGTERM');
-      const answer = await inFlight;
-      expect(answer.status).toBe(200);
-      expect(await answer.json()).toMatchObject({ instanceId: 'w-1', timedOut: true });
+      // The long-poll answers at once, in the error format, with a hint to come back.
+      const cut = await poll.response;
+      expect(Date.now() - signalled).toBeLessThan(5_000);
+      expect(cut.status).toBe(503);
+      expect(JSON.parse(cut.body)).toMatchObject({ error: { code: 'SHUTTING_DOWN' } });
+      expect(cut.headers['retry-after']).toBe('1');
+      expect(cut.headers.connection).toBe('close');
+      await eventually(() => stderr.includes('"msg":"stopping"'), 'the server to stop listening');
+      // No new connection is taken…
+      await expect(fetch(`${url}/health`)).rejects.toThrow();
+      // …but the start in flight finishes once its body arrives.
+      start2.send();
+      const created = await start2.response;
+      expect(created.status).toBe(201);
+      expect(JSON.parse(created.body)).toMatchObject({ instanceId: 'w-2', status: 'Pending' });
+      expect(created.headers.connection).toBe('close');
       expect(await exited).toBe(0);
+      expect(Date.now() - signalled).toBeLessThan(15_000);
       expect(JSON.parse(stdout)).toMatchObject({
         url,
         stoppedBy: 'SIGTERM',
         worker: { stoppedBy: 'SIGTERM' },
       });
+      const status = await durox(['orchestration', 'status', 'w-2', '--store', store, '--json']);
+      expect(status.code).toBe(0);
       // Request log lines: JSON, no token.
       expect(stderr).toContain('"msg":"request"');
       expect(stderr).not.toContain(token);

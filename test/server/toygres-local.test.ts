@@ -1,7 +1,8 @@
 /**
  * Toygres over HTTP on the local platform with a real PostgreSQL server (slow): create → follow
  * GET /operations/{id} → details with the password masked → the password only for admin with
- * showPassword=true → delete → follow → deleted. Nothing but that one answer carries the password.
+ * showPassword=true → delete → follow → deleted. Nothing but that one answer carries the password,
+ * and every answer matches the OpenAPI document.
  */
 import { afterAll, expect, it } from 'vitest';
 import { createApp } from '../../src/server/app.js';
@@ -14,6 +15,8 @@ import { eventually } from '../helpers/eventually.js';
 import { startBench } from '../toygres/helpers/harness.js';
 import { stopAllServers, traversableTempDir } from '../toygres/helpers/servers.js';
 import { join } from 'node:path';
+import { answerMismatches } from './openapi-conformance.js';
+import type { OpenApiDocument } from './openapi-conformance.js';
 
 const base = traversableTempDir();
 const PASSWORD = 'http-Secret-pw-42';
@@ -40,6 +43,11 @@ it('create → operation → masked details → admin password → delete over H
     '127.0.0.1',
     0,
   );
+  const doc = (await (
+    await fetch(`${server.url}/openapi.json`, { headers: { authorization: `Bearer ${admin}` } })
+  ).json()) as OpenApiDocument;
+  // Every answer is checked against the OpenAPI document (closed objects: no undocumented field).
+  const problems: string[] = [];
   const seen: string[] = [];
   const call = async (
     path: string,
@@ -52,7 +60,9 @@ it('create → operation → masked details → admin password → delete over H
     });
     const text = await res.text();
     seen.push(text);
-    return { status: res.status, json: JSON.parse(text) };
+    const json = JSON.parse(text);
+    problems.push(...answerMismatches(doc, init.method ?? 'GET', path, res.status, json));
+    return { status: res.status, json };
   };
   try {
     const created = await call('/instances', write, {
@@ -103,6 +113,9 @@ it('create → operation → masked details → admin password → delete over H
     expect(deleted).toMatchObject({ kind: 'delete', status: 'Completed' });
     expect((await call('/instances/web', write)).json.state).toBe('deleted');
     expect(JSON.stringify(logs)).not.toContain(PASSWORD);
+    await call('/instances/web/health?limit=5', write);
+    await call('/instances?state=deleted', write);
+    expect(problems).toEqual([]);
   } finally {
     await server.close();
     await tokens.close();

@@ -7,7 +7,6 @@
 import { randomUUID } from 'node:crypto';
 import { createRoute, z } from '@hono/zod-openapi';
 import type { OpenAPIHono } from '@hono/zod-openapi';
-import { isDuroxError } from '../../core/errors.js';
 import type { Client } from '../../engine/client.js';
 import type { InstanceInfoView } from '../../engine/management.js';
 import { SYSCALL_PREFIX } from '../../engine/replay/tasks.js';
@@ -17,7 +16,9 @@ import { instanceId, name } from '../../cli/input.js';
 import { readTree, requireRunning, startNewInstance } from '../../cli/instances.js';
 import type { TreeNode } from '../../cli/instances.js';
 import type { AppEnv } from '../auth.js';
+import { ErrorDetailsSchema, HistoryFileSchema, WaitingOnSchema } from '../engine-schemas.js';
 import { ApiError } from '../errors.js';
+import { longPoll } from '../long-poll.js';
 import { errorResponses, JsonValue, jsonResponse, untypedJson } from '../schemas.js';
 
 const STATUSES = ['Pending', 'Running', 'Completed', 'Failed', 'ContinuedAsNew'] as const;
@@ -37,16 +38,13 @@ const InstanceSchema = z
     currentExecutionId: z.number().int(),
     status: z.enum(STATUSES),
     output: JsonValue.optional(),
-    failureDetails: z.unknown().optional(),
+    failureDetails: ErrorDetailsSchema.optional(),
     createdAt: z.number().int(),
     updatedAt: z.number().int(),
     parentInstanceId: z.string().optional(),
     customStatus: z.string().optional(),
     customStatusVersion: z.number().int(),
-    waitingOn: z
-      .unknown()
-      .optional()
-      .openapi({ description: 'What the current execution waits on (absent once ended)' }),
+    waitingOn: WaitingOnSchema.optional(),
   })
   .openapi('Instance');
 
@@ -82,7 +80,18 @@ const TreeSchema: z.ZodType<TreeNode> = z
       children: z.array(TreeSchema),
     }),
   )
-  .openapi('TreeNode', { type: 'object' });
+  .openapi('TreeNode', {
+    type: 'object',
+    description: 'An instance and its sub-orchestrations, recursively',
+    properties: {
+      instanceId: { type: 'string' },
+      orchestrationName: { type: 'string' },
+      orchestrationVersion: { type: 'string', nullable: true },
+      status: { type: 'string', enum: [...STATUSES] },
+      children: { type: 'array', items: { $ref: '#/components/schemas/TreeNode' } },
+    },
+    required: ['instanceId', 'orchestrationName', 'orchestrationVersion', 'status', 'children'],
+  });
 
 const json = <S extends z.ZodTypeAny>(schema: S) => ({
   required: true,
@@ -163,7 +172,14 @@ const routes = {
         InstanceSchema.extend({ timedOut: z.boolean() }).openapi('WaitResult'),
         'The instance: ended, or still running when timedOut',
       ),
-      ...errorResponses({ status: 404, description: 'Unknown instance' }),
+      ...errorResponses(
+        { status: 404, description: 'Unknown instance' },
+        {
+          status: 503,
+          description:
+            'The server is shutting down (SHUTTING_DOWN, with Retry-After): the wait was cut short; repeat it',
+        },
+      ),
     },
   }),
   raise: createRoute({
@@ -271,13 +287,7 @@ const routes = {
       }),
     },
     responses: {
-      200: jsonResponse(
-        z
-          .object({ format: z.literal('durox-history'), version: z.number().int() })
-          .passthrough()
-          .openapi('HistoryFile'),
-        'The history file',
-      ),
+      200: jsonResponse(HistoryFileSchema, 'The history file'),
       ...errorResponses({ status: 404, description: 'Unknown instance or execution, or still Pending' }),
     },
   }),
@@ -299,8 +309,15 @@ function view(info: InstanceInfoView): z.infer<typeof InstanceSchema> {
   return { ...info };
 }
 
-/** Registers the orchestration routes on `app`. */
-export function registerOrchestrationRoutes(app: OpenAPIHono<AppEnv>, client: Client): void {
+/**
+ * Registers the orchestration routes on `app`. Once `stopping` is aborted, long-polls in flight
+ * and new ones answer 503 `SHUTTING_DOWN` at once.
+ */
+export function registerOrchestrationRoutes(
+  app: OpenAPIHono<AppEnv>,
+  client: Client,
+  stopping?: AbortSignal,
+): void {
   app.openapi(routes.start, async (c) => {
     const body = c.req.valid('json');
     if (body.name.startsWith(SYSCALL_PREFIX)) {
@@ -351,14 +368,15 @@ export function registerOrchestrationRoutes(app: OpenAPIHono<AppEnv>, client: Cl
     const { id } = c.req.valid('param');
     const { timeoutMs } = c.req.valid('query');
     await client.getInstanceInfo(id); // NOT_FOUND first
-    let timedOut = false;
-    try {
-      await client.waitForOrchestration(id, timeoutMs);
-    } catch (err) {
-      if (!isDuroxError(err, 'TIMEOUT')) throw err;
-      timedOut = true;
+    const outcome = await longPoll(client, id, timeoutMs, stopping);
+    if (outcome === 'stopping') {
+      throw new ApiError('SHUTTING_DOWN', 'the server is shutting down: repeat the wait (on another server)');
     }
-    return untypedJson(c, { ...view(await client.getInstanceInfo(id)), timedOut }, 200);
+    return untypedJson(
+      c,
+      { ...view(await client.getInstanceInfo(id)), timedOut: outcome === 'timedOut' },
+      200,
+    );
   });
 
   app.openapi(routes.raise, async (c) => {

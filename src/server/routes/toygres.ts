@@ -21,18 +21,16 @@ import { requireScope } from '../auth.js';
 import type { AppEnv } from '../auth.js';
 import { ApiError } from '../errors.js';
 import { errorResponses, jsonResponse, untypedJson } from '../schemas.js';
+import {
+  ConnectionDetailsSchema,
+  HealthReportSchema,
+  InstanceDetailsSchema,
+  InstanceViewSchema,
+} from '../toygres-schemas.js';
 
 const NameParam = z.object({
   name: instanceName.openapi({ param: { name: 'name', in: 'path' }, example: 'orders' }),
 });
-
-const Obj = (name: string, description: string): z.ZodTypeAny =>
-  z.object({}).passthrough().openapi(name, { description });
-
-const InstanceViewSchema = Obj(
-  'PgInstance',
-  'A PostgreSQL instance: state, health, platform, connection with the password masked, orchestration ids',
-);
 
 const OPERATION_ID = /^(create|delete)-(.+)$/;
 
@@ -83,7 +81,10 @@ const routes = {
       }),
     },
     responses: {
-      200: jsonResponse(z.object({ items: z.array(InstanceViewSchema) }), 'Instances (passwords masked)'),
+      200: jsonResponse(
+        z.object({ items: z.array(InstanceViewSchema) }).openapi('PgInstanceList'),
+        'Instances (passwords masked)',
+      ),
       ...errorResponses({ status: 400, description: 'Invalid query' }),
     },
   }),
@@ -94,7 +95,7 @@ const routes = {
     summary: 'One instance with its events and orchestrations (scope read)',
     request: { params: NameParam },
     responses: {
-      200: jsonResponse(InstanceViewSchema, 'The instance (password masked)'),
+      200: jsonResponse(InstanceDetailsSchema, 'The instance (password masked)'),
       ...errorResponses({ status: 404, description: 'Unknown instance' }),
     },
   }),
@@ -133,10 +134,7 @@ const routes = {
       query: z.object({ limit: z.coerce.number().int().min(1).max(1000).default(20) }),
     },
     responses: {
-      200: jsonResponse(
-        Obj('HealthReport', 'Health, latency, the actor status and checks, newest first'),
-        'Health',
-      ),
+      200: jsonResponse(HealthReportSchema, 'Health'),
       ...errorResponses({ status: 404, description: 'Unknown instance' }),
     },
   }),
@@ -150,10 +148,7 @@ const routes = {
       query: z.object({ showPassword: z.enum(['true', 'false']).optional() }),
     },
     responses: {
-      200: jsonResponse(
-        Obj('ConnectionDetails', 'Host, port, user, database and the connection string'),
-        'Connection details (password only with showPassword=true)',
-      ),
+      200: jsonResponse(ConnectionDetailsSchema, 'Connection details (password only with showPassword=true)'),
       ...errorResponses(
         { status: 404, description: 'Unknown instance' },
         { status: 409, description: 'The instance has no connection (FAILED)' },
