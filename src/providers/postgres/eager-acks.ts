@@ -1,9 +1,10 @@
 /**
  * Eager dispatch and held turns on PostgreSQL (docs/performance.md, "Issue 17"): the provider's
- * `ackOrchestrationItemEager` and `ackHeldTurn`. Each is one call of its function in
- * 000007-held-turns.sql, outside the ack pipeline's batches: the activity leases it locks are
- * for this caller alone. (The runtime takes these paths only while it has idle worker slots;
- * busy, it acks through the batched `ackOrchestrationItem`.)
+ * `ackOrchestrationItemEager` and `ackHeldTurn`. Concurrent calls of both are group-committed
+ * together (batcher.ts) in one call of `ack_eager_turns` (000007-held-turns.sql), apart from
+ * the ack pipeline's batches: the activity leases such an ack locks are for its caller alone.
+ * (The runtime takes these paths while it has idle worker slots; busy, it acks through the
+ * batched `ackOrchestrationItem`, whose calls fetch their next items ahead.)
  *
  * Around the call: the lease ledger keeps a held instance lease (so messages for the instance
  * wake no dispatcher here while the lease is kept, and the one owed is sent when it ends), and
@@ -17,12 +18,17 @@ import type {
   HeldTurnResult,
   OrchestrationAck,
 } from '../../core/provider.js';
+import { Batcher, type BatcherOptions } from './batcher.js';
 import type { Run } from './connection.js';
 import type { LeaseSupply } from './handoff.js';
 import type { LeaseLedger } from './lease-ledger.js';
 import { instanceOfLockToken, rowOfLockToken } from './lock-tokens.js';
-import { ackHeldTurn, type HeldTurnOutcome } from './queries/ack-held-turn.js';
-import { ackOrchestrationItemEager, type EagerAckEffects } from './queries/ack-orchestration-item-eager.js';
+import {
+  ackEagerTurns,
+  type EagerAckEffects,
+  type EagerTurnOutcome,
+  type EagerTurnRequest,
+} from './queries/ack-eager-turns.js';
 import type { QueryContext } from './queries/context.js';
 import type { WakeSignals } from './wakeups.js';
 
@@ -34,34 +40,43 @@ export interface EagerAcksDeps {
   supply: LeaseSupply;
 }
 
+/** Group commit, as the ack pipeline's (see ack-pipeline.ts). */
+const EAGER_BATCHING: BatcherOptions = { maxInFlight: 2, maxBatch: 64 };
+
 export class EagerAcks {
-  constructor(private readonly deps: EagerAcksDeps) {}
+  private readonly turns: Batcher<EagerTurnRequest, EagerTurnOutcome>;
+
+  constructor(private readonly deps: EagerAcksDeps) {
+    const { ctx, run } = deps;
+    this.turns = new Batcher(EAGER_BATCHING, (requests) =>
+      run('ackOrchestrationItemEager', (db) =>
+        ackEagerTurns(ctx, db, { nowMs: ctx.options.clock.now(), requests }),
+      ),
+    );
+  }
 
   /** See `QueueProvider.ackOrchestrationItemEager`. */
   async ackEager(lockToken: string, ack: OrchestrationAck, eager: EagerWorkRequest): Promise<EagerAckResult> {
-    const { ctx, run, ledger, supply } = this.deps;
+    const { ledger, supply } = this.deps;
     const instanceId = instanceOfLockToken(lockToken);
     if (instanceId === null) throw new LockLostError('orchestration lock token is malformed');
     // No ack-and-fetch-next here: the lease's fetch profile is of no further use.
     supply.forgetProfile(lockToken);
-    const nowMs = ctx.options.clock.now();
-    let effects: EagerAckEffects | null;
+    let result: EagerTurnOutcome;
     try {
-      effects = await run('ackOrchestrationItem', (db) =>
-        ackOrchestrationItemEager(ctx, db, { instanceId, lockToken, ack, nowMs, eager }),
-      );
+      result = await this.turns.submit({ instanceId, lockToken, ack, eager });
     } catch (err) {
       // A failed ack may have lost the lease (or keep it): either way, stop suppressing wake-ups.
       ledger.release(instanceId, lockToken);
       throw err;
     }
-    if (effects === null) {
+    if (result.outcome !== 'committed') {
       ledger.release(instanceId, lockToken);
       throw new LockLostError('orchestration lock expired or is unknown; the turn was not committed', {
         instanceId,
       });
     }
-    return this.afterCommit(instanceId, lockToken, ack, nowMs, effects);
+    return this.afterCommit(instanceId, lockToken, ack, result.effects);
   }
 
   /** See `QueueProvider.ackHeldTurn`. */
@@ -71,7 +86,7 @@ export class EagerAcks {
     completed: HeldCompletion,
     eager: EagerWorkRequest,
   ): Promise<HeldTurnResult> {
-    const { ctx, run, wake, ledger, supply } = this.deps;
+    const { ctx, wake, ledger, supply } = this.deps;
     const { completion, workLockToken } = completed;
     const workRowId = rowOfLockToken(workLockToken);
     if (workRowId === null) throw new LockLostError('activity lock token is malformed');
@@ -82,21 +97,15 @@ export class EagerAcks {
     const instanceId = instanceOfLockToken(lockToken) ?? completion.instance;
     supply.forgetProfile(lockToken);
     supply.forgetProfile(workLockToken);
-    const nowMs = ctx.options.clock.now();
-    let result: HeldTurnOutcome;
+    let result: EagerTurnOutcome;
     try {
-      result = await run('ackHeldTurn', (db) =>
-        ackHeldTurn(ctx, db, {
-          instanceId,
-          lockToken,
-          ack,
-          nowMs,
-          workRowId,
-          workLockToken,
-          completion,
-          eager,
-        }),
-      );
+      result = await this.turns.submit({
+        instanceId,
+        lockToken,
+        ack,
+        eager,
+        held: { rowId: workRowId, lockToken: workLockToken, completion },
+      });
     } catch (err) {
       ledger.release(instanceId, lockToken);
       throw err;
@@ -109,14 +118,17 @@ export class EagerAcks {
       case 'released':
         // Also sends the wake-up owed for messages that waited during the hold, if one was skipped.
         ledger.release(instanceId, lockToken);
-        wake.signalOrchestratorMessage(completion.instance, nowMs);
+        wake.signalOrchestratorMessage(completion.instance, ctx.options.clock.now());
         wake.notifyInstance(completion.instance);
         return { outcome: 'released' };
       case 'committed':
-        return {
-          outcome: 'committed',
-          ...this.afterCommit(instanceId, lockToken, ack, nowMs, result.effects),
-        };
+        return { outcome: 'committed', ...this.afterCommit(instanceId, lockToken, ack, result.effects) };
+      case 'not-acked':
+        // Not possible: the held turn is applied only under its checked, locked lease.
+        ledger.release(instanceId, lockToken);
+        throw new LockLostError('orchestration lock expired or is unknown; the turn was not committed', {
+          instanceId,
+        });
     }
   }
 
@@ -129,10 +141,10 @@ export class EagerAcks {
     instanceId: string,
     lockToken: string,
     ack: OrchestrationAck,
-    nowMs: number,
     effects: EagerAckEffects,
   ): EagerAckResult {
-    const { wake, ledger } = this.deps;
+    const { ctx, wake, ledger } = this.deps;
+    const nowMs = ctx.options.clock.now();
     const { heldUntilMs } = effects;
     if (heldUntilMs === null) ledger.release(instanceId, lockToken);
     else ledger.keep(instanceId, lockToken, heldUntilMs);

@@ -146,66 +146,28 @@ BEGIN
 END
 $$;
 
--- ackOrchestrationItemEager: one turn through apply_eager_turn, announced with one NOTIFY of
--- what is left for others (new worker items minus the ones locked here). Rows as
--- apply_eager_turn's.
-CREATE FUNCTION :DUROX_SCHEMA.ack_orchestration_item_eager(
-  p_now_ms bigint, p_origin text, p_ack jsonb, p_eligible boolean[], p_max_items integer,
-  p_lock_timeout_ms bigint, p_token_prefix text, p_hold_ms bigint
-) RETURNS TABLE (
-  kind text, acked boolean, orchestrator_ready integer, orchestrator_due bigint,
-  worker_ready integer, held_until bigint, work_id bigint, lock_token text, work_item text,
-  attempt_count integer
-)
-LANGUAGE plpgsql SET search_path = :DUROX_SCHEMA, pg_temp SET enable_seqscan = off AS $$
-#variable_conflict use_column
-DECLARE
-  v_row record;
-BEGIN
-  FOR v_row IN
-    SELECT * FROM apply_eager_turn(p_now_ms, p_ack, p_eligible, p_max_items, p_lock_timeout_ms,
-                                   p_token_prefix, p_hold_ms)
-  LOOP
-    IF v_row.kind = 'ack' AND v_row.acked THEN
-      PERFORM notify_work(p_origin, v_row.orchestrator_ready, v_row.orchestrator_due,
-                          v_row.worker_ready, NULL, v_row.targets);
-    END IF;
-    kind := v_row.kind;
-    acked := v_row.acked;
-    orchestrator_ready := v_row.orchestrator_ready;
-    orchestrator_due := v_row.orchestrator_due;
-    worker_ready := v_row.worker_ready;
-    held_until := v_row.held_until;
-    work_id := v_row.work_id;
-    lock_token := v_row.lock_token;
-    work_item := v_row.work_item;
-    attempt_count := v_row.attempt_count;
-    RETURN NEXT;
-  END LOOP;
-END
-$$;
-
--- ackHeldTurn: the next turn of an instance whose lease p_ack.token an earlier ack kept,
--- together with the activity completion it consumed, in one transaction.
+-- A held turn: the next turn of an instance whose lease p_ack.token an earlier ack kept,
+-- together with the activity completion it consumed, in the caller's transaction.
 --   1. The activity's item is deleted under its live lease (p_work_id, p_work_token), as
 --      ack_and_fetch's completion path does (session activity touched too). When the lease is
---      gone (expired, or the item withdrawn) the only row is outcome 'lost' and nothing is
+--      gone (expired, or the item withdrawn) the only row is kind 'lost' and nothing is
 --      written: the result must not count, whatever the instance.
 --   2. When the instance lease is still live with that token and no visible message waits for
 --      the instance, the turn commits through apply_eager_turn (same eager and hold rules):
---      outcome 'committed', then apply_eager_turn's rows (kind 'ack' and 'lease').
+--      kind 'committed', then apply_eager_turn's rows ('ack', 'lease').
 --   3. Otherwise nothing of the turn is written: the completion p_completion is enqueued as
---      ackWorkItem would, the lease is deleted if it is still the caller's, and the outcome is
---      'released' (the turn runs again the usual way, with every waiting message).
--- One NOTIFY either way.
-CREATE FUNCTION :DUROX_SCHEMA.ack_held_turn(
-  p_now_ms bigint, p_origin text, p_ack jsonb, p_work_id bigint, p_work_token text,
+--      ackWorkItem would, the lease is deleted if it is still the caller's, and the only row
+--      is kind 'released' (orchestrator_ready 1, targets the instance). The turn then runs again
+--      the usual way, with every waiting message.
+-- Sends no NOTIFY: the caller does, once.
+CREATE FUNCTION :DUROX_SCHEMA.apply_held_turn(
+  p_now_ms bigint, p_ack jsonb, p_work_id bigint, p_work_token text,
   p_completion_instance text, p_completion text, p_eligible boolean[], p_max_items integer,
   p_lock_timeout_ms bigint, p_token_prefix text, p_hold_ms bigint
 ) RETURNS TABLE (
   kind text, acked boolean, orchestrator_ready integer, orchestrator_due bigint,
-  worker_ready integer, held_until bigint, work_id bigint, lock_token text, work_item text,
-  attempt_count integer
+  worker_ready integer, targets text[], held_until bigint, work_id bigint, lock_token text,
+  work_item text, attempt_count integer
 )
 LANGUAGE plpgsql SET search_path = :DUROX_SCHEMA, pg_temp SET enable_seqscan = off AS $$
 #variable_conflict use_column
@@ -215,7 +177,6 @@ DECLARE
   v_session text;
   v_until bigint;
   v_live boolean;
-  v_row record;
 BEGIN
   DELETE FROM worker_queue AS w
   WHERE w.id = p_work_id AND w.lock_token = p_work_token AND w.locked_until > p_now_ms
@@ -229,8 +190,8 @@ BEGIN
     UPDATE sessions AS s SET last_activity_at = p_now_ms WHERE s.session_id = v_session;
   END IF;
 
-  -- The lease row is locked as apply_orchestration_ack locks it (which then re-checks it), so
-  -- a renew or abandon of the same lease cannot slip in between.
+  -- Locked as apply_orchestration_ack locks it (which then re-checks it), so a renew or
+  -- abandon of the same lease cannot slip in between.
   SELECT l.locked_until INTO v_until
   FROM instance_locks AS l
   WHERE l.instance_id = v_instance_id AND l.lock_token = v_token
@@ -241,14 +202,93 @@ BEGIN
                             WHERE q.instance_id = v_instance_id AND q.visible_at <= p_now_ms) THEN
     kind := 'committed';
     RETURN NEXT;
-    FOR v_row IN
+    RETURN QUERY
       SELECT * FROM apply_eager_turn(p_now_ms, p_ack, p_eligible, p_max_items, p_lock_timeout_ms,
-                                     p_token_prefix, p_hold_ms)
+                                     p_token_prefix, p_hold_ms);
+    RETURN;
+  END IF;
+
+  INSERT INTO orchestrator_queue (instance_id, work_item, visible_at, created_at)
+  VALUES (p_completion_instance, p_completion, p_now_ms, p_now_ms);
+  -- Still the caller's (live or not): let go, so the completion and whatever waits can be
+  -- fetched now. A lease another fetcher took over is not touched.
+  DELETE FROM instance_locks AS l
+  WHERE l.instance_id = v_instance_id AND l.lock_token = v_token;
+  kind := 'released';
+  orchestrator_ready := 1;
+  worker_ready := 0;
+  targets := ARRAY[p_completion_instance];
+  RETURN NEXT;
+END
+$$;
+
+-- ackOrchestrationItemEager and ackHeldTurn of one process, coalesced: the provider's calls that
+-- arrive while a batch is in flight leave together as the next one (group commit, batcher.ts),
+-- as its other acks do, so a busy runtime pays one transaction and one NOTIFY per batch. A
+-- batch of one is the unloaded case. The requests belong to different instances (each holds
+-- its own lease) and different activities, so their row locks never overlap and batches
+-- cannot deadlock each other.
+--
+-- p_requests: [{ack, eligible: [bool per worker item], max_items, lock_timeout_ms,
+--               token_prefix, hold_ms, held: null | {work_id, work_token, instance, completion}}]
+-- A request without `held` is an eager ack (apply_eager_turn), one with it a held turn
+-- (apply_held_turn). Rows: those of each request's function, tagged with its position
+-- (request, 1-based), in order; one NOTIFY at the end for what is left for others.
+CREATE FUNCTION :DUROX_SCHEMA.ack_eager_turns(
+  p_now_ms bigint, p_origin text, p_requests jsonb
+) RETURNS TABLE (
+  request integer, kind text, acked boolean, orchestrator_ready integer, orchestrator_due bigint,
+  worker_ready integer, held_until bigint, work_id bigint, lock_token text, work_item text,
+  attempt_count integer
+)
+LANGUAGE plpgsql SET search_path = :DUROX_SCHEMA, pg_temp SET enable_seqscan = off AS $$
+#variable_conflict use_column
+DECLARE
+  v_request record;
+  v_eligible boolean[];
+  v_rows refcursor;
+  v_row record;
+  v_orch integer := 0;
+  v_due bigint;
+  v_worker integer := 0;
+  v_instances text[] := '{}';
+BEGIN
+  FOR v_request IN
+    SELECT t.n::integer AS n, t.e -> 'ack' AS ack, t.e -> 'held' AS held,
+           (t.e ->> 'max_items')::integer AS max_items,
+           (t.e ->> 'lock_timeout_ms')::bigint AS lock_timeout_ms,
+           t.e ->> 'token_prefix' AS token_prefix, (t.e ->> 'hold_ms')::bigint AS hold_ms,
+           t.e -> 'eligible' AS eligible
+    FROM jsonb_array_elements(p_requests) WITH ORDINALITY AS t(e, n)
+    ORDER BY t.n
+  LOOP
+    v_eligible := ARRAY(SELECT x::boolean FROM jsonb_array_elements_text(v_request.eligible) AS x);
+    -- One function or the other per request (a cursor, so the loop below serves both).
+    IF jsonb_typeof(v_request.held) = 'object' THEN
+      OPEN v_rows FOR
+        SELECT * FROM apply_held_turn(p_now_ms, v_request.ack, (v_request.held ->> 'work_id')::bigint,
+                                      v_request.held ->> 'work_token', v_request.held ->> 'instance',
+                                      v_request.held ->> 'completion', v_eligible,
+                                      v_request.max_items, v_request.lock_timeout_ms,
+                                      v_request.token_prefix, v_request.hold_ms);
+    ELSE
+      OPEN v_rows FOR
+        SELECT * FROM apply_eager_turn(p_now_ms, v_request.ack, v_eligible, v_request.max_items,
+                                       v_request.lock_timeout_ms, v_request.token_prefix,
+                                       v_request.hold_ms);
+    END IF;
     LOOP
-      IF v_row.kind = 'ack' AND v_row.acked THEN
-        PERFORM notify_work(p_origin, v_row.orchestrator_ready, v_row.orchestrator_due,
-                            v_row.worker_ready, NULL, v_row.targets);
+      FETCH v_rows INTO v_row;
+      EXIT WHEN NOT FOUND;
+      IF (v_row.kind = 'ack' AND v_row.acked) OR v_row.kind = 'released' THEN
+        v_orch := v_orch + v_row.orchestrator_ready;
+        v_worker := v_worker + v_row.worker_ready;
+        IF v_row.orchestrator_due IS NOT NULL THEN
+          v_due := least(coalesce(v_due, v_row.orchestrator_due), v_row.orchestrator_due);
+        END IF;
+        v_instances := v_instances || v_row.targets;
       END IF;
+      request := v_request.n;
       kind := v_row.kind;
       acked := v_row.acked;
       orchestrator_ready := v_row.orchestrator_ready;
@@ -261,17 +301,12 @@ BEGIN
       attempt_count := v_row.attempt_count;
       RETURN NEXT;
     END LOOP;
-    RETURN;
-  END IF;
+    CLOSE v_rows;
+  END LOOP;
 
-  INSERT INTO orchestrator_queue (instance_id, work_item, visible_at, created_at)
-  VALUES (p_completion_instance, p_completion, p_now_ms, p_now_ms);
-  -- Still the caller's (live or not): let go, so the completion and whatever waits can be
-  -- fetched now. A lease another fetcher took over is not touched.
-  DELETE FROM instance_locks AS l
-  WHERE l.instance_id = v_instance_id AND l.lock_token = v_token;
-  PERFORM notify_work(p_origin, 1, NULL, 0, NULL, ARRAY[p_completion_instance]);
-  kind := 'released';
-  RETURN NEXT;
+  IF cardinality(v_instances) > 0 OR v_worker > 0 THEN
+    PERFORM notify_work(p_origin, v_orch, v_due, v_worker, NULL,
+                        ARRAY(SELECT DISTINCT u FROM unnest(v_instances) AS u));
+  END IF;
 END
 $$;
