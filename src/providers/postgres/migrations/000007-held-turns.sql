@@ -6,9 +6,10 @@
 -- fetch_work_items would lock them (so the activity needs no fetch). Held turns: when such an
 -- ack scheduled exactly one activity and locked it, the instance's lease may be kept for a
 -- while, so that the activity's completion commits together with the instance's next turn
--- (ack_held_turn): one transaction instead of the activity ack, the next fetch and the next ack.
+-- (apply_held_turn): one transaction instead of the activity ack, the next fetch and the next
+-- ack. ack_eager_turns group-commits a process's concurrent calls of both.
 --
--- Both functions call apply_orchestration_ack (000002) for the turn itself rather than copying
+-- The turn itself goes through apply_orchestration_ack (000002) rather than a copy of it
 -- it: it checks the lease FOR UPDATE, writes the turn, inserts the worker items, withdraws
 -- cancelled ones, deletes the consumed messages and the lease. What comes after it here is
 -- only the locking of the new items, the kept lease and the NOTIFY.
