@@ -44,7 +44,7 @@ export interface RuntimeOptions {
    * keep the instance's lease this long, so the activity's result commits together with the
    * next turn (one store commit per step instead of three). A message for the instance (an
    * event, a timer) waits at most this long while its activity runs. 0 turns it off. Only
-   * providers with `ackHeldTurn` (SQLite) use it. Default 100 ms.
+   * providers with `ackHeldTurn` (SQLite, PostgreSQL) use it. Default 100 ms.
    */
   instanceHoldMs?: number;
   /** Backoff for messages whose orchestration or activity is not registered (rolling deploys). */

@@ -35,6 +35,28 @@ export class LeaseLedger {
     this.held.set(instanceId, { token, until, missed: false });
   }
 
+  /**
+   * A held turn (held-turns.ts) kept the lease `token` until `until`. A wake-up skipped during
+   * the turn stays owed: the messages behind it still wait. Should the lease simply run out
+   * (its activity's result went the usual way), the entry goes at its expiry, sending that
+   * wake-up then: nothing else would, the lease's expiry being announced to no one.
+   */
+  keep(instanceId: string, token: string, until: number): void {
+    const held = this.held.get(instanceId);
+    if (held !== undefined && held.token === token) held.until = until;
+    else this.held.set(instanceId, { token, until, missed: false });
+    const timer = setTimeout(
+      () => {
+        const current = this.held.get(instanceId);
+        if (current !== undefined && current.token === token && current.until <= this.clock.now()) {
+          this.release(instanceId, token);
+        }
+      },
+      Math.max(0, until - this.clock.now()) + 1,
+    );
+    timer.unref?.();
+  }
+
   /** A renewal moved the lease's expiry. */
   extend(instanceId: string, until: number): void {
     const held = this.held.get(instanceId);

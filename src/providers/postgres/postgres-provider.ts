@@ -27,9 +27,13 @@ import type {
 } from '../../core/history.js';
 import type {
   DeleteInstanceResult,
+  EagerAckResult,
+  EagerWorkRequest,
   ExecutionInfo,
   FetchOrchestrationItemOptions,
   FetchWorkItemOptions,
+  HeldCompletion,
+  HeldTurnResult,
   InstanceFilter,
   InstanceInfo,
   InstanceQuery,
@@ -52,6 +56,7 @@ import type pg from 'pg';
 import { AckPipeline } from './ack-pipeline.js';
 import { PostgresAdmin } from './admin.js';
 import { Batcher, type BatcherOptions } from './batcher.js';
+import { EagerAcks } from './eager-acks.js';
 import { closedError, openStore, runner, type Run } from './connection.js';
 import { LeaseSupply } from './handoff.js';
 import { HistoryCache } from './history-cache.js';
@@ -113,6 +118,7 @@ export class PostgresProvider implements Provider {
   private readonly historyCache: HistoryCache;
   private readonly supply: LeaseSupply;
   private readonly acks: AckPipeline;
+  private readonly eagerAcks: EagerAcks;
   private readonly orchestratorEnqueues: Batcher<EnqueueRequest, true>;
   private readonly creates: Batcher<CreateRequest, boolean>;
   private readonly admin: PostgresAdmin;
@@ -145,6 +151,7 @@ export class PostgresProvider implements Provider {
         void this.abandonWorkItem(lockToken, undefined, true).catch(() => undefined),
     });
     this.acks = new AckPipeline({ ctx, run, wake, ledger, supply: this.supply, historyCache });
+    this.eagerAcks = new EagerAcks({ ctx, run, wake, ledger, supply: this.supply });
     this.orchestratorEnqueues = new Batcher(ENQUEUE_BATCHING, async (items) => {
       await run('enqueueOrchestratorWork', (db) =>
         enqueueOrchestratorItems(ctx, db, { nowMs: ctx.options.clock.now(), items }),
@@ -238,6 +245,27 @@ export class PostgresProvider implements Provider {
       });
     }
     for (const touched of effects.touchedInstances) this.wake.notifyInstance(touched);
+  }
+
+  /** {@inheritDoc Provider.ackOrchestrationItemEager} */
+  async ackOrchestrationItemEager(
+    lockToken: string,
+    ack: OrchestrationAck,
+    eager: EagerWorkRequest,
+  ): Promise<EagerAckResult> {
+    if (this.closed) throw closedError('ackOrchestrationItem');
+    return this.eagerAcks.ackEager(lockToken, ack, eager);
+  }
+
+  /** {@inheritDoc Provider.ackHeldTurn} */
+  async ackHeldTurn(
+    lockToken: string,
+    ack: OrchestrationAck,
+    completed: HeldCompletion,
+    eager: EagerWorkRequest,
+  ): Promise<HeldTurnResult> {
+    if (this.closed) throw closedError('ackHeldTurn');
+    return this.eagerAcks.ackHeld(lockToken, ack, completed, eager);
   }
 
   /** {@inheritDoc Provider.abandonOrchestrationItem} */

@@ -50,7 +50,7 @@ export interface AckEffects {
 }
 
 /** One turn as the jsonb object apply_orchestration_ack reads. */
-function encodeAck(request: AckRequest, nowMs: number): unknown {
+export function encodeAck(request: AckRequest, nowMs: number): unknown {
   const { ack, instanceId, lockToken } = request;
   const { metadata } = ack;
   const status = metadata.status ?? null;
