@@ -45,9 +45,16 @@ export interface ReplayResult {
 }
 
 /** A registry that runs nothing: registrations are only read (replay never touches a store). */
+/** Optional provider methods the Runtime probes for: absent here. */
+const OPTIONAL_CAPABILITIES: ReadonlySet<PropertyKey> = new Set([
+  'recommendedRuntimeOptions',
+  'ackOrchestrationItemEager',
+  'ackHeldTurn',
+]);
+
 const NO_STORE = new Proxy({} as Provider, {
   get: (_target, property) =>
-    property === 'then'
+    property === 'then' || OPTIONAL_CAPABILITIES.has(property)
       ? undefined
       : () => Promise.reject(new Error('replay checks run without a store; this should not be called')),
 });
