@@ -83,6 +83,7 @@ export default tseslint.config(
               from: [
                 './src/cli',
                 './src/commands',
+                './src/server',
                 './src/tui',
                 './src/toygres',
                 './src/testing',
@@ -92,9 +93,15 @@ export default tseslint.config(
             },
             {
               target: './src/testing',
-              from: ['./src/cli', './src/commands', './src/tui', './src/toygres'],
+              from: ['./src/cli', './src/commands', './src/server', './src/tui', './src/toygres'],
               message:
                 'durox/testing is a public entry: it builds on the library layers, not on applications.',
+            },
+            {
+              target: './src/server',
+              from: ['./src/commands', './src/tui'],
+              message:
+                'The HTTP API shares src/cli helpers; commands and the TUI build on it, not the reverse.',
             },
             {
               target: './src/tui',

@@ -8,7 +8,10 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { isDuroxError } from '../core/errors.js';
-import type { Provider } from '../core/provider.js';
+import { assertNever } from '../core/exhaustive.js';
+import type { Provider, RecommendedRuntimeOptions } from '../core/provider.js';
+import { POSTGRES_RECOMMENDED_OPTIONS } from '../providers/postgres/recommended.js';
+import { SQLITE_RECOMMENDED_OPTIONS } from '../providers/sqlite/recommended.js';
 import { SqliteProvider } from '../providers/sqlite/sqlite-provider.js';
 import { CliError, messageOf, usageError } from './errors.js';
 
@@ -161,5 +164,20 @@ export async function openStore(selection: StoreSelection): Promise<Provider> {
       `cannot open store ${shown}: ${messageOf(err)}${code && !messageOf(err).includes(code) ? ` (${code})` : ''}`,
       { cause: err },
     );
+  }
+}
+
+/**
+ * What a store of this kind recommends for the runtime options a command's flags leave unset
+ * (the provider's `recommendedRuntimeOptions`, read without opening the store).
+ */
+export function recommendedOptionsOf(kind: StoreSelection['kind']): RecommendedRuntimeOptions {
+  switch (kind) {
+    case 'sqlite':
+      return { ...SQLITE_RECOMMENDED_OPTIONS };
+    case 'postgres':
+      return { ...POSTGRES_RECOMMENDED_OPTIONS };
+    default:
+      return assertNever(kind);
   }
 }

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import type { MetricsSnapshot } from '../engine/metrics.js';
 import { Runtime } from '../engine/runtime/runtime.js';
 import type { RuntimeOptions } from '../engine/runtime/runtime-options.js';
-import type { Provider, QueueDepths } from '../core/provider.js';
+import type { Provider, QueueDepths, RecommendedRuntimeOptions } from '../core/provider.js';
 import { formatDuration } from './durations.js';
 import { CliError, messageOf } from './errors.js';
 import { validate } from './input.js';
@@ -24,8 +24,10 @@ import { describeOrchestrations, loadModules } from './user-module.js';
 /** Worker flags after parsing (durations in ms). */
 export interface WorkerFlags {
   module: string[];
-  'orchestration-concurrency': number;
-  'worker-concurrency': number;
+  /** Unset: the store's recommendation. */
+  'orchestration-concurrency'?: number | undefined;
+  /** Unset: the store's recommendation. */
+  'worker-concurrency'?: number | undefined;
   tags?: string | undefined;
   'tag-mode'?: string | undefined;
   'worker-node-id'?: string | undefined;
@@ -103,15 +105,20 @@ export function workerLine(
 
 /**
  * A provider that forwards to `store()`, looked up at each access: the runtime is built (and
- * user modules loaded) before the store is opened. `opened()` tells whether it is open yet: the
- * Runtime constructor asks for `recommendedRuntimeOptions` before that, and gets none — the
- * worker's flags give both recommendable options (default 4 / 8) anyway, so a recommendation
- * would never apply.
+ * user modules loaded) before the store is opened. The Runtime's constructor asks for
+ * `recommendedRuntimeOptions` before that: it gets `recommended`, what the store's kind
+ * recommends (src/cli/store.ts), so flags left unset get the provider's values.
  */
-function lateProvider(store: () => Provider, opened: () => boolean): Provider {
+function lateProvider(
+  store: () => Provider,
+  opened: () => boolean,
+  recommended: RecommendedRuntimeOptions | undefined,
+): Provider {
   return new Proxy({} as Provider, {
     get(_, prop) {
-      if (prop === 'recommendedRuntimeOptions' && !opened()) return undefined;
+      if (prop === 'recommendedRuntimeOptions' && !opened()) {
+        return recommended === undefined ? undefined : () => ({ ...recommended });
+      }
       const target = store();
       const value = Reflect.get(target, prop, target) as unknown;
       return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
@@ -124,9 +131,12 @@ function lateProvider(store: () => Provider, opened: () => boolean): Provider {
 
 /** The runtime options the flags ask for. */
 export function runtimeOptions(flags: WorkerFlags): RuntimeOptions {
+  const orchestrations = flags['orchestration-concurrency'];
+  const activities = flags['worker-concurrency'];
   return {
-    orchestrationConcurrency: flags['orchestration-concurrency'],
-    workerConcurrency: flags['worker-concurrency'],
+    // Left out when unset: the store's recommendation applies.
+    ...(orchestrations === undefined ? {} : { orchestrationConcurrency: orchestrations }),
+    ...(activities === undefined ? {} : { workerConcurrency: activities }),
     workerLockTimeoutMs: flags['worker-lock-timeout'],
     orchestratorLockTimeoutMs: flags['orchestrator-lock-timeout'],
     maxAttempts: flags['max-attempts'],
@@ -166,6 +176,8 @@ export interface WorkerIo {
   onRegistered?: (extensions: readonly WorkerExtension[]) => void;
   /** Called with the runtime just before it starts (e.g. to attach metrics observers). */
   onRuntime?: (runtime: Runtime) => void;
+  /** What the store recommends for options the flags leave unset (`recommendedOptionsOf`). */
+  recommended?: RecommendedRuntimeOptions;
 }
 
 /** Something the worker hosts besides the user's modules (e.g. toygres). */
@@ -232,7 +244,7 @@ export async function runWorker(
     },
   };
   const runtime = new Runtime(
-    lateProvider(storeNow, () => opened !== null),
+    lateProvider(storeNow, () => opened !== null, io.recommended),
     { ...options, observers: drainObserver },
   );
   const registrations = await loadModules(flags.module, runtime);

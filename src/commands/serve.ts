@@ -2,6 +2,7 @@ import { Flags } from '@oclif/core';
 import { BaseCommand } from '../cli/base-command.js';
 import { CliError, messageOf, usageError } from '../cli/errors.js';
 import { integerFlag } from '../cli/flags.js';
+import { recommendedOptionsOf } from '../cli/store.js';
 import { openCommandTokenStore } from '../cli/token-command.js';
 import { toygresWorkerExtension } from '../cli/toygres/worker-extension.js';
 import { runWorker } from '../cli/worker.js';
@@ -112,6 +113,7 @@ With --worker a worker runs in the same process (the flags of \`durox worker run
           {
             live: false,
             log: (line) => process.stderr.write(`${line}\n`),
+            recommended: recommendedOptionsOf(selection.kind),
             onRuntime: (runtime) => {
               if (flags.metrics) metrics = createPrometheusMetrics(runtime);
             },

@@ -83,6 +83,8 @@ export interface RunOptions {
   cwd?: string;
   input?: string;
   timeoutMs?: number;
+  /** startWorker: leave out the test's concurrency flags (the store's recommendation applies). */
+  storeConcurrency?: boolean;
 }
 
 /** A fresh temporary directory, removed after the file's tests. */
@@ -163,6 +165,7 @@ export async function startWorker(args: string[], options: RunOptions = {}): Pro
         ['--worker-concurrency', '2'],
       ]
         .filter(([flag]) => !args.includes(flag!))
+        .filter(([flag]) => !(options.storeConcurrency === true && flag!.endsWith('-concurrency')))
         .flat(),
       ...args,
     ],

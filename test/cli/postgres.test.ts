@@ -67,6 +67,22 @@ describe('CLI on PostgreSQL', () => {
     expect((await run('orch', 'status', 'pg-fails')).code).toBe(3);
   });
 
+  it('a worker without concurrency flags runs with what PostgreSQL recommends (16 turns, 32 activities)', async () => {
+    const tuned = await startWorker(
+      ['-m', TEST_MODULE, '--store', url, '--schema', schema, '--log-level', 'info'],
+      {
+        storeConcurrency: true,
+      },
+    );
+    try {
+      expect(tuned.stderr()).toMatch(
+        /started on provider postgres orchestration_concurrency=16 worker_concurrency=32/,
+      );
+    } finally {
+      expect(await tuned.stop()).toBe(0);
+    }
+  });
+
   it('another schema is another store', async () => {
     const other = createTestSchema('durox-Cli_');
     const r = await durox(['orch', 'list', '--json', '--store', url, '--schema', other]);

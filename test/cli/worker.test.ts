@@ -24,6 +24,23 @@ async function registeredOrchestrations(store: string): Promise<string[]> {
 }
 
 describe('worker run', () => {
+  it('without concurrency flags runs with what the store recommends; flags override it', async () => {
+    const store = `sqlite:${join(dir, 'recommended.db')}`;
+    const tuned = await startWorker(['-m', TEST_MODULE, '--store', store, '--log-level', 'info'], {
+      storeConcurrency: true,
+    });
+    expect(tuned.stderr()).toMatch(
+      /started on provider sqlite orchestration_concurrency=4 worker_concurrency=8/,
+    );
+    expect(await tuned.stop()).toBe(0);
+    const explicit = await startWorker(
+      ['-m', TEST_MODULE, '--store', store, '--log-level', 'info', '--worker-concurrency', '3'],
+      { storeConcurrency: true },
+    );
+    expect(explicit.stderr()).toMatch(/orchestration_concurrency=4 worker_concurrency=3/);
+    expect(await explicit.stop()).toBe(0);
+  });
+
   it('runs toygres only when asked (--toygres) or when the store already holds toygres instances', async () => {
     const store = `sqlite:${join(dir, 'toygres-opt-in.db')}`;
     // A user's worker on a fresh store: no toygres, no warning.

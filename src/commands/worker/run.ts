@@ -1,6 +1,7 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../../cli/base-command.js';
 import { usageError } from '../../cli/errors.js';
+import { recommendedOptionsOf } from '../../cli/store.js';
 import { durationFlag, integerFlag, moduleFlag } from '../../cli/flags.js';
 import { stderrColors } from '../../cli/output.js';
 import { logFormatOf, runWorker, workerLine } from '../../cli/worker.js';
@@ -38,11 +39,11 @@ toygres (managed PostgreSQL instances, \`durox instance …\`) runs in a worker 
     }),
     'orchestration-concurrency': integerFlag({ min: 0, max: 1024 })({
       description: 'Orchestration turns processed at once (0: run activities only)',
-      default: 4,
+      defaultHelp: async () => "the store's recommendation: 4 on SQLite, 16 on PostgreSQL",
     }),
     'worker-concurrency': integerFlag({ min: 0, max: 4096 })({
       description: 'Activities run at once (0: run orchestrations only)',
-      default: 8,
+      defaultHelp: async () => "the store's recommendation: 8 on SQLite, 32 on PostgreSQL",
     }),
     tags: Flags.string({
       description: 'Activity tags this worker runs, comma separated (1 to 5), e.g. gpu,cpu',
@@ -135,6 +136,7 @@ toygres (managed PostgreSQL instances, \`durox instance …\`) runs in a worker 
       {
         // A redrawn status line is not a JSON record: with --log-format json, status is logged.
         live: this.interactive() && format !== 'json',
+        recommended: recommendedOptionsOf(selection.kind),
         log: (line) => process.stderr.write(`${line}\n`),
         ...(toygres ? { extensions: [toygres] } : {}),
         ...(modules.length === 0

@@ -61,6 +61,7 @@ import { closedError, openStore, runner, type Run } from './connection.js';
 import { LeaseSupply } from './handoff.js';
 import { HistoryCache } from './history-cache.js';
 import { LeaseLedger } from './lease-ledger.js';
+import { POSTGRES_RECOMMENDED_OPTIONS } from './recommended.js';
 import type { NotificationListener } from './listener.js';
 import { instanceOfLockToken, rowOfLockToken } from './lock-tokens.js';
 import type { PostgresProviderOptions } from './postgres-options.js';
@@ -101,12 +102,9 @@ export class PostgresProvider implements Provider {
   /** Short name for logs and metrics. */
   readonly name = 'postgres';
 
-  /**
-   * 16 turns and 32 activities: each waits on a network round trip, so more of them overlap
-   * (measured 1,000 → 1,700 activities/s on the benchmark against the runtime's 4 / 8).
-   */
+  /** {@inheritDoc Provider.recommendedRuntimeOptions} (see recommended.ts). */
   recommendedRuntimeOptions(): RecommendedRuntimeOptions {
-    return { orchestrationConcurrency: 16, workerConcurrency: 32 };
+    return { ...POSTGRES_RECOMMENDED_OPTIONS };
   }
   private readonly run: Run;
   private readonly wake: WakeSignals;

@@ -43,6 +43,7 @@ import {
 import { SqliteAdminOperations, type AdminTables } from './sqlite-admin.js';
 import { prepareTables, type Tables } from './tables.js';
 import { WakeSignals } from './wakeups.js';
+import { SQLITE_RECOMMENDED_OPTIONS } from './recommended.js';
 
 /** What an eager ack locked and held, from its effects. */
 function eagerResult(effects: AckEffects): EagerAckResult {
@@ -63,12 +64,9 @@ export class SqliteProvider extends SqliteAdminOperations implements Provider {
   /** Short name for logs and metrics. */
   readonly name = 'sqlite';
 
-  /**
-   * The runtime's own defaults, stated: operations of one event-loop turn share a transaction
-   * (group commit), and more dispatchers than this only add contention for the one writer.
-   */
+  /** {@inheritDoc Provider.recommendedRuntimeOptions} (see recommended.ts). */
   recommendedRuntimeOptions(): RecommendedRuntimeOptions {
-    return { orchestrationConcurrency: 4, workerConcurrency: 8 };
+    return { ...SQLITE_RECOMMENDED_OPTIONS };
   }
   private readonly tables: Tables;
   private readonly wake: WakeSignals;
