@@ -51,7 +51,10 @@ class TimeSkippingClient extends Client {
   }
 
   override waitForOrchestration(instanceId: string, timeoutMs?: number): Promise<OrchestrationStatus> {
-    return this.keeper.whileWaiting(() => super.waitForOrchestration(instanceId, timeoutMs));
+    return this.keeper.whileWaiting(
+      () => super.waitForOrchestration(instanceId, timeoutMs),
+      async () => isEnded(await this.getStatus(instanceId)),
+    );
   }
 
   override waitForStatusChange(
@@ -60,14 +63,26 @@ class TimeSkippingClient extends Client {
     pollIntervalMs?: number,
     timeoutMs?: number,
   ): Promise<OrchestrationStatus> {
-    return this.keeper.whileWaiting(() =>
-      super.waitForStatusChange(instanceId, lastSeenVersion, pollIntervalMs, timeoutMs),
+    return this.keeper.whileWaiting(
+      () => super.waitForStatusChange(instanceId, lastSeenVersion, pollIntervalMs, timeoutMs),
+      async () => {
+        const status = await this.getStatus(instanceId);
+        return status.customStatusVersion > lastSeenVersion || isEnded(status);
+      },
     );
   }
 
   override waitForValue(instanceId: string, key: string, timeoutMs?: number): Promise<string> {
-    return this.keeper.whileWaiting(() => super.waitForValue(instanceId, key, timeoutMs));
+    return this.keeper.whileWaiting(
+      () => super.waitForValue(instanceId, key, timeoutMs),
+      async () => (await this.getValue(instanceId, key)) !== null,
+    );
   }
+}
+
+/** Whether a wait for the instance's end would return now. */
+function isEnded(status: OrchestrationStatus): boolean {
+  return status.status === 'Completed' || status.status === 'Failed';
 }
 
 function hasStoreActivity(

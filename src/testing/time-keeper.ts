@@ -28,6 +28,8 @@ export class TimeKeeper {
   /** The tail of the move queue: each move starts when the previous one ended. */
   #moves: Promise<unknown> = Promise.resolve();
   #waiters = 0;
+  /** What each waiting call waits for, when it said (checked before every skip). */
+  readonly #satisfied = new Set<() => Promise<boolean>>();
   #skipping: Promise<void> | undefined;
   #closed = false;
 
@@ -66,11 +68,13 @@ export class TimeKeeper {
 
   /**
    * Runs `wait` (a client call that waits for an outcome) and, with automatic skipping on,
-   * moves time to the next stop whenever nothing is in progress until it resolves.
+   * moves time to the next stop whenever nothing is in progress until it resolves — but never
+   * while `satisfied` (the outcome is in the store already) says yes.
    */
-  async whileWaiting<T>(wait: () => Promise<T>): Promise<T> {
+  async whileWaiting<T>(wait: () => Promise<T>, satisfied?: () => Promise<boolean>): Promise<T> {
     if (!this.autoSkip) return wait();
     this.#waiters++;
+    if (satisfied !== undefined) this.#satisfied.add(satisfied);
     this.#skipping ??= this.#skipWhileWaiting().finally(() => (this.#skipping = undefined));
     // A failed move (e.g. a scheduled action that threw) fails the wait instead of leaving it
     // to its timeout; a skipping loop that simply ends never settles this.
@@ -79,6 +83,7 @@ export class TimeKeeper {
       return await Promise.race([wait(), failed]);
     } finally {
       this.#waiters--;
+      if (satisfied !== undefined) this.#satisfied.delete(satisfied);
     }
   }
 
@@ -96,6 +101,9 @@ export class TimeKeeper {
         if (activity.inProgress > 0) return false;
         const next = this.#nextStop(activity);
         if (next === null) return false;
+        // A wait whose outcome is already in the store ends by itself: moving time past it
+        // (it may not have read the store yet) would run the next timers too early.
+        for (const done of this.#satisfied) if (await done()) return false;
         await this.#stopAt(next);
         return true;
       });

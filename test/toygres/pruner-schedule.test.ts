@@ -198,6 +198,10 @@ describe('toygres system pruner (schedule, virtual time)', () => {
     expect(done.status).toBe('Completed');
     expect(done.output).toEqual({ replacedBy: SYSTEM_PRUNER_SCHEDULE_INSTANCE, created: true });
     expect(env.now()).toBe(Date.parse('2030-01-01T00:30:00Z'));
+    // Waiting for what is already in the store moves no time, though the store is idle and the
+    // schedule's first tick is due next.
+    await env.client.waitForOrchestration(SYSTEM_PRUNER_ID);
+    expect(env.now()).toBe(Date.parse('2030-01-01T00:30:00Z'));
     const versions: string[] = [];
     for (const execution of await env.client.listExecutions(SYSTEM_PRUNER_ID)) {
       const [started] = await env.client.readExecutionHistory(SYSTEM_PRUNER_ID, execution);
