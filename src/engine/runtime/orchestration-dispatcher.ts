@@ -343,9 +343,9 @@ export class OrchestrationDispatcher implements HeldTurnSink {
       return 'failed';
     }
     if (acked === 'released') {
-      // The store let the held lease go (other messages wait): the usual path runs this turn.
+      // The store let the held lease go (other messages wait, or the hold lapsed): the usual
+      // path runs this turn with every message. Not reported to observers: only that one is.
       this.cache.evict(item.instanceId);
-      this.observeAbandoned(item, started);
       return 'released';
     }
     this.onWithdrawn(plan.ack.cancelledActivities);
