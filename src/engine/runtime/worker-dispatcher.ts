@@ -342,8 +342,7 @@ export class WorkerDispatcher {
         );
         timer.unref();
       };
-      if (ctx.signal.aborted) onCancel();
-      else ctx.signal.addEventListener('abort', onCancel, { once: true });
+      ctx.whenCancelled(onCancel);
     });
     try {
       return await Promise.race([run, abandoned]);
