@@ -215,7 +215,8 @@ function summarize(lines) {
       })
       .join(', ');
     const figure = `${l.throughput} ${l.unit}`;
-    const cost = `commits/step=${l.commits_per_step} cpu=${l.cpu_us_per_step}us/step`;
+    const server = l.server_cpu_us_per_step === undefined ? '' : ` server=${l.server_cpu_us_per_step}us/step`;
+    const cost = `commits/step=${l.commits_per_step} cpu=${l.cpu_us_per_step}us/step${server}`;
     return `  ${l.workload.padEnd(11)} ${figure.padEnd(26)} p50=${l.p50_ms} p99=${l.p99_ms} total=${l.total_ms}ms ${cost} rss=${l.peak_rss_mb}MB\n${' '.repeat(14)}${goals}${l.meets_target === null ? ' (not judged)' : ''}`;
   });
   process.stderr.write(`\ndurox bench summary (${lines[0]?.provider ?? ''}):\n${rows.join('\n')}\n`);
@@ -249,6 +250,7 @@ async function main() {
   if (pg) {
     process.env.DUROX_BENCH_PG_URL = pg.url;
     process.env.DUROX_BENCH_PG_DESCRIPTION = JSON.stringify(pg.description);
+    if (pg.pid) process.env.DUROX_BENCH_PG_PID = String(pg.pid);
   }
   const runs = args.workloads.flatMap((name) => Array.from({ length: args.repeat }, (_, i) => ({ name, i })));
   for (const { name, i } of runs) {

@@ -9,7 +9,8 @@
  * walBytes }`). Counters read the store from outside the provider: they work with any build
  * under test and add no work to the provider.
  */
-import { openSync, closeSync, readSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { openSync, closeSync, readFileSync, readdirSync, readSync } from 'node:fs';
 import { endianness } from 'node:os';
 import { round } from './stats.mjs';
 
@@ -102,6 +103,7 @@ export async function postgresCommitCounter(url, pool) {
   } catch {
     walinspect = false; // not a superuser, or the extension is not installed
   }
+  const serverCpu = serverCpuReader(Number(process.env.DUROX_BENCH_PG_PID));
   // Transactions of the bench's own making in the bench database, already in the server's count.
   let own = 0;
   const flushPool = async () => {
@@ -133,26 +135,61 @@ export async function postgresCommitCounter(url, pool) {
            FROM pg_stat_database WHERE datname = $1`,
         [benchDb],
       );
-      return { transactions: rows[0].xact_commit - own, lsn: rows[0].lsn };
+      return { transactions: rows[0].xact_commit - own, lsn: rows[0].lsn, serverCpuUs: serverCpu?.() };
     },
     /** The window's figures between two snapshots (waits until the end of the window is flushed). */
     async finish(a, b) {
       const walBytes = await lsnDiff(meter, b.lsn, a.lsn);
       const transactions = b.transactions - a.transactions;
-      if (!walinspect) return { commits: transactions, transactions, walBytes };
+      const serverCpuUs = a.serverCpuUs === undefined ? undefined : b.serverCpuUs - a.serverCpuUs;
+      if (!walinspect) return { commits: transactions, transactions, walBytes, serverCpuUs };
       // pg_get_wal_stats fails on an empty range (no record after the start).
-      if (walBytes <= 0) return { commits: 0, transactions, walBytes };
+      if (walBytes <= 0) return { commits: 0, transactions, walBytes, serverCpuUs };
       await waitFlushed(meter, b.lsn);
       const { rows } = await meter.query(
         `SELECT coalesce(sum(count), 0)::float8 AS n FROM pg_get_wal_stats($1::pg_lsn, $2::pg_lsn, true)
           WHERE "resource_manager/record_type" IN ('Transaction/COMMIT', 'Transaction/COMMIT_PREPARED')`,
         [a.lsn, b.lsn],
       );
-      return { commits: rows[0].n, transactions, walBytes };
+      return { commits: rows[0].n, transactions, walBytes, serverCpuUs };
     },
     async close() {
       await meter.end();
     },
+  };
+}
+
+/**
+ * CPU time (user + system, µs) of a local PostgreSQL server: the postmaster `pid` and every
+ * process it started (backends, WAL writer, checkpointer…), from /proc. On a machine shared
+ * with the workload this is the other half of a step's cost. Linux only; null elsewhere or when
+ * the server is not local (DUROX_BENCH_PG_URL). A backend that exits inside the window takes
+ * its time with it: the provider's pool keeps its connections open.
+ */
+export function serverCpuReader(pid) {
+  if (!pid || process.platform !== 'linux') return null;
+  let ticksPerSecond = 100;
+  try {
+    ticksPerSecond = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    // getconf missing: Linux's USER_HZ is 100 almost everywhere.
+  }
+  return () => {
+    let ticks = 0;
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      let stat;
+      try {
+        stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      } catch {
+        continue; // exited meanwhile
+      }
+      // Fields after the parenthesised command name: state ppid … utime(14) stime(15).
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(entry) !== pid && Number(fields[1]) !== pid) continue;
+      ticks += Number(fields[11]) + Number(fields[12]);
+    }
+    return (ticks * 1e6) / ticksPerSecond;
   };
 }
 
@@ -199,6 +236,9 @@ export async function startCostMeter(store) {
           ? {}
           : { wal_bytes_per_step: steps > 0 ? round(d.walBytes / steps, 0) : null }),
         cpu_us_per_step: steps > 0 ? round((user + system) / steps, 1) : null,
+        ...(d.serverCpuUs === undefined
+          ? {}
+          : { server_cpu_us_per_step: steps > 0 ? round(d.serverCpuUs / steps, 1) : null }),
         commits_method: counter.method,
       };
     },

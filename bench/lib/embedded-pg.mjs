@@ -5,7 +5,7 @@
  * DUROX_BENCH_PG_SYNC_COMMIT=off starts it with `synchronous_commit=off` instead.
  */
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,7 +21,7 @@ function freePort() {
   });
 }
 
-/** Resolves to `{ url, description, stop() }`. */
+/** Resolves to `{ url, description, pid?, stop() }` (`pid`: the embedded server's postmaster). */
 export async function startBenchPostgres() {
   const external = process.env.DUROX_BENCH_PG_URL;
   if (external) return { url: external, description: { server: 'external' }, stop: async () => {} };
@@ -62,7 +62,10 @@ export async function startBenchPostgres() {
   });
   await server.initialise();
   await server.start();
+  // The postmaster's pid (first line of postmaster.pid): the cost meter sums its processes' CPU.
+  const pid = Number((await readFile(join(dir, 'data', 'postmaster.pid'), 'utf8')).split('\n')[0]);
   return {
+    pid,
     url: `postgres://durox:${password}@127.0.0.1:${port}/postgres`,
     description: { server: 'embedded PostgreSQL 17 on 127.0.0.1', synchronous_commit: syncCommit },
     async stop() {
