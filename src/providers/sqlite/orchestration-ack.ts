@@ -84,6 +84,11 @@ const HAS_VISIBLE = 'SELECT 1 FROM orchestrator_queue WHERE instance_id = ? AND 
 
 const TERMINAL_STATUSES: ReadonlySet<string> = new Set(['Completed', 'Failed', 'ContinuedAsNew']);
 
+/** Whether the ack writes its execution's first event (the execution row is created with it). */
+function startsExecution(ack: OrchestrationAck): boolean {
+  return ack.historyDelta.length === 0 || ack.historyDelta[0]!.event_id === 1;
+}
+
 /** What an ack put on the queues, for in-process wake-ups after commit. */
 export interface AckEffects {
   /** Orchestrator items visible now (new items, or 1 for messages that waited for the lease). */
@@ -280,6 +285,9 @@ export class OrchestrationAckWriter {
 
   private writeExecution(instanceId: string, ack: OrchestrationAck, now: number): void {
     const status = ack.metadata.status ?? null;
+    // A turn that reports no status and does not start the execution changes nothing here:
+    // the row was written with the execution's first event (event 1), in that turn's ack.
+    if (status === null && !startsExecution(ack)) return;
     this.upsertExecution.run({
       instanceId,
       executionId: ack.executionId,
