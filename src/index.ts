@@ -15,7 +15,7 @@ export type { RuntimeOptions, TagFilterInput } from './engine/runtime/runtime-op
  */
 export type { DeterminismMode } from './engine/determinism/guard.js';
 export { Client } from './engine/client.js';
-export type { OrchestrationStatus, StartOrchestrationOptions } from './engine/client.js';
+export type { OrchestrationStatus, StartOrchestrationOptions, WaitOptions } from './engine/client.js';
 export type { TypedOrchestrationStatus } from './engine/typed-status.js';
 export type { UnrunnableOrchestration, UnrunnableWork } from './engine/workers.js';
 // Schedules (docs/schedules.md): the Client's createSchedule … deleteSchedule take and return these.

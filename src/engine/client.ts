@@ -2,8 +2,7 @@
  * Client: starts orchestrations, raises events, reads status. It talks only to the provider,
  * so it works in any process that can reach the store, with or without a runtime.
  */
-import { InvalidInputError, TimeoutError } from '../core/errors.js';
-import { sleep } from '../core/sleep.js';
+import { InvalidInputError } from '../core/errors.js';
 import { encodePayload } from '../core/history.js';
 import type { HistoryEvent, StartOrchestrationItem } from '../core/history.js';
 import { ATTR, traced } from './otel.js';
@@ -28,6 +27,7 @@ import type { UnrunnableWork } from './workers.js';
 import { failureError, statusOf } from './orchestration-status.js';
 import type { OrchestrationStatus } from './orchestration-status.js';
 import { watchHistory } from './history-watch.js';
+import { pollInstance } from './instance-wait.js';
 import type { WatchedEvent, WatchHistoryOptions } from './history-watch.js';
 import type { ExecutionInfoView, HistoryEventView, InstanceInfoView, InstanceTree } from './management.js';
 import type {
@@ -47,6 +47,12 @@ import type {
 } from '../core/provider.js';
 
 export type { OrchestrationStatus } from './orchestration-status.js';
+
+/** Options of {@link Client.waitForOrchestration}. */
+export interface WaitOptions {
+  /** Stops the wait: it rejects with the signal's reason (an `AbortError` by default). */
+  signal?: AbortSignal;
+}
 
 /** Options of {@link Client.tryStartOrchestration}. */
 export interface StartOrchestrationOptions {
@@ -256,14 +262,22 @@ export class Client<D extends AnyOrchestrationDefinition = AnyOrchestrationDefin
 
   /**
    * Waits until the instance is Completed or Failed and returns its status. Rejects with a
-   * `TimeoutError` after `timeoutMs`.
+   * `TimeoutError` after `timeoutMs`. When `options.signal` aborts, the wait stops polling and
+   * rejects at once with `signal.reason` (a `DOMException` named `AbortError` unless aborted with
+   * a reason of its own); the instance is not affected.
    */
-  async waitForOrchestration(instanceId: string, timeoutMs = 30_000): Promise<OrchestrationStatus> {
+  async waitForOrchestration(
+    instanceId: string,
+    timeoutMs = 30_000,
+    options: WaitOptions = {},
+  ): Promise<OrchestrationStatus> {
     return this.pollUntil(
       instanceId,
       timeoutMs,
       (s) => s.status === 'Completed' || s.status === 'Failed',
       () => `timed out after ${timeoutMs} ms waiting for orchestration '${instanceId}'`,
+      MAX_POLL_MS,
+      options.signal,
     );
   }
 
@@ -305,20 +319,14 @@ export class Client<D extends AnyOrchestrationDefinition = AnyOrchestrationDefin
 
   /** Waits until `key` exists on the instance and returns its value. */
   async waitForValue(instanceId: string, key: string, timeoutMs = 30_000): Promise<string> {
-    const deadline = Date.now() + timeoutMs;
-    let delay = 5;
-    for (;;) {
-      const value = await this.getValue(instanceId, key);
-      if (value !== null) return value;
-      const remaining = deadline - Date.now();
-      if (remaining <= 0) {
-        throw new TimeoutError(`Timed out waiting for value '${key}' on instance '${instanceId}'`, {
-          instanceId,
-        });
-      }
-      await this.waitForChange(instanceId, Math.min(delay, remaining));
-      delay = Math.min(delay * 2, MAX_POLL_MS);
-    }
+    const value = await pollInstance(this.#provider, instanceId, {
+      read: () => this.getValue(instanceId, key),
+      done: (v) => v !== null,
+      timeoutMs,
+      timeoutMessage: () => `Timed out waiting for value '${key}' on instance '${instanceId}'`,
+      maxPollMs: MAX_POLL_MS,
+    });
+    return value!;
   }
 
   // ---- management ---------------------------------------------------------------------------
@@ -538,34 +546,28 @@ export class Client<D extends AnyOrchestrationDefinition = AnyOrchestrationDefin
     return this.#provider.getInstanceStats(String(instanceId));
   }
 
-  /** Shared wait loop: wakes on provider change signals, falls back to polling with backoff. */
+  /**
+   * Shared wait loop (see `instance-wait.ts`): wakes on provider change signals, falls back to
+   * polling with backoff; once `signal` aborts it reads no more and rejects with its reason.
+   */
   protected async pollUntil(
     instanceId: string,
     timeoutMs: number,
     done: (status: OrchestrationStatus) => boolean,
     timeoutMessage: () => string,
     maxPollMs = MAX_POLL_MS,
+    signal?: AbortSignal,
   ): Promise<OrchestrationStatus> {
-    const deadline = Date.now() + timeoutMs;
-    let delay = 5;
-    for (;;) {
-      // Without `waitingOn`: a wait reads no history.
-      const status = statusOf(await this.#provider.getInstanceInfo(String(instanceId)));
-      if (done(status)) return status;
-      const remaining = deadline - Date.now();
-      if (remaining <= 0) throw new TimeoutError(timeoutMessage(), { instanceId });
-      await this.waitForChange(instanceId, Math.min(delay, remaining));
-      delay = Math.min(delay * 2, Math.max(maxPollMs, 5));
-    }
-  }
-
-  /** Sleeps up to `ms`, waking early when the provider signals a change of the instance. */
-  private async waitForChange(instanceId: string, ms: number): Promise<void> {
-    const controller = new AbortController();
-    await Promise.race([
-      this.#provider.waitForInstanceChange(instanceId, ms, controller.signal),
-      sleep(ms, controller.signal),
-    ]);
-    controller.abort();
+    // Without `waitingOn`: a wait reads no history.
+    const read = async (): Promise<OrchestrationStatus> =>
+      statusOf(await this.#provider.getInstanceInfo(String(instanceId)));
+    return pollInstance(this.#provider, instanceId, {
+      read,
+      done,
+      timeoutMs,
+      timeoutMessage,
+      maxPollMs,
+      signal,
+    });
   }
 }

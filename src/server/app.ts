@@ -8,7 +8,7 @@
  * `nul-guard.ts`) → the route's validation (400) → the handler. Every error answers
  * `{ "error": { "code", "message" } }` (see `errors.ts`).
  */
-import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
+import { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { HTTPException } from 'hono/http-exception';
@@ -24,8 +24,8 @@ import { ApiError, toApiError } from './errors.js';
 import type { ApiErrorCode } from './errors.js';
 import { refuseNul } from './nul-guard.js';
 import { registerOrchestrationRoutes } from './routes/orchestrations.js';
+import { registerServerRoutes } from './routes/server.js';
 import { registerToygresRoutes } from './routes/toygres.js';
-import { jsonResponse } from './schemas.js';
 import type { TokenStore } from './tokens/token-store.js';
 
 /** The default request body limit: 1 MiB. */
@@ -73,20 +73,6 @@ export interface AppOptions {
    * closes its connection.
    */
   stopping?: AbortSignal;
-}
-
-/** The OpenAPI document's `info` and security. */
-function documentConfig(version: string): Parameters<OpenAPIHono['getOpenAPIDocument']>[0] {
-  return {
-    openapi: '3.0.3',
-    info: {
-      title: 'durox',
-      version,
-      description:
-        'Orchestrations and toygres PostgreSQL instances over HTTP. Every route but GET /health needs `Authorization: Bearer <token>` (`durox token create`).',
-    },
-    security: [{ bearerAuth: [] }],
-  };
 }
 
 /** An error answer for `err`, logged with its code. */
@@ -168,31 +154,12 @@ export function createApp(options: AppOptions): OpenAPIHono<AppEnv> {
   );
   app.use('*', refuseNul());
 
-  app.openapi(
-    createRoute({
-      method: 'get',
-      path: '/health',
-      tags: ['server'],
-      summary: 'Liveness (no token needed)',
-      security: [],
-      responses: {
-        200: jsonResponse(z.object({ status: z.literal('ok') }).openapi('Health'), 'The server runs'),
-      },
-    }),
-    (c) => c.json({ status: 'ok' as const }, 200),
-  );
-
+  registerServerRoutes(app, {
+    ...(options.metrics === undefined ? {} : { metrics: options.metrics }),
+    version: options.version ?? '0.0.0',
+  });
   registerOrchestrationRoutes(app, options.client, options.stopping);
   registerToygresRoutes(app, options.controlPlane);
-
-  if (options.metrics) {
-    const source = options.metrics;
-    app.get('/metrics', async (c) => {
-      const metrics = typeof source === 'function' ? source() : source;
-      return c.body(await metrics.metrics(), 200, { 'content-type': metrics.contentType });
-    });
-  }
-  app.get('/openapi.json', (c) => c.json(app.getOpenAPIDocument(documentConfig(options.version ?? '0.0.0'))));
 
   app.notFound((c) =>
     errorAnswer(c, new ApiError('ROUTE_NOT_FOUND', `no route ${c.req.method} ${c.req.path}`)),

@@ -10,8 +10,8 @@ export type LongPollOutcome = 'ended' | 'timedOut' | 'stopping';
 
 /**
  * Waits up to `timeoutMs` for instance `id` to end, or until `stopping` is aborted (at once when
- * it already is). Other errors (the store's) reject. A wait cut short by `stopping` keeps polling
- * in the background until its timeout or until the store closes; its outcome is dropped.
+ * it already is): the client's wait takes the signal, so it stops polling the store then. Other
+ * errors (the store's) reject.
  */
 export async function longPoll(
   client: Client,
@@ -20,23 +20,12 @@ export async function longPoll(
   stopping?: AbortSignal,
 ): Promise<LongPollOutcome> {
   if (stopping?.aborted) return 'stopping';
-  const waited = client.waitForOrchestration(id, timeoutMs).then(
-    (): LongPollOutcome => 'ended',
-    (err: unknown): LongPollOutcome => {
-      if (isDuroxError(err, 'TIMEOUT')) return 'timedOut';
-      throw err;
-    },
-  );
-  if (stopping === undefined) return waited;
-  let onAbort = (): void => undefined;
-  const stopped = new Promise<LongPollOutcome>((resolve) => {
-    onAbort = () => resolve('stopping');
-    stopping.addEventListener('abort', onAbort, { once: true });
-  });
   try {
-    return await Promise.race([waited, stopped]);
-  } finally {
-    stopping.removeEventListener('abort', onAbort);
-    waited.catch(() => undefined); // Dropped when stopping won: its failure is no one's.
+    await client.waitForOrchestration(id, timeoutMs, stopping === undefined ? {} : { signal: stopping });
+    return 'ended';
+  } catch (err) {
+    if (isDuroxError(err, 'TIMEOUT')) return 'timedOut';
+    if (stopping?.aborted) return 'stopping';
+    throw err;
   }
 }

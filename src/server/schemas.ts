@@ -40,15 +40,16 @@ export function jsonResponse<S extends z.ZodTypeAny>(
   return { description, content: { 'application/json': { schema } } };
 }
 
+/** What {@link untypedJson} needs of a handler's context: its `json` answer with `status`. */
+export interface JsonContext<S extends 200 | 201 | 202> {
+  json: (data: never, status: S) => unknown;
+}
+
 /**
  * A JSON body for a route whose response schema holds arbitrary JSON values (`unknown`: inputs,
  * outputs, history payloads), which @hono/zod-openapi's typed-response check cannot express
  * (it reduces them to `never`). The schema still documents the body in the OpenAPI document.
  */
-export function untypedJson<T, S extends 200 | 201 | 202>(
-  c: { json: (data: never, status: S) => unknown },
-  data: T,
-  status: S,
-): never {
+export function untypedJson<T, S extends 200 | 201 | 202>(c: JsonContext<S>, data: T, status: S): never {
   return c.json(data as never, status) as never;
 }

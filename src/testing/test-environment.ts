@@ -6,7 +6,14 @@
  * `env.client` and nothing but timers remain, or by hand with `sleep` / `advanceTo`.
  */
 import { Client, InvalidInputError, Runtime, SqliteProvider } from '../index.js';
-import type { Clock, OrchestrationStatus, Provider, RuntimeOptions, StoreActivity } from '../index.js';
+import type {
+  Clock,
+  OrchestrationStatus,
+  Provider,
+  RuntimeOptions,
+  StoreActivity,
+  WaitOptions,
+} from '../index.js';
 import { toEpochMs, toMilliseconds } from './duration.js';
 import type { Duration, TimePoint } from './duration.js';
 import { TimeKeeper } from './time-keeper.js';
@@ -50,9 +57,13 @@ class TimeSkippingClient extends Client {
     super(provider);
   }
 
-  override waitForOrchestration(instanceId: string, timeoutMs?: number): Promise<OrchestrationStatus> {
+  override waitForOrchestration(
+    instanceId: string,
+    timeoutMs?: number,
+    options?: WaitOptions,
+  ): Promise<OrchestrationStatus> {
     return this.keeper.whileWaiting(
-      () => super.waitForOrchestration(instanceId, timeoutMs),
+      () => super.waitForOrchestration(instanceId, timeoutMs, options),
       async () => isEnded(await this.getStatus(instanceId)),
     );
   }

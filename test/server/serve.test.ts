@@ -303,6 +303,9 @@ describe('OpenAPI', () => {
     expect((await check('GET', '/instances/ghost')).status).toBe(404);
     expect((await check('GET', '/operations/create-ghost')).status).toBe(404);
     expect((await check('GET', '/health', { scope: null })).status).toBe(200);
+    expect((await check('GET', '/openapi.json', { scope: 'read' })).json.paths).toHaveProperty(
+      '/openapi.json',
+    );
     expect(checked).toBeGreaterThan(20);
     expect(problems).toEqual([]);
   });
@@ -317,8 +320,19 @@ describe('OpenAPI', () => {
     const doc = await body<{ paths: Record<string, Record<string, unknown>> }>(await h.call('/openapi.json'));
     const paths = Object.keys(doc.paths);
     expect(paths).toEqual(
-      expect.arrayContaining(['/orchestrations', '/instances', '/operations/{id}', '/health']),
+      expect.arrayContaining([
+        '/orchestrations',
+        '/instances',
+        '/operations/{id}',
+        '/health',
+        '/openapi.json',
+      ]),
     );
+    // This server has no metrics: the route is neither served nor described.
+    expect(paths).not.toContain('/metrics');
+    const metrics = await h.call('/metrics', { scope: 'read' });
+    expect(metrics.status).toBe(404);
+    expect((await body(metrics)).error).toMatchObject({ code: 'ROUTE_NOT_FOUND' });
     let checked = 0;
     for (const [path, methods] of Object.entries(doc.paths)) {
       const concrete = path.replace(/\{id\}/g, 'create-x').replace(/\{name\}/g, 'x');
@@ -333,7 +347,7 @@ describe('OpenAPI', () => {
         else expect(res.status, `${method} ${path}`).toBe(401);
       }
     }
-    expect(checked).toBeGreaterThanOrEqual(17);
+    expect(checked).toBeGreaterThanOrEqual(18);
     for (const extra of ['/openapi.json', '/metrics'])
       expect((await fetch(`${h.url}${extra}`)).status).toBe(401);
   });

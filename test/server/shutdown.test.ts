@@ -1,23 +1,34 @@
 /**
  * The app's `stopping` signal: once aborted, a long-poll in flight answers 503 SHUTTING_DOWN at
- * once (with Retry-After) instead of holding the server's close up for its timeout; new waits
+ * once (with Retry-After) instead of holding the server's close up for its timeout, and its
+ * client wait stops polling the store; new waits
  * answer the same; other routes still answer, each closing its connection; the close then
  * finishes in well under the long-poll's minute.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Client } from '../../src/index.js';
-import type { OrchestrationStatus } from '../../src/index.js';
+import type { OrchestrationStatus, WaitOptions } from '../../src/index.js';
 import { eventually } from '../helpers/eventually.js';
 import { body, startServer } from './helpers.js';
 import type { ServerHarness } from './helpers.js';
 
-/** A client that tells which waits have begun. */
+/** A client that tells which waits have begun, and how each ended (once it has). */
 class ObservedClient extends Client {
   readonly waiting = new Set<string>();
+  readonly ended = new Map<string, { error: unknown } | { status: OrchestrationStatus }>();
 
-  override waitForOrchestration(instanceId: string, timeoutMs?: number): Promise<OrchestrationStatus> {
+  override waitForOrchestration(
+    instanceId: string,
+    timeoutMs?: number,
+    options?: WaitOptions,
+  ): Promise<OrchestrationStatus> {
     this.waiting.add(instanceId);
-    return super.waitForOrchestration(instanceId, timeoutMs);
+    const wait = super.waitForOrchestration(instanceId, timeoutMs, options);
+    wait.then(
+      (status) => this.ended.set(instanceId, { status }),
+      (error: unknown) => this.ended.set(instanceId, { error }),
+    );
+    return wait;
   }
 }
 
@@ -46,6 +57,10 @@ it('answers an open long-poll at once when the server starts stopping', async ()
   h.stopping.abort();
   const res = await wait;
   expect(Date.now() - aborted).toBeLessThan(2_000);
+  // The client's wait got the signal too: it stopped polling the store (an AbortError) rather
+  // than going on in the background until its 60 s timeout.
+  const ended = await eventually(() => observed.ended.get('held'), 'the client wait to end');
+  expect(ended).toMatchObject({ error: { name: 'AbortError' } });
   expect(res.status).toBe(503);
   expect(res.headers.get('retry-after')).toBe('1');
   expect(res.headers.get('connection')).toBe('close');

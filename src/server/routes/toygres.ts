@@ -15,12 +15,14 @@ import {
   instanceStates,
   listInstances,
 } from '../../toygres/control-plane.js';
+import type { OrchestrationStatus } from '../../engine/client.js';
 import type { ControlPlane } from '../../toygres/control-plane.js';
 import { createInstanceRequest, instanceName } from '../../toygres/types.js';
 import { requireScope } from '../auth.js';
 import type { AppEnv } from '../auth.js';
 import { ApiError } from '../errors.js';
 import { errorResponses, jsonResponse, untypedJson } from '../schemas.js';
+import type { JsonContext } from '../schemas.js';
 import {
   ConnectionDetailsSchema,
   HealthReportSchema,
@@ -33,6 +35,45 @@ const NameParam = z.object({
 });
 
 const OPERATION_ID = /^(create|delete)-(.+)$/;
+
+/**
+ * The 202 answer of a create or delete: the instance's ids, what differs per operation
+ * (`fields`), and the path of the operation to follow.
+ */
+function operationStarted<F extends z.ZodRawShape>(component: string, fields: F, description: string) {
+  return jsonResponse(
+    z
+      .object({
+        name: z.string(),
+        recordId: z.string(),
+        orchestrationId: z.string(),
+        ...fields,
+        operation: z.string().openapi({ description: 'Path of the operation to follow' }),
+      })
+      .openapi(component),
+    description,
+  );
+}
+
+/** A started create or delete with the path of its operation (`GET /operations/{id}`). */
+function withOperation<T extends { orchestrationId: string }>(started: T): T & { operation: string } {
+  return { ...started, operation: `/operations/${started.orchestrationId}` };
+}
+
+/** The view of operation `id` (`create-<name>` or `delete-<name>`); NOT_FOUND when it never started. */
+function operationView(id: string, status: OrchestrationStatus) {
+  const [, kind, name] = OPERATION_ID.exec(id) as RegExpExecArray;
+  if (status.status === 'NotFound') throw new ApiError('NOT_FOUND', `operation '${id}' not found`);
+  return {
+    id,
+    kind: kind as 'create' | 'delete',
+    name: name!,
+    status: status.status,
+    done: status.status === 'Completed' || status.status === 'Failed',
+    progress: status.customStatus ?? null,
+    error: status.error ?? null,
+  };
+}
 
 const routes = {
   create: createRoute({
@@ -47,18 +88,13 @@ const routes = {
       },
     },
     responses: {
-      202: jsonResponse(
-        z
-          .object({
-            name: z.string(),
-            recordId: z.string(),
-            orchestrationId: z.string(),
-            platform: z.enum(['local', 'kubernetes']),
-            postgresVersion: z.string(),
-            passwordGenerated: z.boolean(),
-            operation: z.string().openapi({ description: 'Path of the operation to follow' }),
-          })
-          .openapi('InstanceCreating'),
+      202: operationStarted(
+        'InstanceCreating',
+        {
+          platform: z.enum(['local', 'kubernetes']),
+          postgresVersion: z.string(),
+          passwordGenerated: z.boolean(),
+        },
         'The create started',
       ),
       ...errorResponses(
@@ -106,18 +142,7 @@ const routes = {
     summary: 'Delete an instance (scope write); follow it with GET /operations/{id}',
     request: { params: NameParam },
     responses: {
-      202: jsonResponse(
-        z
-          .object({
-            name: z.string(),
-            recordId: z.string(),
-            orchestrationId: z.string(),
-            alreadyInProgress: z.boolean(),
-            operation: z.string(),
-          })
-          .openapi('InstanceDeleting'),
-        'The delete started',
-      ),
+      202: operationStarted('InstanceDeleting', { alreadyInProgress: z.boolean() }, 'The delete started'),
       ...errorResponses(
         { status: 404, description: 'Unknown or deleted instance' },
         { status: 409, description: 'Still being created (CONFLICT)' },
@@ -197,60 +222,45 @@ export function registerToygresRoutes(
   app: OpenAPIHono<AppEnv>,
   controlPlane: () => Promise<ControlPlane>,
 ): void {
-  app.openapi(routes.create, async (c) => {
-    const created = await createInstance(await controlPlane(), c.req.valid('json'));
-    return untypedJson(c, { ...created, operation: `/operations/${created.orchestrationId}` }, 202);
-  });
+  // Every handler opens the control plane, asks it one thing and answers with what it returned:
+  // a handler says only what it asks and with which status it answers.
+  const answer = async <S extends 200 | 202>(
+    c: JsonContext<S>,
+    status: S,
+    ask: (plane: ControlPlane) => Promise<unknown>,
+  ): Promise<never> => untypedJson(c, await ask(await controlPlane()), status);
 
-  app.openapi(routes.list, async (c) => {
-    const q = c.req.valid('query');
-    const items = await listInstances(await controlPlane(), {
-      ...(q.state === undefined ? {} : { states: [q.state] }),
-      limit: q.limit,
-    });
-    return untypedJson(c, { items }, 200);
-  });
-
-  app.openapi(routes.get, async (c) =>
-    untypedJson(c, await getInstance(await controlPlane(), c.req.valid('param').name), 200),
+  app.openapi(routes.create, (c) =>
+    answer(c, 202, async (plane) => withOperation(await createInstance(plane, c.req.valid('json')))),
   );
 
-  app.openapi(routes.delete, async (c) => {
-    const started = await deleteInstance(await controlPlane(), c.req.valid('param').name);
-    return untypedJson(c, { ...started, operation: `/operations/${started.orchestrationId}` }, 202);
+  app.openapi(routes.list, (c) => {
+    const q = c.req.valid('query');
+    const filter = { ...(q.state === undefined ? {} : { states: [q.state] }), limit: q.limit };
+    return answer(c, 200, async (plane) => ({ items: await listInstances(plane, filter) }));
   });
 
-  app.openapi(routes.health, async (c) => {
-    const report = await instanceHealth(await controlPlane(), c.req.valid('param').name, {
-      limit: c.req.valid('query').limit,
-    });
-    return untypedJson(c, report, 200);
-  });
+  app.openapi(routes.get, (c) => answer(c, 200, (plane) => getInstance(plane, c.req.valid('param').name)));
 
-  app.openapi(routes.connection, async (c) => {
+  app.openapi(routes.delete, (c) =>
+    answer(c, 202, async (plane) => withOperation(await deleteInstance(plane, c.req.valid('param').name))),
+  );
+
+  app.openapi(routes.health, (c) =>
+    answer(c, 200, (plane) =>
+      instanceHealth(plane, c.req.valid('param').name, { limit: c.req.valid('query').limit }),
+    ),
+  );
+
+  app.openapi(routes.connection, (c) => {
     const showPassword = c.req.valid('query').showPassword === 'true';
+    // Refused before the control plane is opened: a missing scope answers 403 whatever the name.
     if (showPassword) requireScope(c.get('token'), 'admin', 'showPassword=true');
-    const details = await connectionInfo(await controlPlane(), c.req.valid('param').name, { showPassword });
-    return untypedJson(c, details, 200);
+    return answer(c, 200, (plane) => connectionInfo(plane, c.req.valid('param').name, { showPassword }));
   });
 
-  app.openapi(routes.operation, async (c) => {
+  app.openapi(routes.operation, (c) => {
     const { id } = c.req.valid('param');
-    const [, kind, name] = OPERATION_ID.exec(id) as RegExpExecArray;
-    const status = await (await controlPlane()).client.getStatus(id);
-    if (status.status === 'NotFound') throw new ApiError('NOT_FOUND', `operation '${id}' not found`);
-    return untypedJson(
-      c,
-      {
-        id,
-        kind: kind as 'create' | 'delete',
-        name: name!,
-        status: status.status,
-        done: status.status === 'Completed' || status.status === 'Failed',
-        progress: status.customStatus ?? null,
-        error: status.error ?? null,
-      },
-      200,
-    );
+    return answer(c, 200, async (plane) => operationView(id, await plane.client.getStatus(id)));
   });
 }

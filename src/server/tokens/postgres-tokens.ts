@@ -5,31 +5,8 @@
 import pg from 'pg';
 import { migratePostgresSchema, quoteIdentifier } from '../../index.js';
 import { migrations } from './postgres/generated/migrations.js';
-import type { TokenRow, TokenScope, TokenStore } from './token-store.js';
-
-interface Row {
-  id: string;
-  name: string;
-  scope: TokenScope;
-  salt: Buffer;
-  hash: Buffer;
-  created_at: string;
-  last_used_at: string | null;
-  revoked_at: string | null;
-}
-
-function toRow(r: Row): TokenRow {
-  return {
-    id: r.id,
-    name: r.name,
-    scope: r.scope,
-    salt: r.salt,
-    hash: r.hash,
-    createdAt: Number(r.created_at),
-    lastUsedAt: r.last_used_at === null ? null : Number(r.last_used_at),
-    revokedAt: r.revoked_at === null ? null : Number(r.revoked_at),
-  };
-}
+import { tokenRowFromColumns, type TokenColumns } from './token-columns.js';
+import type { TokenRow, TokenStore } from './token-store.js';
 
 /** Tokens in the PostgreSQL store. */
 export class PostgresTokenStore implements TokenStore {
@@ -76,24 +53,24 @@ export class PostgresTokenStore implements TokenStore {
   }
 
   async find(id: string): Promise<TokenRow | null> {
-    const result = await this.#pool.query<Row>(`SELECT * FROM ${this.#t} WHERE id = $1::text`, [id]);
-    return result.rows[0] ? toRow(result.rows[0]) : null;
+    const result = await this.#pool.query<TokenColumns>(`SELECT * FROM ${this.#t} WHERE id = $1::text`, [id]);
+    return result.rows[0] ? tokenRowFromColumns(result.rows[0]) : null;
   }
 
   async list(includeRevoked: boolean): Promise<TokenRow[]> {
-    const result = await this.#pool.query<Row>(
+    const result = await this.#pool.query<TokenColumns>(
       `SELECT * FROM ${this.#t} ${includeRevoked ? '' : 'WHERE revoked_at IS NULL'} ORDER BY created_at DESC, id`,
     );
-    return result.rows.map(toRow);
+    return result.rows.map(tokenRowFromColumns);
   }
 
   async revoke(idOrName: string, at: number): Promise<TokenRow | null> {
-    const result = await this.#pool.query<Row>(
+    const result = await this.#pool.query<TokenColumns>(
       `UPDATE ${this.#t} SET revoked_at = $2::bigint
        WHERE (id = $1::text OR name = $1::text) AND revoked_at IS NULL RETURNING *`,
       [idOrName, at],
     );
-    return result.rows[0] ? toRow(result.rows[0]) : null;
+    return result.rows[0] ? tokenRowFromColumns(result.rows[0]) : null;
   }
 
   async touch(id: string, at: number): Promise<void> {

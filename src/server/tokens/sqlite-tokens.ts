@@ -5,33 +5,10 @@
 import type Database from 'better-sqlite3';
 import { migrateSqliteSchema, openSqliteSideConnection, retryWhileSqliteBusy } from '../../index.js';
 import { migrations } from './sqlite/generated/migrations.js';
-import type { TokenRow, TokenScope, TokenStore } from './token-store.js';
+import { tokenRowFromColumns, type TokenColumns } from './token-columns.js';
+import type { TokenRow, TokenStore } from './token-store.js';
 
 const MIGRATIONS = { table: 'durox_api_tokens_migrations', subject: 'the API token table' };
-
-interface Row {
-  id: string;
-  name: string;
-  scope: TokenScope;
-  salt: Buffer;
-  hash: Buffer;
-  created_at: number;
-  last_used_at: number | null;
-  revoked_at: number | null;
-}
-
-function toRow(r: Row): TokenRow {
-  return {
-    id: r.id,
-    name: r.name,
-    scope: r.scope,
-    salt: r.salt,
-    hash: r.hash,
-    createdAt: r.created_at,
-    lastUsedAt: r.last_used_at,
-    revokedAt: r.revoked_at,
-  };
-}
 
 /** Tokens in the SQLite store. */
 export class SqliteTokenStore implements TokenStore {
@@ -73,8 +50,9 @@ export class SqliteTokenStore implements TokenStore {
 
   find(id: string): Promise<TokenRow | null> {
     return retryWhileSqliteBusy('tokens:find', () => {
-      const r = this.#db.prepare('SELECT * FROM durox_api_tokens WHERE id = ?').get(id) as Row | undefined;
-      return r ? toRow(r) : null;
+      const r = this.#db.prepare('SELECT * FROM durox_api_tokens WHERE id = ?').get(id) as
+        TokenColumns | undefined;
+      return r ? tokenRowFromColumns(r) : null;
     });
   }
 
@@ -85,8 +63,8 @@ export class SqliteTokenStore implements TokenStore {
           .prepare(
             `SELECT * FROM durox_api_tokens ${includeRevoked ? '' : 'WHERE revoked_at IS NULL'} ORDER BY created_at DESC, id`,
           )
-          .all() as Row[]
-      ).map(toRow),
+          .all() as TokenColumns[]
+      ).map(tokenRowFromColumns),
     );
   }
 
@@ -96,10 +74,10 @@ export class SqliteTokenStore implements TokenStore {
         .transaction(() => {
           const r = this.#db
             .prepare('SELECT * FROM durox_api_tokens WHERE (id = ? OR name = ?) AND revoked_at IS NULL')
-            .get(idOrName, idOrName) as Row | undefined;
+            .get(idOrName, idOrName) as TokenColumns | undefined;
           if (!r) return null;
           this.#db.prepare('UPDATE durox_api_tokens SET revoked_at = ? WHERE id = ?').run(at, r.id);
-          return toRow({ ...r, revoked_at: at });
+          return tokenRowFromColumns({ ...r, revoked_at: at });
         })
         .immediate(),
     );

@@ -3,9 +3,10 @@
  * through `ackOrchestrationItemEager`, and only to slots that are idle.
  */
 import { describe, expect, it } from 'vitest';
-import type { ProviderOperationEvent, WorkItemLease } from '../../../src/index.js';
+import type { WorkItemLease } from '../../../src/index.js';
 import { EagerHandoff } from '../../../src/engine/runtime/eager-dispatch.js';
 import { createHarness } from '../../helpers/runtime-harness.js';
+import { operationLog, sequentialFixture } from './sequential-fixture.js';
 
 function lease(id: number): WorkItemLease {
   return {
@@ -71,30 +72,16 @@ describe('EagerHandoff', () => {
 
 describe('eager dispatch in a runtime', () => {
   it('runs a turn’s activities on local slots through the eager ack', async () => {
-    const operations: ProviderOperationEvent[] = [];
-    const h = await createHarness({ observers: { providerOperation: (e) => operations.push(e) } });
+    const { h, ops, run } = await sequentialFixture();
     if (typeof h.provider.ackOrchestrationItemEager !== 'function') return;
-    h.runtime.registerActivity('Inc', async (_ctx, x: number) => x + 1);
-    h.runtime.registerOrchestration('Seq', function* (ctx, steps: number) {
-      let x = 0;
-      for (let i = 0; i < steps; i++) x = yield ctx.scheduleActivity('Inc', x);
-      return x;
-    });
-    await h.runtime.start();
-    for (let run = 0; run < 3; run++) {
-      await h.client.startOrchestration(`seq-${run}`, 'Seq', 5);
-      const status = await h.client.waitForOrchestration(`seq-${run}`, 10_000);
-      expect(status.output).toBe(5);
-    }
-    const eager = operations.filter((o) => o.operation === 'ack_orchestration_item_eager');
-    expect(eager.length).toBeGreaterThan(0);
-    expect(eager.every((o) => o.ok)).toBe(true);
+    for (let i = 0; i < 3; i++) expect((await run(`seq-${i}`, 5)).output).toBe(5);
+    expect(ops.count('ack_orchestration_item_eager')).toBeGreaterThan(0);
+    expect(ops.count('ack_orchestration_item_eager', false)).toBe(0);
     await h.idle();
   });
 
   it('is not used by a runtime without worker slots', async () => {
-    const operations: ProviderOperationEvent[] = [];
-    const observers = { providerOperation: (e: ProviderOperationEvent) => operations.push(e) };
+    const { observers, count } = operationLog();
     const h = await createHarness();
     const orchestrator = h.newRuntime({ workerConcurrency: 0, observers });
     orchestrator.registerOrchestration('One', function* (ctx) {
@@ -106,7 +93,7 @@ describe('eager dispatch in a runtime', () => {
     await worker.start();
     await h.client.startOrchestration('one', 'One', null);
     expect((await h.client.waitForOrchestration('one', 10_000)).output).toBe(2);
-    expect(operations.some((o) => o.operation === 'ack_orchestration_item')).toBe(true);
-    expect(operations.some((o) => o.operation === 'ack_orchestration_item_eager')).toBe(false);
+    expect(count('ack_orchestration_item')).toBeGreaterThan(0);
+    expect(count('ack_orchestration_item_eager') + count('ack_orchestration_item_eager', false)).toBe(0);
   });
 });

@@ -4,36 +4,15 @@
  * still get through.
  */
 import { describe, expect, it } from 'vitest';
-import type { ProviderOperationEvent } from '../../../src/index.js';
 import { createHarness } from '../../helpers/runtime-harness.js';
-
-/** Counts each provider operation the runtime made. */
-function operationCounter(): {
-  observers: { providerOperation: (e: ProviderOperationEvent) => void };
-  count: (operation: string, ok?: boolean) => number;
-} {
-  const seen: ProviderOperationEvent[] = [];
-  return {
-    observers: { providerOperation: (e) => seen.push(e) },
-    count: (operation, ok = true) => seen.filter((e) => e.operation === operation && e.ok === ok).length,
-  };
-}
+import { operationLog, sequentialFixture } from './sequential-fixture.js';
 
 describe('held turns', () => {
   it('commit each activity result with the next turn: no activity ack, no fetch between steps', async () => {
-    const ops = operationCounter();
     // A long hold, so a slow machine never lets the lease lapse between the steps.
-    const h = await createHarness({ observers: ops.observers, instanceHoldMs: 30_000 });
+    const { h, ops, run } = await sequentialFixture({ instanceHoldMs: 30_000 });
     if (typeof h.provider.ackHeldTurn !== 'function') return;
-    h.runtime.registerActivity('Inc', async (_ctx, x: number) => x + 1);
-    h.runtime.registerOrchestration('Seq', function* (ctx, steps: number) {
-      let x = 0;
-      for (let i = 0; i < steps; i++) x = yield ctx.scheduleActivity('Inc', x);
-      return x;
-    });
-    await h.runtime.start();
-    await h.client.startOrchestration('seq', 'Seq', 5);
-    expect((await h.client.waitForOrchestration('seq', 10_000)).output).toBe(5);
+    expect((await run('seq', 5)).output).toBe(5);
     // Turn 1 (the start) is fetched; turns 2–6 each consume one activity result.
     expect(ops.count('ack_held_turn')).toBe(5);
     expect(ops.count('ack_work_item')).toBe(0);
@@ -74,7 +53,7 @@ describe('held turns', () => {
   });
 
   it('fall back to the usual path when the activity outlives the hold', async () => {
-    const ops = operationCounter();
+    const ops = operationLog();
     const h = await createHarness({ observers: ops.observers, instanceHoldMs: 20 });
     if (typeof h.provider.ackHeldTurn !== 'function') return;
     let calls = 0;
@@ -100,16 +79,8 @@ describe('held turns', () => {
   });
 
   it('are off with instanceHoldMs 0', async () => {
-    const ops = operationCounter();
-    const h = await createHarness({ observers: ops.observers, instanceHoldMs: 0 });
-    h.runtime.registerActivity('Inc', async (_ctx, x: number) => x + 1);
-    h.runtime.registerOrchestration('Seq', function* (ctx) {
-      const x: number = yield ctx.scheduleActivity('Inc', 0);
-      return yield ctx.scheduleActivity('Inc', x);
-    });
-    await h.runtime.start();
-    await h.client.startOrchestration('seq0', 'Seq', null);
-    expect((await h.client.waitForOrchestration('seq0', 10_000)).output).toBe(2);
+    const { h, ops, run } = await sequentialFixture({ instanceHoldMs: 0 });
+    expect((await run('seq0', 2)).output).toBe(2);
     expect(ops.count('ack_held_turn')).toBe(0);
     expect(ops.count('ack_work_item')).toBe(2);
     await h.idle();
