@@ -72,15 +72,17 @@ export class EagerHandoff {
 
   /**
    * Hands over the leases an eager ack locked and releases its `reserved` slots (call it on
-   * failure too, with no leases). Returns the leases nobody will run (the runtime stopped):
-   * the caller gives them back.
+   * failure too, with no leases), waking `wake` idle slots (default: one per lease; fewer when
+   * the caller is a slot that takes one itself as soon as it is free — a woken slot that finds
+   * the lease gone would ask the store in vain). Returns the leases nobody will run (the
+   * runtime stopped): the caller gives them back.
    */
-  deliver(leases: readonly WorkItemLease[], reserved: number): WorkItemLease[] {
+  deliver(leases: readonly WorkItemLease[], reserved: number, wakeCount = leases.length): WorkItemLease[] {
     this.reserved = Math.max(0, this.reserved - reserved);
     if (leases.length === 0) return [];
     if (this.closed) return [...leases];
     this.handed.push(...leases);
-    let wake = leases.length;
+    let wake = wakeCount;
     for (const waiter of this.idle) {
       if (wake-- <= 0) break;
       this.idle.delete(waiter);

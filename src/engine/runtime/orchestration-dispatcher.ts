@@ -53,7 +53,11 @@ export const HANDOFF_DELAY_MS = 250;
 /** The local worker slots eager dispatch hands activities to (see eager-dispatch.ts). */
 export interface EagerSlots {
   reserveEager(max: number): EagerWorkRequest | null;
-  deliverEager(request: EagerWorkRequest, leases: readonly WorkItemLease[]): void;
+  /**
+   * `callerSlotFreesUp`: the ack runs on a worker slot that is about to look for work (a held
+   * turn): it takes one lease itself, so one idle slot fewer is woken.
+   */
+  deliverEager(request: EagerWorkRequest, leases: readonly WorkItemLease[], callerSlotFreesUp: boolean): void;
 }
 
 export class OrchestrationDispatcher implements HeldTurnSink {
@@ -126,7 +130,7 @@ export class OrchestrationDispatcher implements HeldTurnSink {
       });
       return 'held';
     } finally {
-      if (reserved !== null) this.eager!.deliverEager(reserved, result.leases);
+      if (reserved !== null) this.eager!.deliverEager(reserved, result.leases, completed !== undefined);
     }
   }
 

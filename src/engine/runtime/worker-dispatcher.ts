@@ -137,8 +137,13 @@ export class WorkerDispatcher {
   }
 
   /** Eager dispatch, step 2: the leases the ack locked (none when it failed) go to the slots. */
-  deliverEager(request: EagerWorkRequest, leases: readonly WorkItemLease[]): void {
-    void this.giveBack(this.handoff.deliver(leases, request.maxItems));
+  deliverEager(
+    request: EagerWorkRequest,
+    leases: readonly WorkItemLease[],
+    callerSlotFreesUp: boolean,
+  ): void {
+    const wake = callerSlotFreesUp ? leases.length - 1 : leases.length;
+    void this.giveBack(this.handoff.deliver(leases, request.maxItems, wake));
   }
 
   /** Returns leases nobody will run to the queue, without counting an attempt. */

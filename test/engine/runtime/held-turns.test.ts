@@ -25,6 +25,24 @@ describe('held turns', () => {
     await h.idle();
   });
 
+  it('run the next activity on the slot that committed the turn: no idle slot is sent to the store', async () => {
+    // Idle slots poll only once a minute here, so every fetch is a wake-up's. Waking another
+    // slot for the lease the committing slot takes itself cost one empty fetch per step.
+    const { h, ops, run } = await sequentialFixture({
+      instanceHoldMs: 30_000,
+      workerConcurrency: 4,
+      dispatcherPollIntervalMs: 60_000,
+    });
+    if (typeof h.provider.ackHeldTurn !== 'function') return;
+    expect((await run('warm', 2)).output).toBe(2);
+    const fetchesBefore = ops.count('fetch_work_item');
+    expect((await run('seq', 20)).output).toBe(20);
+    expect(ops.count('ack_held_turn')).toBe(2 + 20);
+    // The first activity of 'seq' is handed to an idle slot; the 19 after it stay on their slot.
+    expect(ops.count('fetch_work_item') - fetchesBefore).toBeLessThanOrEqual(2);
+    await h.idle();
+  });
+
   it('let an event through while the held activity runs: it waits at most instanceHoldMs', async () => {
     const h = await createHarness({ instanceHoldMs: 200 });
     if (typeof h.provider.ackHeldTurn !== 'function') return;
