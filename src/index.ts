@@ -193,6 +193,7 @@ export type {
   WorkerRegistrationInput,
   WorkItemLease,
   QueueKind,
+  InstanceChangeFilter,
 } from './core/provider.js';
 export type {
   EventEnvelope,

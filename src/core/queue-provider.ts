@@ -211,6 +211,12 @@ export type HeldTurnResult = ({ outcome: 'committed' } & EagerAckResult) | { out
 /** Which queue a dispatcher waits on. */
 export type QueueKind = 'orchestrator' | 'worker';
 
+/**
+ * What a `waitForInstanceChange` caller waits for: any change of the instance, or its end
+ * (Completed or Failed).
+ */
+export type InstanceChangeFilter = 'any' | 'end';
+
 /** Queue, turn and read operations. All methods may reject with a `ProviderError`. */
 export interface QueueProvider {
   /** Short name for logs and metrics (e.g. `sqlite`). */
@@ -375,8 +381,19 @@ export interface QueueProvider {
    */
   waitForWork(queue: QueueKind, timeoutMs: number, signal?: AbortSignal): Promise<void>;
 
-  /** Resolves when the instance may have changed (an ack touched it), or after `timeoutMs`. */
-  waitForInstanceChange(instanceId: string, timeoutMs: number, signal?: AbortSignal): Promise<void>;
+  /**
+   * Resolves when the instance may have changed (an ack touched it), or after `timeoutMs`, or
+   * when `signal` aborts. With `filter` 'end' the caller waits for the instance to end
+   * (Completed or Failed): a provider may then skip waking it for changes it knows did not end
+   * it (a turn that left it running, a message delivered to it). Waking for any change is
+   * always correct; the caller re-reads the status either way.
+   */
+  waitForInstanceChange(
+    instanceId: string,
+    timeoutMs: number,
+    signal?: AbortSignal,
+    filter?: InstanceChangeFilter,
+  ): Promise<void>;
 
   /** Releases connections, files and timers. */
   close(): Promise<void>;

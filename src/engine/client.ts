@@ -33,6 +33,7 @@ import type { ExecutionInfoView, HistoryEventView, InstanceInfoView, InstanceTre
 import type {
   DeleteInstanceResult,
   ExecutionInfo,
+  InstanceChangeFilter,
   InstanceFilter,
   InstanceInfo,
   InstanceQuery,
@@ -278,6 +279,8 @@ export class Client<D extends AnyOrchestrationDefinition = AnyOrchestrationDefin
       () => `timed out after ${timeoutMs} ms waiting for orchestration '${instanceId}'`,
       MAX_POLL_MS,
       options.signal,
+      // Only the end matters: turns that leave the instance running wake no read.
+      'end',
     );
   }
 
@@ -549,6 +552,7 @@ export class Client<D extends AnyOrchestrationDefinition = AnyOrchestrationDefin
   /**
    * Shared wait loop (see `instance-wait.ts`): wakes on provider change signals, falls back to
    * polling with backoff; once `signal` aborts it reads no more and rejects with its reason.
+   * `changes` says which change signals wake it (see `Provider.waitForInstanceChange`).
    */
   protected async pollUntil(
     instanceId: string,
@@ -557,6 +561,7 @@ export class Client<D extends AnyOrchestrationDefinition = AnyOrchestrationDefin
     timeoutMessage: () => string,
     maxPollMs = MAX_POLL_MS,
     signal?: AbortSignal,
+    changes: InstanceChangeFilter = 'any',
   ): Promise<OrchestrationStatus> {
     // Without `waitingOn`: a wait reads no history.
     const read = async (): Promise<OrchestrationStatus> =>
@@ -568,6 +573,7 @@ export class Client<D extends AnyOrchestrationDefinition = AnyOrchestrationDefin
       timeoutMessage,
       maxPollMs,
       signal,
+      changes,
     });
   }
 }

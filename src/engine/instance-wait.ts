@@ -6,7 +6,7 @@
  */
 import { untilAborted } from '../core/abort.js';
 import { TimeoutError } from '../core/errors.js';
-import type { Provider } from '../core/provider.js';
+import type { InstanceChangeFilter, Provider } from '../core/provider.js';
 import { sleep } from '../core/sleep.js';
 
 /** What {@link pollInstance} reads, until when, and what stops it. */
@@ -22,6 +22,8 @@ export interface InstancePoll<T> {
   maxPollMs: number;
   /** Stops the wait: no further read; rejects with the signal's reason. */
   signal?: AbortSignal | undefined;
+  /** Which change signals wake the wait (default 'any'; 'end' when only the end matters). */
+  changes?: InstanceChangeFilter;
 }
 
 /** Reads until `done`, then resolves with that value; see the module comment for how it ends. */
@@ -39,7 +41,7 @@ export async function pollInstance<T>(
     if (poll.done(value)) return value;
     const remaining = deadline - Date.now();
     if (remaining <= 0) throw new TimeoutError(poll.timeoutMessage(), { instanceId });
-    await waitForChange(provider, instanceId, Math.min(delay, remaining), poll.signal);
+    await waitForChange(provider, instanceId, Math.min(delay, remaining), poll.signal, poll.changes ?? 'any');
     delay = Math.min(delay * 2, Math.max(poll.maxPollMs, 5));
   }
 }
@@ -53,12 +55,13 @@ async function waitForChange(
   instanceId: string,
   ms: number,
   signal: AbortSignal | undefined,
+  changes: InstanceChangeFilter,
 ): Promise<void> {
   const controller = new AbortController();
   try {
     await untilAborted(
       Promise.race([
-        provider.waitForInstanceChange(instanceId, ms, controller.signal),
+        provider.waitForInstanceChange(instanceId, ms, controller.signal, changes),
         sleep(ms, controller.signal),
       ]),
       signal,

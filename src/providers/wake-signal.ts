@@ -8,7 +8,7 @@
  */
 import { systemClock } from '../core/clock.js';
 import type { Clock } from '../core/clock.js';
-import type { QueueKind } from '../core/provider.js';
+import type { InstanceChangeFilter, OrchestrationAck, QueueKind } from '../core/provider.js';
 import { MAX_TIMER_DELAY_MS, waitFor, type Wake } from './waiters.js';
 
 /** Per-queue state: who is waiting, and whether a notify arrived while nobody was. */
@@ -29,6 +29,57 @@ const INSTANCE_MEMORY_MS = 100;
 const MAX_REMEMBERED_INSTANCES = 10_000;
 
 /**
+ * Whether a committed turn may have ended its instance (Completed or Failed): waits for the end
+ * (`waitForInstanceChange(…, 'end')`) need no wake-up for the others.
+ */
+export function ackMayEndInstance(ack: OrchestrationAck): boolean {
+  const status = ack.metadata.status;
+  return status === 'Completed' || status === 'Failed';
+}
+
+/** Waiters for changes of instances, and changes nobody was waiting for (remembered briefly). */
+class InstanceWaiters {
+  private readonly waiters = new Map<string, Set<Wake>>();
+  /** Changes of instances nobody was waiting for, with when they happened. */
+  private readonly unseen = new Map<string, number>();
+
+  notify(instanceId: string): void {
+    const waiters = this.waiters.get(instanceId);
+    if (waiters === undefined || waiters.size === 0) {
+      this.unseen.delete(instanceId);
+      this.unseen.set(instanceId, Date.now());
+      if (this.unseen.size > MAX_REMEMBERED_INSTANCES) this.unseen.delete(this.unseen.keys().next().value!);
+      return;
+    }
+    for (const wake of [...waiters]) wake();
+  }
+
+  wakeAll(): void {
+    this.unseen.clear();
+    for (const waiters of [...this.waiters.values()]) {
+      for (const wake of [...waiters]) wake();
+    }
+  }
+
+  wait(instanceId: string, timeoutMs: number, signal?: AbortSignal): Promise<void> {
+    const unseen = this.unseen.get(instanceId);
+    if (unseen !== undefined) {
+      this.unseen.delete(instanceId);
+      if (Date.now() - unseen <= INSTANCE_MEMORY_MS) return Promise.resolve();
+    }
+    let waiters = this.waiters.get(instanceId);
+    if (waiters === undefined) {
+      waiters = new Set();
+      this.waiters.set(instanceId, waiters);
+    }
+    const set = waiters;
+    return waitFor(set, timeoutMs, signal).finally(() => {
+      if (set.size === 0 && this.waiters.get(instanceId) === set) this.waiters.delete(instanceId);
+    });
+  }
+}
+
+/**
  * Wake-up signals for the two queues and for instance changes. Subclasses say how to find the
  * next delayed item once a timer fired, and may share signals with peers (`peers()`).
  */
@@ -37,9 +88,10 @@ export abstract class WakeSignal {
     orchestrator: { waiters: new Set(), pending: false },
     worker: { waiters: new Set(), pending: false },
   };
-  private readonly instanceWaiters = new Map<string, Set<Wake>>();
-  /** Changes of instances nobody was waiting for, with when they happened. */
-  private readonly unseenChanges = new Map<string, number>();
+  /** Waits for any change of an instance (custom status, history watches). */
+  private readonly instanceChanges = new InstanceWaiters();
+  /** Waits for an instance's end: not woken by turns that leave it running. */
+  private readonly instanceEnds = new InstanceWaiters();
   private readonly epochs: Record<QueueKind, number> = { orchestrator: 0, worker: 0 };
   protected closed = false;
   private readonly stopFollowingClock: (() => void) | undefined;
@@ -84,9 +136,21 @@ export abstract class WakeSignal {
     }
   }
 
-  /** The instance may have changed. */
-  notifyInstance(instanceId: string): void {
-    for (const peer of this.peers()) peer.notifyInstanceLocal(instanceId);
+  /**
+   * The instance may have changed. `mayHaveEnded` = false when the change is known not to have
+   * ended it (a turn that left it running, a message delivered to it): waits for its end stay.
+   */
+  notifyInstance(instanceId: string, mayHaveEnded = true): void {
+    for (const peer of this.peers()) peer.notifyInstanceLocal(instanceId, mayHaveEnded);
+  }
+
+  /**
+   * A turn of `instanceId` committed and sent messages to the other `touched` instances: all of
+   * them changed, and only the acked one may have ended (see `ackMayEndInstance`).
+   */
+  notifyTurn(instanceId: string, ack: OrchestrationAck, touched: Iterable<string>): void {
+    const ended = ackMayEndInstance(ack);
+    for (const id of touched) this.notifyInstance(id, ended && id === instanceId);
   }
 
   /** Every instance may have changed (a notification was too large, or may have been missed). */
@@ -124,24 +188,14 @@ export abstract class WakeSignal {
     return woken;
   }
 
-  private notifyInstanceLocal(instanceId: string): void {
-    const waiters = this.instanceWaiters.get(instanceId);
-    if (waiters === undefined || waiters.size === 0) {
-      this.unseenChanges.delete(instanceId);
-      this.unseenChanges.set(instanceId, Date.now());
-      if (this.unseenChanges.size > MAX_REMEMBERED_INSTANCES) {
-        this.unseenChanges.delete(this.unseenChanges.keys().next().value!);
-      }
-      return;
-    }
-    for (const wake of [...waiters]) wake();
+  private notifyInstanceLocal(instanceId: string, mayHaveEnded: boolean): void {
+    this.instanceChanges.notify(instanceId);
+    if (mayHaveEnded) this.instanceEnds.notify(instanceId);
   }
 
   private notifyAllInstancesLocal(): void {
-    this.unseenChanges.clear();
-    for (const waiters of [...this.instanceWaiters.values()]) {
-      for (const wake of [...waiters]) wake();
-    }
+    this.instanceChanges.wakeAll();
+    this.instanceEnds.wakeAll();
   }
 
   /** Like `scheduleAt`, for this signal only. */
@@ -193,24 +247,19 @@ export abstract class WakeSignal {
     return waitFor(state.waiters, timeoutMs, signal);
   }
 
-  /** Resolves on the next change notice of the instance, timeout or abort. */
-  waitForInstanceChange(instanceId: string, timeoutMs: number, signal?: AbortSignal): Promise<void> {
+  /**
+   * Resolves on the next change notice of the instance (with `filter` 'end': the next one that
+   * may have ended it), timeout or abort.
+   */
+  waitForInstanceChange(
+    instanceId: string,
+    timeoutMs: number,
+    signal?: AbortSignal,
+    filter: InstanceChangeFilter = 'any',
+  ): Promise<void> {
     if (this.closed) return Promise.resolve();
-    const unseen = this.unseenChanges.get(instanceId);
-    if (unseen !== undefined) {
-      this.unseenChanges.delete(instanceId);
-      if (Date.now() - unseen <= INSTANCE_MEMORY_MS) return Promise.resolve();
-    }
-    let waiters = this.instanceWaiters.get(instanceId);
-    if (waiters === undefined) {
-      waiters = new Set();
-      this.instanceWaiters.set(instanceId, waiters);
-    }
-    const set = waiters;
-    return waitFor(set, timeoutMs, signal).finally(() => {
-      if (set.size === 0 && this.instanceWaiters.get(instanceId) === set)
-        this.instanceWaiters.delete(instanceId);
-    });
+    const waiters = filter === 'end' ? this.instanceEnds : this.instanceChanges;
+    return waiters.wait(instanceId, timeoutMs, signal);
   }
 
   /** Clears timers and releases every waiter. */

@@ -158,7 +158,7 @@ export class EagerAcks {
     if (effects.orchestratorDueAt !== null) wake.scheduleAt('orchestrator', effects.orchestratorDueAt);
     // Only the new activities left unlocked: the locked ones go to the caller's slots.
     if (effects.workerReady > 0) wake.notify('worker', effects.workerReady);
-    for (const touched of effects.touchedInstances) wake.notifyInstance(touched);
+    wake.notifyTurn(instanceId, ack, effects.touchedInstances);
     return { leases: effects.leases, ...(heldUntilMs === null ? {} : { heldUntilMs }) };
   }
 }

@@ -34,6 +34,7 @@ import type {
   FetchWorkItemOptions,
   HeldCompletion,
   HeldTurnResult,
+  InstanceChangeFilter,
   InstanceFilter,
   InstanceInfo,
   InstanceQuery,
@@ -242,7 +243,7 @@ export class PostgresProvider implements Provider {
         instanceId,
       });
     }
-    for (const touched of effects.touchedInstances) this.wake.notifyInstance(touched);
+    this.wake.notifyTurn(instanceId, ack, effects.touchedInstances);
   }
 
   /** {@inheritDoc Provider.ackOrchestrationItemEager} */
@@ -515,9 +516,14 @@ export class PostgresProvider implements Provider {
   }
 
   /** {@inheritDoc Provider.waitForInstanceChange} */
-  async waitForInstanceChange(instanceId: string, timeoutMs: number, signal?: AbortSignal): Promise<void> {
+  async waitForInstanceChange(
+    instanceId: string,
+    timeoutMs: number,
+    signal?: AbortSignal,
+    filter?: InstanceChangeFilter,
+  ): Promise<void> {
     if (this.closed) throw closedError('waitForInstanceChange');
-    return this.wake.waitForInstanceChange(instanceId, timeoutMs, signal);
+    return this.wake.waitForInstanceChange(instanceId, timeoutMs, signal, filter);
   }
 
   /** Ends the LISTEN connection and the pool, clears timers and releases waiters. Idempotent. */

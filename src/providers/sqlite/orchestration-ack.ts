@@ -97,6 +97,8 @@ export interface AckEffects {
   orchestratorDueAt: number | null;
   /** Activity items enqueued. */
   workerReady: number;
+  /** The acked instance. */
+  instanceId: string;
   /** The acked instance and every instance that received an orchestrator item. */
   touchedInstances: Set<string>;
   /** Activity items locked for the caller (eager dispatch); not counted in `workerReady`. */
@@ -313,6 +315,7 @@ export class OrchestrationAckWriter {
       orchestratorReady: 0,
       orchestratorDueAt: null,
       workerReady: ack.workerItems.length,
+      instanceId,
       touchedInstances: new Set([instanceId]),
       leases: [],
     };

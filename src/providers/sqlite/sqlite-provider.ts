@@ -22,6 +22,7 @@ import type {
   EagerWorkRequest,
   HeldCompletion,
   HeldTurnResult,
+  InstanceChangeFilter,
   QueueKind,
   RecommendedRuntimeOptions,
   WorkItemLease,
@@ -185,7 +186,7 @@ export class SqliteProvider extends SqliteAdminOperations implements Provider {
   /** {@inheritDoc Provider.ackOrchestrationItem} */
   async ackOrchestrationItem(lockToken: string, ack: OrchestrationAck): Promise<void> {
     const effects = await this.run('ackOrchestrationItem', () => this.tables.ack.ack(lockToken, ack));
-    this.signalAck(effects);
+    this.signalAck(effects, ack);
   }
 
   /** {@inheritDoc Provider.ackOrchestrationItemEager} */
@@ -195,7 +196,7 @@ export class SqliteProvider extends SqliteAdminOperations implements Provider {
     eager: EagerWorkRequest,
   ): Promise<EagerAckResult> {
     const effects = await this.run('ackOrchestrationItem', () => this.tables.ack.ack(lockToken, ack, eager));
-    this.signalAck(effects);
+    this.signalAck(effects, ack);
     return eagerResult(effects);
   }
 
@@ -210,7 +211,7 @@ export class SqliteProvider extends SqliteAdminOperations implements Provider {
       this.tables.ack.heldAck(lockToken, ack, completed, eager),
     );
     if (held.committed) {
-      this.signalAck(held.effects);
+      this.signalAck(held.effects, ack);
       return { outcome: 'committed', ...eagerResult(held.effects) };
     }
     this.wake.notify('orchestrator', 1);
@@ -218,11 +219,11 @@ export class SqliteProvider extends SqliteAdminOperations implements Provider {
     return { outcome: 'released' };
   }
 
-  private signalAck(effects: AckEffects): void {
+  private signalAck(effects: AckEffects, ack: OrchestrationAck): void {
     if (effects.orchestratorReady > 0) this.wake.notify('orchestrator', effects.orchestratorReady);
     if (effects.orchestratorDueAt !== null) this.wake.scheduleAt('orchestrator', effects.orchestratorDueAt);
     if (effects.workerReady > 0) this.wake.notify('worker', effects.workerReady);
-    for (const instanceId of effects.touchedInstances) this.wake.notifyInstance(instanceId);
+    this.wake.notifyTurn(effects.instanceId, ack, effects.touchedInstances);
   }
 
   /** {@inheritDoc Provider.abandonOrchestrationItem} */
@@ -355,9 +356,14 @@ export class SqliteProvider extends SqliteAdminOperations implements Provider {
   }
 
   /** {@inheritDoc Provider.waitForInstanceChange} */
-  async waitForInstanceChange(instanceId: string, timeoutMs: number, signal?: AbortSignal): Promise<void> {
+  async waitForInstanceChange(
+    instanceId: string,
+    timeoutMs: number,
+    signal?: AbortSignal,
+    filter?: InstanceChangeFilter,
+  ): Promise<void> {
     this.assertOpen('waitForInstanceChange');
-    return this.wake.waitForInstanceChange(instanceId, timeoutMs, signal);
+    return this.wake.waitForInstanceChange(instanceId, timeoutMs, signal, filter);
   }
 
   private assertOpen(operation: string): void {

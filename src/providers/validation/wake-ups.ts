@@ -208,35 +208,38 @@ export const wakeUpCases: readonly ValidationCase[] = [
     { requiresPeer: true },
   ),
 
-  define(
-    'waitForInstanceChange resolves after a peer acks the instance',
-    async (provider, env) => {
-      const peer = await env.openPeer();
-      await createInstance(peer, 'wk-change');
-      await peer.enqueueOrchestratorWork(externalItem('wk-change'));
-      const item = await fetchBatch(peer, 'wk-change');
-      const watcher = (async () => {
-        const deadline = Date.now() + LONG_WAIT_MS;
-        for (;;) {
-          const info = await provider.getInstanceInfo('wk-change');
-          if (info?.status === 'Completed') return Date.now();
-          const left = deadline - Date.now();
-          if (left <= 0) assert.fail('the completion was not observed');
-          await provider.waitForInstanceChange('wk-change', left);
-        }
-      })();
-      await sleep(SETTLE_MS);
-      const sent = Date.now();
-      await peer.ackOrchestrationItem(
-        item.lockToken,
-        emptyAck({
-          historyDelta: [completedEvent('wk-change', 2)],
-          metadata: metadata({ status: 'Completed', output: '"done"' }),
-        }),
-      );
-      const seen = await watcher;
-      assertPrompt(seen - sent, 'instance change by a peer ack');
-    },
-    { requiresPeer: true },
+  ...(['any', 'end'] as const).map((filter) =>
+    define(
+      `waitForInstanceChange (filter '${filter}') resolves after a peer acks the instance's completion`,
+      async (provider, env) => {
+        const id = `wk-change-${filter}`;
+        const peer = await env.openPeer();
+        await createInstance(peer, id);
+        await peer.enqueueOrchestratorWork(externalItem(id));
+        const item = await fetchBatch(peer, id);
+        const watcher = (async () => {
+          const deadline = Date.now() + LONG_WAIT_MS;
+          for (;;) {
+            const info = await provider.getInstanceInfo(id);
+            if (info?.status === 'Completed') return Date.now();
+            const left = deadline - Date.now();
+            if (left <= 0) assert.fail('the completion was not observed');
+            await provider.waitForInstanceChange(id, left, undefined, filter);
+          }
+        })();
+        await sleep(SETTLE_MS);
+        const sent = Date.now();
+        await peer.ackOrchestrationItem(
+          item.lockToken,
+          emptyAck({
+            historyDelta: [completedEvent(id, 2)],
+            metadata: metadata({ status: 'Completed', output: '"done"' }),
+          }),
+        );
+        const seen = await watcher;
+        assertPrompt(seen - sent, 'instance change by a peer ack');
+      },
+      { requiresPeer: true },
+    ),
   ),
 ];
