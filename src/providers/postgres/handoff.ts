@@ -29,6 +29,8 @@ const FETCH_BATCHING: BatcherOptions = { maxInFlight: 2, maxBatch: 32 };
 
 /** Leases handed out and not acked yet are remembered up to this many (a leak guard). */
 const MAX_LEASE_PROFILES = 10_000;
+/** Session owners remembered (see `LeaseSupply.sessionOwners`); beyond it, the oldest is forgotten. */
+const MAX_SESSION_OWNERS = 4096;
 
 /** A caller of the orchestration fetch; callers coalesce when both fields match. */
 interface OrchestrationFetchRequest {
@@ -80,8 +82,13 @@ export class LeaseSupply {
   /** Ack-and-fetch-next (see prefetch.ts): leases locked ahead, by fetch profile. */
   readonly orchestratorBuffer: LeaseBuffer<OrchestrationItem>;
   readonly workerBuffer: LeaseBuffer<WorkItemLease>;
-  /** Fetch profiles seen empty, keyed `o:<profile>` / `w:<profile>`. */
+  /** Fetch profiles seen empty, keyed `o:<profile>` / `w:<shape>` (see `workerEmptyKey`). */
   private readonly emptyHints = new EmptyHints();
+  /**
+   * Session owners this provider handed a session item to. Their fetches may find items no
+   * other owner can (their own sessions' activities), so their empty results are their own.
+   */
+  private readonly sessionOwners = new Set<string>();
   readonly dispatchers: Record<QueueKind, DispatcherDetector> = {
     orchestrator: new DispatcherDetector(),
     worker: new DispatcherDetector(),
@@ -185,7 +192,7 @@ export class LeaseSupply {
       }
       if (
         dispatchers.dispatching &&
-        this.emptyHints.stillEmpty(key, this.deps.wake.epoch('worker'), startedAt)
+        this.emptyHints.stillEmpty(this.workerEmptyKey(profile), this.deps.wake.epoch('worker'), startedAt)
       ) {
         return null;
       }
@@ -207,8 +214,37 @@ export class LeaseSupply {
   }
 
   noteWorkFetch(profile: WorkProfile, lease: WorkItemLease | null, epoch: number): void {
-    if (lease === null) this.emptyHints.set(workerKey(profile), epoch, Date.now());
-    else this.emptyHints.clear(workerKey(profile));
+    const shared = `w:${shapeKey(profile.shape)}`;
+    if (lease === null) {
+      // Nothing for this owner means nothing for an owner without sessions either.
+      this.emptyHints.set(shared, epoch, Date.now());
+      const own = this.workerEmptyKey(profile);
+      if (own !== shared) this.emptyHints.set(own, epoch, Date.now());
+      return;
+    }
+    if (lease.item.session_id !== undefined && profile.ownerId !== null)
+      this.noteSessionOwner(profile.ownerId);
+    this.emptyHints.clear(shared);
+    this.emptyHints.clear(this.workerEmptyKey(profile));
+  }
+
+  /**
+   * Where a worker fetch's empty result is kept: per fetch shape, so that the idle slots of a
+   * runtime (each its own session owner) share it — one slot's empty poll spares the others
+   * theirs — except for owners holding sessions, whose own items only they can see.
+   */
+  private workerEmptyKey(profile: WorkProfile): string {
+    const { ownerId } = profile;
+    return ownerId !== null && this.sessionOwners.has(ownerId)
+      ? workerKey(profile)
+      : `w:${shapeKey(profile.shape)}`;
+  }
+
+  private noteSessionOwner(ownerId: string): void {
+    if (this.sessionOwners.size >= MAX_SESSION_OWNERS && !this.sessionOwners.has(ownerId)) {
+      this.sessionOwners.delete(this.sessionOwners.values().next().value!);
+    }
+    this.sessionOwners.add(ownerId);
   }
 
   rememberProfile(lockToken: string, profile: LeaseProfile): void {
