@@ -231,7 +231,9 @@ export class LeaseSupply {
   /**
    * Where a worker fetch's empty result is kept: per fetch shape, so that the idle slots of a
    * runtime (each its own session owner) share it — one slot's empty poll spares the others
-   * theirs — except for owners holding sessions, whose own items only they can see.
+   * theirs — except for owners holding sessions, whose own items only they can see. (An owner
+   * id kept across a restart, `workerNodeId`, may own sessions this provider never handed out:
+   * their items then wait for a stale hint, a few poll intervals at most.)
    */
   private workerEmptyKey(profile: WorkProfile): string {
     const { ownerId } = profile;
