@@ -9,6 +9,9 @@ import { TimeoutError } from '../core/errors.js';
 import type { InstanceChangeFilter, Provider } from '../core/provider.js';
 import { sleep } from '../core/sleep.js';
 
+/** Why a finished wait releases the provider's wait and its timer (read by nobody). */
+const WAIT_OVER = 'wait over';
+
 /** What {@link pollInstance} reads, until when, and what stops it. */
 export interface InstancePoll<T> {
   /** One read of what the wait is about (a status, a value). */
@@ -67,6 +70,7 @@ async function waitForChange(
       signal,
     );
   } finally {
-    controller.abort();
+    // A constant reason: without one, abort() builds a DOMException (with a stack) per wake-up.
+    controller.abort(WAIT_OVER);
   }
 }
