@@ -49,7 +49,10 @@ import type {
 
 export type { OrchestrationStatus } from './orchestration-status.js';
 
-/** Options of {@link Client.waitForOrchestration}. */
+/**
+ * Options of the Client's waits (`waitForOrchestration`, `waitForOrchestrationTyped`, `waitFor`,
+ * `waitForStatusChange`, `waitForValue`).
+ */
 export interface WaitOptions {
   /** Stops the wait: it rejects with the signal's reason (an `AbortError` by default). */
   signal?: AbortSignal;
@@ -163,14 +166,16 @@ export class Client<D extends AnyOrchestrationDefinition = AnyOrchestrationDefin
    * `output` of the definition's output type when it completed (the orchestration checked its
    * output against the schema before completing). Rejects with a `TimeoutError` after
    * `timeoutMs`, and with `InvalidInputError` when the instance runs another orchestration.
+   * `options.signal` stops the wait as in {@link Client.waitForOrchestration}.
    */
   async waitFor<Def extends D>(
     def: Def,
     instanceId: string,
     timeoutMs = 30_000,
+    options: WaitOptions = {},
   ): Promise<TypedOrchestrationStatus<OutputOf<Def>>> {
     checkOrchestration(def, 'waitFor');
-    const status = await this.waitForOrchestration(instanceId, timeoutMs);
+    const status = await this.waitForOrchestration(instanceId, timeoutMs, options);
     const info = await this.#provider.getInstanceInfo(String(instanceId));
     if (info !== null && info.orchestrationName !== def.name) {
       throw new InvalidInputError(
@@ -284,22 +289,28 @@ export class Client<D extends AnyOrchestrationDefinition = AnyOrchestrationDefin
     );
   }
 
-  /** Waits and returns the output; throws the failure as an Error. */
-  async waitForOrchestrationTyped<T = unknown>(instanceId: string, timeoutMs = 30_000): Promise<T> {
-    const status = await this.waitForOrchestration(instanceId, timeoutMs);
+  /** Waits and returns the output; throws the failure as an Error. `options`: as `waitForOrchestration`. */
+  async waitForOrchestrationTyped<T = unknown>(
+    instanceId: string,
+    timeoutMs = 30_000,
+    options: WaitOptions = {},
+  ): Promise<T> {
+    const status = await this.waitForOrchestration(instanceId, timeoutMs, options);
     if (status.status === 'Failed') throw failureError(instanceId, status);
     return status.output as T;
   }
 
   /**
    * Waits until the custom status version exceeds `lastSeenVersion` (or the instance ends) and
-   * returns the status. Rejects with a `TimeoutError` after `timeoutMs`.
+   * returns the status. Rejects with a `TimeoutError` after `timeoutMs`; `options.signal` stops
+   * the wait as in {@link Client.waitForOrchestration}.
    */
   async waitForStatusChange(
     instanceId: string,
     lastSeenVersion: number,
     pollIntervalMs = 500,
     timeoutMs = 30_000,
+    options: WaitOptions = {},
   ): Promise<OrchestrationStatus> {
     return this.pollUntil(
       instanceId,
@@ -307,6 +318,7 @@ export class Client<D extends AnyOrchestrationDefinition = AnyOrchestrationDefin
       (s) => s.customStatusVersion > lastSeenVersion || s.status === 'Completed' || s.status === 'Failed',
       () => `timed out after ${timeoutMs} ms waiting for a status change of '${instanceId}'`,
       pollIntervalMs,
+      options.signal,
     );
   }
 
@@ -320,14 +332,20 @@ export class Client<D extends AnyOrchestrationDefinition = AnyOrchestrationDefin
     return this.#provider.getKvAllValues(String(instanceId));
   }
 
-  /** Waits until `key` exists on the instance and returns its value. */
-  async waitForValue(instanceId: string, key: string, timeoutMs = 30_000): Promise<string> {
+  /** Waits until `key` exists on the instance and returns its value. `options`: as `waitForOrchestration`. */
+  async waitForValue(
+    instanceId: string,
+    key: string,
+    timeoutMs = 30_000,
+    options: WaitOptions = {},
+  ): Promise<string> {
     const value = await pollInstance(this.#provider, instanceId, {
       read: () => this.getValue(instanceId, key),
       done: (v) => v !== null,
       timeoutMs,
       timeoutMessage: () => `Timed out waiting for value '${key}' on instance '${instanceId}'`,
       maxPollMs: MAX_POLL_MS,
+      signal: options.signal,
     });
     return value!;
   }

@@ -73,9 +73,10 @@ class TimeSkippingClient extends Client {
     lastSeenVersion: number,
     pollIntervalMs?: number,
     timeoutMs?: number,
+    options?: WaitOptions,
   ): Promise<OrchestrationStatus> {
     return this.keeper.whileWaiting(
-      () => super.waitForStatusChange(instanceId, lastSeenVersion, pollIntervalMs, timeoutMs),
+      () => super.waitForStatusChange(instanceId, lastSeenVersion, pollIntervalMs, timeoutMs, options),
       async () => {
         const status = await this.getStatus(instanceId);
         return status.customStatusVersion > lastSeenVersion || isEnded(status);
@@ -83,9 +84,14 @@ class TimeSkippingClient extends Client {
     );
   }
 
-  override waitForValue(instanceId: string, key: string, timeoutMs?: number): Promise<string> {
+  override waitForValue(
+    instanceId: string,
+    key: string,
+    timeoutMs?: number,
+    options?: WaitOptions,
+  ): Promise<string> {
     return this.keeper.whileWaiting(
-      () => super.waitForValue(instanceId, key, timeoutMs),
+      () => super.waitForValue(instanceId, key, timeoutMs, options),
       async () => (await this.getValue(instanceId, key)) !== null,
     );
   }

@@ -10,7 +10,7 @@ import { eventually } from '../../helpers/eventually.js';
 import { createHarness } from '../../helpers/runtime-harness.js';
 import type { Harness } from '../../helpers/runtime-harness.js';
 
-/** A client whose status reads (`getInstanceInfo`) are counted: how a wait's polling shows. */
+/** A client whose status and KV reads are counted: how a wait's polling shows. */
 function countingClient(provider: Provider): { client: Client; reads: () => number } {
   let reads = 0;
   const counted = new Proxy(provider, {
@@ -18,7 +18,7 @@ function countingClient(provider: Provider): { client: Client; reads: () => numb
       const value: unknown = Reflect.get(target, key, target);
       if (typeof value !== 'function') return value;
       const method = value as (...args: unknown[]) => unknown;
-      if (key === 'getInstanceInfo') {
+      if (key === 'getInstanceInfo' || key === 'getKvValue') {
         return (...args: unknown[]) => {
           reads++;
           return method.apply(target, args);
@@ -94,5 +94,37 @@ describe('waitForOrchestration with a signal', () => {
     expect(withSignal).toMatchObject({ status: 'Completed', output: 'done' });
     expect(await h.client.waitForOrchestration('held', 10_000)).toEqual(withSignal);
     await expect(h.client.waitForOrchestration('held', 10_000, {})).resolves.toEqual(withSignal);
+  });
+});
+
+describe('the other waits take the same signal', () => {
+  it('waitForOrchestrationTyped, waitForStatusChange and waitForValue reject with its reason', async () => {
+    const h = await heldInstance();
+    const reason = new Error('the caller left');
+    const controller = new AbortController();
+    const { signal } = controller;
+    const waits = [
+      h.client.waitForOrchestrationTyped('held', 60_000, { signal }),
+      h.client.waitForStatusChange('held', 0, 50, 60_000, { signal }),
+      h.client.waitForValue('held', 'never-set', 60_000, { signal }),
+    ];
+    const settled = waits.map((wait) =>
+      wait.then(
+        () => 'resolved',
+        (err: unknown) => err,
+      ),
+    );
+    const aborted = Date.now();
+    controller.abort(reason);
+    for (const outcome of await Promise.all(settled)) expect(outcome).toBe(reason);
+    expect(Date.now() - aborted).toBeLessThan(1_000);
+    // A read-free rejection for a signal aborted before the call, on each of them.
+    const { client, reads } = countingClient(h.provider);
+    const gone = AbortSignal.abort(reason);
+    await expect(client.waitForOrchestrationTyped('held', 60_000, { signal: gone })).rejects.toBe(reason);
+    await expect(client.waitForStatusChange('held', 0, 50, 60_000, { signal: gone })).rejects.toBe(reason);
+    await expect(client.waitForValue('held', 'never-set', 60_000, { signal: gone })).rejects.toBe(reason);
+    expect(reads()).toBe(0);
+    expect((await h.client.getStatus('held')).status).toBe('Running');
   });
 });
