@@ -93,12 +93,13 @@ describe(`schedules (${TEST_PROVIDER})`, () => {
 
   it('skip drops a run while the previous one still runs; buffer-one queues exactly one', async () => {
     const env = await environment('2030-01-01T00:00:00Z');
-    // Runs every 10 minutes, each taking 25 minutes.
-    const base = { cron: '*/10 * * * *', orchestration: 'Job', input: { minutes: 25 } } as const;
+    // Runs every 10 minutes, each taking 24 minutes: no run ends at the instant of a tick, so
+    // the outcome does not hang on which of two simultaneous events is handled first.
+    const base = { cron: '*/10 * * * *', orchestration: 'Job', input: { minutes: 24 } } as const;
     await env.client.createSchedule({ id: 'skip', ...base });
     await env.client.createSchedule({ id: 'buf', ...base, overlap: 'buffer-one' });
     await env.advanceTo('2030-01-01T01:05:00Z');
-    // skip: 00:10 runs until 00:35, so 00:20 and 00:30 are skipped; 00:40 runs until 01:05; 00:50 and 01:00 skipped.
+    // skip: 00:10 runs until 00:34, so 00:20 and 00:30 are skipped; 00:40 runs until 01:04; 00:50 and 01:00 skipped.
     expect((await runs(env, 'skip')).map(timeOf)).toEqual(['2030-01-01T00:10:00Z', '2030-01-01T00:40:00Z']);
     const skip = await env.client.describeSchedule('skip');
     expect(skip.recentRuns.filter((r) => r.action === 'skipped').map((r) => timeOf(r.instanceId))).toEqual([
@@ -107,7 +108,8 @@ describe(`schedules (${TEST_PROVIDER})`, () => {
       '2030-01-01T00:30:00Z',
       '2030-01-01T00:20:00Z',
     ]);
-    // buffer-one: 00:10 runs; 00:20 waits (00:30 is skipped: one waits already) and starts when 00:10 ends.
+    // buffer-one: 00:10 runs; 00:20 waits (00:30 is skipped: one waits already) and starts when 00:10 ends
+    // (00:34, until 00:58); 00:40 waits (00:50 skipped), starts at 00:58; 01:00 waits.
     const buffered = await runs(env, 'buf');
     expect(buffered.map(timeOf)).toEqual([
       '2030-01-01T00:10:00Z',
@@ -115,7 +117,7 @@ describe(`schedules (${TEST_PROVIDER})`, () => {
       '2030-01-01T00:40:00Z',
     ]);
     const started20 = await env.client.findInstance(buffered[1]!);
-    expect(started20!.createdAt).toBeGreaterThanOrEqual(Date.parse('2030-01-01T00:35:00Z'));
+    expect(started20!.createdAt).toBeGreaterThanOrEqual(Date.parse('2030-01-01T00:34:00Z'));
     expect(started20!.createdAt).toBeLessThan(Date.parse('2030-01-01T00:37:00Z'));
     const buf = await env.client.describeSchedule('buf');
     expect(buf.recentRuns.find((r) => r.instanceId === 'buf@2030-01-01T00:30:00Z')).toMatchObject({

@@ -270,6 +270,14 @@ describe('createPrometheusMetrics', () => {
     await h.client.waitForOrchestration('w-1', 10_000);
     await h.client.waitForOrchestration('w-2', 10_000);
     await h.idle();
+    // orchestrationTerminal fires after the ending turn's commit, which a waiting client may
+    // see first: wait for both ends to be counted.
+    await eventually(
+      async () =>
+        parseExposition(await metrics.metrics()).samples('duroxide_orchestration_completions_total')
+          .length === 2,
+      'both completions to be counted',
+    );
 
     const m = parseExposition(await metrics.metrics());
     expect(m.family('duroxide_activity_executions_total').type).toBe('COUNTER');
