@@ -32,7 +32,7 @@ const MAX_REMEMBERED_INSTANCES = 10_000;
  * Whether a committed turn may have ended its instance (Completed or Failed): waits for the end
  * (`waitForInstanceChange(…, 'end')`) need no wake-up for the others.
  */
-export function ackMayEndInstance(ack: OrchestrationAck): boolean {
+function ackMayEndInstance(ack: OrchestrationAck): boolean {
   const status = ack.metadata.status;
   return status === 'Completed' || status === 'Failed';
 }

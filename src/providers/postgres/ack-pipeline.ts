@@ -8,7 +8,14 @@
  */
 import { Batcher, type BatcherOptions } from './batcher.js';
 import type { Run } from './connection.js';
-import { orchestratorKey, shapeKey, workerKey, type LeaseSupply, type WorkProfile } from './handoff.js';
+import {
+  orchestratorKey,
+  shapeKey,
+  sharedWorkerKey,
+  workerKey,
+  type LeaseSupply,
+  type WorkProfile,
+} from './handoff.js';
 import type { HistoryCache } from './history-cache.js';
 import type { LeaseLedger } from './lease-ledger.js';
 import {
@@ -161,7 +168,7 @@ export class AckPipeline {
           const key =
             lease.item.session_id !== undefined && own !== undefined
               ? workerKey(own)
-              : `w:${shapeKey(shape)}`;
+              : sharedWorkerKey(shape);
           supply.workerBuffer.add(key, lease, nowMs);
         }
         if (own !== undefined) supply.noteWorkFetch(own, lease, workerEpoch);

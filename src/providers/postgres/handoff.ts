@@ -51,8 +51,11 @@ export type LeaseProfile =
 export const orchestratorKey = (lockTimeoutMs: number, skip: readonly string[] = []): string =>
   skip.length === 0 ? `o:${lockTimeoutMs}` : `o:${lockTimeoutMs}:${JSON.stringify(skip)}`;
 export const shapeKey = (shape: WorkFetchShape): string => JSON.stringify(shape);
+/** Key of what any slot fetching with `shape` may use (leases without a session, empty hints). */
+export const sharedWorkerKey = (shape: WorkFetchShape): string => `w:${shapeKey(shape)}`;
+/** Key of what only `profile`'s session owner may use. */
 export const workerKey = (profile: WorkProfile): string =>
-  `w:${shapeKey(profile.shape)}\u0000${profile.ownerId ?? ''}`;
+  `${sharedWorkerKey(profile.shape)}\u0000${profile.ownerId ?? ''}`;
 
 /** What the lease supply works with. */
 export interface LeaseSupplyDeps {
@@ -184,7 +187,7 @@ export class LeaseSupply {
       const startedAt = Date.now();
       this.lastWorkerShape = shape;
       const buffered =
-        this.workerBuffer.take(key, startedAt) ?? this.workerBuffer.take(`w:${shapeKey(shape)}`, startedAt);
+        this.workerBuffer.take(key, startedAt) ?? this.workerBuffer.take(sharedWorkerKey(shape), startedAt);
       if (buffered !== undefined) {
         // Its ack fetches the next item for this slot (its own session owner).
         this.rememberProfile(buffered.lockToken, { queue: 'worker', profile });
@@ -214,7 +217,7 @@ export class LeaseSupply {
   }
 
   noteWorkFetch(profile: WorkProfile, lease: WorkItemLease | null, epoch: number): void {
-    const shared = `w:${shapeKey(profile.shape)}`;
+    const shared = sharedWorkerKey(profile.shape);
     if (lease === null) {
       // Nothing for this owner means nothing for an owner without sessions either.
       this.emptyHints.set(shared, epoch, Date.now());
@@ -239,7 +242,7 @@ export class LeaseSupply {
     const { ownerId } = profile;
     return ownerId !== null && this.sessionOwners.has(ownerId)
       ? workerKey(profile)
-      : `w:${shapeKey(profile.shape)}`;
+      : sharedWorkerKey(profile.shape);
   }
 
   private noteSessionOwner(ownerId: string): void {

@@ -31,7 +31,7 @@ export class GroupCommitter {
    *   that may have seen its uncommitted writes can be dropped.
    */
   constructor(
-    private readonly db: Database.Database,
+    db: Database.Database,
     private readonly deadlineMs: number,
     private readonly onBatchFailure: () => void,
   ) {
