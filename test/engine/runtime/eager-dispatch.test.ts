@@ -73,7 +73,8 @@ describe('EagerHandoff', () => {
 describe('eager dispatch in a runtime', () => {
   it('runs a turn’s activities on local slots through the eager ack', async () => {
     const { h, ops, run } = await sequentialFixture();
-    if (typeof h.provider.ackOrchestrationItemEager !== 'function') return;
+    // Both built-in providers dispatch eagerly: losing the capability must fail this test.
+    expect(typeof h.provider.ackOrchestrationItemEager).toBe('function');
     for (let i = 0; i < 3; i++) expect((await run(`seq-${i}`, 5)).output).toBe(5);
     expect(ops.count('ack_orchestration_item_eager')).toBeGreaterThan(0);
     expect(ops.count('ack_orchestration_item_eager', false)).toBe(0);

@@ -4,14 +4,19 @@
  * still get through.
  */
 import { describe, expect, it } from 'vitest';
-import { createHarness } from '../../helpers/runtime-harness.js';
+import { createHarness, type Harness } from '../../helpers/runtime-harness.js';
 import { operationLog, sequentialFixture } from './sequential-fixture.js';
+
+/** Both built-in providers commit held turns: losing the capability must fail these tests. */
+function expectHeldTurns(h: Harness): void {
+  expect(typeof h.provider.ackHeldTurn).toBe('function');
+}
 
 describe('held turns', () => {
   it('commit each activity result with the next turn: no activity ack, no fetch between steps', async () => {
     // A long hold, so a slow machine never lets the lease lapse between the steps.
     const { h, ops, run } = await sequentialFixture({ instanceHoldMs: 30_000 });
-    if (typeof h.provider.ackHeldTurn !== 'function') return;
+    expectHeldTurns(h);
     expect((await run('seq', 5)).output).toBe(5);
     // Turn 1 (the start) is fetched; turns 2–6 each consume one activity result.
     expect(ops.count('ack_held_turn')).toBe(5);
@@ -33,7 +38,7 @@ describe('held turns', () => {
       workerConcurrency: 4,
       dispatcherPollIntervalMs: 60_000,
     });
-    if (typeof h.provider.ackHeldTurn !== 'function') return;
+    expectHeldTurns(h);
     expect((await run('warm', 2)).output).toBe(2);
     const fetchesBefore = ops.count('fetch_work_item');
     expect((await run('seq', 20)).output).toBe(20);
@@ -45,7 +50,7 @@ describe('held turns', () => {
 
   it('let an event through while the held activity runs: it waits at most instanceHoldMs', async () => {
     const h = await createHarness({ instanceHoldMs: 200 });
-    if (typeof h.provider.ackHeldTurn !== 'function') return;
+    expectHeldTurns(h);
     let release!: () => void;
     const released = new Promise<void>((resolve) => (release = resolve));
     let started!: () => void;
@@ -73,7 +78,7 @@ describe('held turns', () => {
   it('fall back to the usual path when the activity outlives the hold', async () => {
     const ops = operationLog();
     const h = await createHarness({ observers: ops.observers, instanceHoldMs: 20 });
-    if (typeof h.provider.ackHeldTurn !== 'function') return;
+    expectHeldTurns(h);
     let calls = 0;
     h.runtime.registerActivity('Nap', async (ctx) => {
       calls++;
