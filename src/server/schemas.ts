@@ -4,6 +4,7 @@
  */
 import { z } from '@hono/zod-openapi';
 import { API_ERROR_CODES } from './errors.js';
+import type { TokenScope } from './tokens/token-store.js';
 
 /** `{ "error": { "code", "message" } }`. */
 export const ErrorSchema = z
@@ -20,14 +21,20 @@ export const JsonValue = z.unknown().openapi({ description: 'any JSON value' });
 
 const errorContent = { 'application/json': { schema: ErrorSchema } };
 
-/** The error responses every authenticated route can give, plus `extra` statuses. */
+/**
+ * The error responses of an authenticated route that needs the `needs` scope, plus `extra`
+ * statuses. Every token can read, so only write and admin routes list 403.
+ */
 export function errorResponses(
+  needs: TokenScope,
   ...extra: Array<{ status: 400 | 404 | 409 | 413 | 503 | 504; description: string }>
 ): Record<string, { description: string; content: typeof errorContent }> {
   const responses: Record<string, { description: string; content: typeof errorContent }> = {
     '401': { description: 'Missing, invalid or revoked token', content: errorContent },
-    '403': { description: 'The token lacks the scope', content: errorContent },
   };
+  if (needs !== 'read') {
+    responses['403'] = { description: `The token lacks the ${needs} scope`, content: errorContent };
+  }
   for (const e of extra) responses[String(e.status)] = { description: e.description, content: errorContent };
   return responses;
 }

@@ -310,6 +310,29 @@ describe('OpenAPI', () => {
     expect(problems).toEqual([]);
   });
 
+  it('lists 403 exactly on the routes a read token is refused', async () => {
+    const doc = await body<OpenApiDocument>(await h.call('/openapi.json'));
+    let refused = 0;
+    for (const [path, methods] of Object.entries(doc.paths)) {
+      for (const [method, route] of Object.entries(methods)) {
+        const listed = '403' in route.responses;
+        // Every token reads; writes need write, and a password needs admin.
+        expect(listed, `${method} ${path}`).toBe(method !== 'get' || path.endsWith('/connection'));
+        if (method === 'get') continue;
+        const concrete = path.replace(/\{id\}/g, 'x').replace(/\{name\}/g, 'x');
+        const res = await h.call(concrete, {
+          scope: 'read',
+          method: method.toUpperCase(),
+          headers: { 'content-type': 'application/json' },
+          ...(method === 'delete' ? {} : { body: '{}' }),
+        });
+        expect(res.status, `${method} ${path}`).toBe(403);
+        refused++;
+      }
+    }
+    expect(refused).toBeGreaterThanOrEqual(6);
+  });
+
   it('is a valid OpenAPI 3 document', async () => {
     const doc = await body(await h.call('/openapi.json', { scope: 'read' }));
     expect(doc.openapi).toMatch(/^3\./);

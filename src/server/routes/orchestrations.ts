@@ -108,6 +108,7 @@ const routes = {
     responses: {
       201: jsonResponse(Started, 'Created; a worker runs it'),
       ...errorResponses(
+        'write',
         { status: 400, description: 'Invalid body' },
         { status: 409, description: 'The id exists (INSTANCE_EXISTS)' },
       ),
@@ -142,7 +143,7 @@ const routes = {
           .openapi('InstancePage'),
         'A page of instances',
       ),
-      ...errorResponses({ status: 400, description: 'Invalid query' }),
+      ...errorResponses('read', { status: 400, description: 'Invalid query' }),
     },
   }),
   get: createRoute({
@@ -153,7 +154,7 @@ const routes = {
     request: { params: IdParam },
     responses: {
       200: jsonResponse(InstanceSchema, 'The instance'),
-      ...errorResponses({ status: 404, description: 'Unknown instance' }),
+      ...errorResponses('read', { status: 404, description: 'Unknown instance' }),
     },
   }),
   wait: createRoute({
@@ -173,6 +174,7 @@ const routes = {
         'The instance: ended, or still running when timedOut',
       ),
       ...errorResponses(
+        'read',
         { status: 404, description: 'Unknown instance' },
         {
           status: 503,
@@ -194,6 +196,7 @@ const routes = {
     responses: {
       202: jsonResponse(Accepted, 'Delivered to the instance'),
       ...errorResponses(
+        'write',
         { status: 400, description: 'Invalid body' },
         { status: 404, description: 'Unknown instance' },
         { status: 409, description: 'The instance ended (INSTANCE_ENDED)' },
@@ -212,6 +215,7 @@ const routes = {
     responses: {
       202: jsonResponse(Accepted, 'Queued for the instance'),
       ...errorResponses(
+        'write',
         { status: 400, description: 'Invalid body' },
         { status: 404, description: 'Unknown instance' },
         { status: 409, description: 'The instance ended (INSTANCE_ENDED)' },
@@ -240,6 +244,7 @@ const routes = {
     responses: {
       202: jsonResponse(Accepted, 'Cancellation requested'),
       ...errorResponses(
+        'write',
         { status: 404, description: 'Unknown instance' },
         { status: 409, description: 'The instance ended (INSTANCE_ENDED)' },
       ),
@@ -267,6 +272,7 @@ const routes = {
         'Deleted',
       ),
       ...errorResponses(
+        'write',
         { status: 404, description: 'Unknown instance' },
         { status: 409, description: 'Still running without force=true, or a sub-orchestration' },
       ),
@@ -288,7 +294,10 @@ const routes = {
     },
     responses: {
       200: jsonResponse(HistoryFileSchema, 'The history file'),
-      ...errorResponses({ status: 404, description: 'Unknown instance or execution, or still Pending' }),
+      ...errorResponses('read', {
+        status: 404,
+        description: 'Unknown instance or execution, or still Pending',
+      }),
     },
   }),
   tree: createRoute({
@@ -299,7 +308,7 @@ const routes = {
     request: { params: IdParam },
     responses: {
       200: jsonResponse(TreeSchema, 'The tree'),
-      ...errorResponses({ status: 404, description: 'Unknown instance' }),
+      ...errorResponses('read', { status: 404, description: 'Unknown instance' }),
     },
   }),
 };

@@ -49,7 +49,7 @@ const routes = {
         description: 'The Prometheus text exposition: process metrics, store gauges, runtime counters',
         content: { [PROMETHEUS_TEXT]: { schema: z.string() } },
       },
-      ...errorResponses(),
+      ...errorResponses('read'),
     },
   }),
   document: createRoute({
@@ -59,7 +59,7 @@ const routes = {
     summary: 'This OpenAPI document (scope read)',
     responses: {
       200: jsonResponse(OpenApiDocumentSchema, 'The OpenAPI 3 document of this server'),
-      ...errorResponses(),
+      ...errorResponses('read'),
     },
   }),
 };

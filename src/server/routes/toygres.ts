@@ -98,6 +98,7 @@ const routes = {
         'The create started',
       ),
       ...errorResponses(
+        'write',
         { status: 400, description: 'Invalid body' },
         { status: 409, description: 'The name is taken (CONFLICT)' },
       ),
@@ -121,7 +122,7 @@ const routes = {
         z.object({ items: z.array(InstanceViewSchema) }).openapi('PgInstanceList'),
         'Instances (passwords masked)',
       ),
-      ...errorResponses({ status: 400, description: 'Invalid query' }),
+      ...errorResponses('read', { status: 400, description: 'Invalid query' }),
     },
   }),
   get: createRoute({
@@ -132,7 +133,7 @@ const routes = {
     request: { params: NameParam },
     responses: {
       200: jsonResponse(InstanceDetailsSchema, 'The instance (password masked)'),
-      ...errorResponses({ status: 404, description: 'Unknown instance' }),
+      ...errorResponses('read', { status: 404, description: 'Unknown instance' }),
     },
   }),
   delete: createRoute({
@@ -144,6 +145,7 @@ const routes = {
     responses: {
       202: operationStarted('InstanceDeleting', { alreadyInProgress: z.boolean() }, 'The delete started'),
       ...errorResponses(
+        'write',
         { status: 404, description: 'Unknown or deleted instance' },
         { status: 409, description: 'Still being created (CONFLICT)' },
       ),
@@ -160,7 +162,7 @@ const routes = {
     },
     responses: {
       200: jsonResponse(HealthReportSchema, 'Health'),
-      ...errorResponses({ status: 404, description: 'Unknown instance' }),
+      ...errorResponses('read', { status: 404, description: 'Unknown instance' }),
     },
   }),
   connection: createRoute({
@@ -175,6 +177,7 @@ const routes = {
     responses: {
       200: jsonResponse(ConnectionDetailsSchema, 'Connection details (password only with showPassword=true)'),
       ...errorResponses(
+        'admin',
         { status: 404, description: 'Unknown instance' },
         { status: 409, description: 'The instance has no connection (FAILED)' },
       ),
@@ -210,6 +213,7 @@ const routes = {
         'The operation',
       ),
       ...errorResponses(
+        'read',
         { status: 400, description: 'Not an operation id' },
         { status: 404, description: 'Unknown operation' },
       ),
