@@ -1,7 +1,7 @@
 /**
  * What the `durox schedule …` commands share beyond {@link BaseCommand}: errors reworded for the
- * CLI (schedule-errors.ts), the note that control messages wait for a worker, and waiting for
- * an update to be applied.
+ * CLI (schedule-errors.ts), the note that control messages wait for a worker, the `--wait` flag
+ * and waiting for an update to be applied.
  */
 import type { Command } from '@oclif/core';
 import { sleep } from '../core/sleep.js';
@@ -10,10 +10,15 @@ import { SCHEDULE_ORCHESTRATION } from '../engine/schedules/schedule-orchestrati
 import { applySchedulePatch } from '../engine/schedules/spec.js';
 import type { ScheduleDescription, SchedulePatch } from '../engine/schedules/types.js';
 import { BaseCommand } from './base-command.js';
+import { durationFlag } from './flags.js';
 import { scheduleError } from './schedule-errors.js';
 
-/** How long `schedule update` waits for a worker to apply the update. */
-export const UPDATE_WAIT_MS = 10_000;
+/** `--wait`: how long `schedule create` / `update` wait for a worker to take the change up. */
+export const scheduleWaitFlag = durationFlag({
+  description: 'How long to wait for a worker to take it up (e.g. 30s; 0: do not wait)',
+  default: 10_000,
+  defaultHelp: async () => '10s',
+});
 const POLL_MS = 50;
 
 /**

@@ -54,7 +54,7 @@ afterAll(async () => {
 
 describe('schedule errors (no worker)', () => {
   it('a bad cron expression (with its position, before the store is opened), an unknown time zone or orchestration, a reserved name exit 2', async () => {
-    const [cron, zone, orchestration, reserved] = await Promise.all([
+    const [cron, zone, orchestration, reserved, wait] = await Promise.all([
       durox([
         'schedule',
         'create',
@@ -71,6 +71,19 @@ describe('schedule errors (no worker)', () => {
       runIdle('schedule', 'create', 'early', '--interval', '1h', '-o', 'Child', '--json'),
       // The built-in schedule orchestration is no orchestration to start by hand.
       runIdle('orchestration', 'start', '__durox_syscall:schedule', '--id', 'schedule:x'),
+      durox([
+        'schedule',
+        'create',
+        'w',
+        '--interval',
+        '1h',
+        '-o',
+        'Child',
+        '--wait',
+        'soon',
+        '--store',
+        `sqlite:${neverFile}`,
+      ]),
     ]);
     expect(cron.code).toBe(2);
     expect(cron.json().error).toEqual({
@@ -92,6 +105,8 @@ describe('schedule errors (no worker)', () => {
     expect(reserved.code).toBe(2);
     expect(reserved.stderr).toContain('names starting with __durox_syscall: are durox');
     expect(reserved.stderr).toContain('hint: create schedules with `durox schedule create`');
+    expect(wait.code).toBe(2);
+    expect(wait.stderr).toContain('error: --wait "soon" is not a duration');
   });
 
   it('a schedule no worker has run: describe exits 1 suggesting a worker; control messages wait', async () => {

@@ -1,7 +1,13 @@
 import { Args, Flags } from '@oclif/core';
 import { checkCron, checkTimezone } from '../../engine/schedules/next-times.js';
 import type { ScheduleDescription } from '../../engine/schedules/types.js';
-import { ScheduleCommand, schedulesRun, UPDATE_WAIT_MS, waitForUpdate } from '../../cli/schedule-command.js';
+import {
+  ScheduleCommand,
+  schedulesRun,
+  scheduleWaitFlag,
+  waitForUpdate,
+} from '../../cli/schedule-command.js';
+import { formatDuration } from '../../cli/durations.js';
 import { instanceId, validate } from '../../cli/input.js';
 import { CLEARABLE_FIELDS, patchFrom, scheduleSpecFlags } from '../../cli/schedule-options.js';
 import { renderScheduleDescription } from '../../cli/schedule-output.js';
@@ -9,7 +15,7 @@ import { renderScheduleDescription } from '../../cli/schedule-output.js';
 /** `--json` document of `schedule update`: the description, and whether it shows the update yet. */
 export type ScheduleUpdateResult = ScheduleDescription & {
   /**
-   * True when the description shows the update; false when no worker applied it within 10 s
+   * True when the description shows the update; false when no worker applied it within `--wait`
    * (or none runs): it is queued and applies at the schedule's next turn.
    */
   applied: boolean;
@@ -19,7 +25,7 @@ export type ScheduleUpdateResult = ScheduleDescription & {
 export default class ScheduleUpdate extends ScheduleCommand<typeof ScheduleUpdate> {
   static override summary = "Change a schedule's spec or what it runs";
   static override description =
-    'Takes the flags of `schedule create` (all optional) and changes only what is given; --cron replaces an interval and --interval a cron expression; --clear resets an optional field (repeatable). Times are taken from now on. The update is checked at once, then applied by the schedule at its next turn: while a worker runs, waits (up to 10 s) for that and prints the new description. Exit code 3 for an unknown schedule; 1 when no worker has run the schedule yet.';
+    'Takes the flags of `schedule create` (all optional) and changes only what is given; --cron replaces an interval and --interval a cron expression; --clear resets an optional field (repeatable). Times are taken from now on. The update is checked at once, then applied by the schedule at its next turn: while a worker runs, waits (up to --wait, 10 s by default) for that and prints the new description. Exit code 3 for an unknown schedule; 1 when no worker has run the schedule yet.';
   static override examples = [
     '<%= config.bin %> schedule update nightly-eu --cron "0 3 * * *"',
     '<%= config.bin %> schedule update sync --interval 30m --overlap skip --clear end-at',
@@ -37,6 +43,7 @@ export default class ScheduleUpdate extends ScheduleCommand<typeof ScheduleUpdat
       helpValue: '<field>',
       multiple: true,
     })(),
+    wait: scheduleWaitFlag,
   };
 
   async run(): Promise<ScheduleUpdateResult> {
@@ -53,13 +60,13 @@ export default class ScheduleUpdate extends ScheduleCommand<typeof ScheduleUpdat
       client,
       before,
       patch,
-      running === false ? 0 : UPDATE_WAIT_MS,
+      running === false ? 0 : this.flags.wait,
     );
-    if (!applied) {
+    if (!applied && (running === false || this.flags.wait > 0)) {
       this.note(
         running === false
           ? 'warning: no worker is running on this store; the update applies when one runs the schedule (`durox worker run`)'
-          : `warning: the schedule has not applied the update within ${UPDATE_WAIT_MS / 1000}s; it is queued and applies at its next turn`,
+          : `warning: the schedule has not applied the update within ${formatDuration(this.flags.wait)}; it is queued and applies at its next turn`,
       );
     }
     if (!this.jsonEnabled()) this.log(renderScheduleDescription(description));

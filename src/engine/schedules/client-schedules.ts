@@ -35,9 +35,6 @@ import type {
 
 /** How many next times `describeSchedule` lists. */
 const NEXT_TIMES = 5;
-/** How long `createSchedule` waits for a worker to run the schedule's first turn. */
-const FIRST_TURN_WAIT_MS = 10_000;
-
 /**
  * Refuses an orchestration that neither a runtime of this process (on this provider) nor a live
  * worker of the store registers. Stores without a worker registry are not checked.
@@ -85,7 +82,9 @@ export async function createSchedule(
       instanceId: instance,
     });
   }
-  if (await workerRuns(provider)) await firstTurn(provider, instance);
+  if (compiled.firstTurnWaitMs > 0 && (await workerRuns(provider))) {
+    await firstTurn(provider, instance, compiled.firstTurnWaitMs);
+  }
   const info = await scheduleInfo(provider, compiled.id);
   return describe(compiled.id, info, (await stateOf(provider, info)) ?? state, provider);
 }
@@ -98,11 +97,11 @@ async function workerRuns(provider: Provider): Promise<boolean> {
 }
 
 /**
- * Waits (up to {@link FIRST_TURN_WAIT_MS}, wall time) until a worker ran the schedule's first
- * turn, which publishes its state: until then `describeSchedule` has nothing to read.
+ * Waits (up to `timeoutMs`, wall time) until a worker ran the schedule's first turn, which
+ * publishes its state: until then `describeSchedule` has nothing to read.
  */
-async function firstTurn(provider: Provider, instance: string): Promise<void> {
-  const deadline = Date.now() + FIRST_TURN_WAIT_MS;
+async function firstTurn(provider: Provider, instance: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
   for (;;) {
     const info = await provider.getInstanceInfo(instance);
     if (info === null || info.customStatus !== null) return;

@@ -49,6 +49,7 @@ const OPTIONS = z
     interval: INTERVAL.optional(),
     orchestration: ORCHESTRATION,
     paused: z.boolean().optional(),
+    waitForFirstTurn: DURATION.optional(),
     ...COMMON,
   })
   .strict();
@@ -143,7 +144,12 @@ export interface CompiledScheduleOptions {
   paused: boolean;
   remainingRuns: number | undefined;
   allowUnknownOrchestration: boolean;
+  /** How long to wait for a worker to run the first turn (ms). */
+  firstTurnWaitMs: number;
 }
+
+/** How long `createSchedule` waits for a worker to run the schedule's first turn by default. */
+export const DEFAULT_FIRST_TURN_WAIT_MS = 10_000;
 
 /** Validates `createSchedule` options; throws `InvalidInputError` naming the field. */
 export function compileScheduleOptions(options: ScheduleOptions): CompiledScheduleOptions {
@@ -169,6 +175,10 @@ export function compileScheduleOptions(options: ScheduleOptions): CompiledSchedu
     paused: o.paused ?? false,
     remainingRuns: o.remainingRuns,
     allowUnknownOrchestration: o.allowUnknownOrchestration ?? false,
+    firstTurnWaitMs:
+      o.waitForFirstTurn === undefined
+        ? DEFAULT_FIRST_TURN_WAIT_MS
+        : field('waitForFirstTurn', () => toMilliseconds(o.waitForFirstTurn!)),
   };
 }
 

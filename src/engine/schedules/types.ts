@@ -56,6 +56,12 @@ interface ScheduleOptionsBase {
    * registers the orchestration (default false: that is refused with `INVALID_INPUT`).
    */
   allowUnknownOrchestration?: boolean;
+  /**
+   * How long `createSchedule` waits (wall time) for a worker to run the schedule's first turn,
+   * so the description it returns shows the next times (default `'10s'`; `0`: return at once).
+   * It never waits when no runtime of this process and no live worker runs schedules.
+   */
+  waitForFirstTurn?: Duration;
 }
 
 /** Options of `client.createSchedule`: a `cron` expression or an `interval`, and the common fields. */

@@ -9,7 +9,7 @@ import { Runtime, defineOrchestration } from '../../../src/index.js';
 import type { Provider } from '../../../src/index.js';
 import { buildHistoryFile } from '../../../src/cli/history-file.js';
 import { replayHistory } from '../../../src/testing/index.js';
-import { TEST_PROVIDER } from '../../helpers/runtime-harness.js';
+import { createHarness, TEST_PROVIDER } from '../../helpers/runtime-harness.js';
 import { environment, registerJob, runs, storeLocation, timeOf } from '../../helpers/schedules.js';
 
 describe(`schedule policies (${TEST_PROVIDER})`, () => {
@@ -202,6 +202,9 @@ describe(`schedule policies (${TEST_PROVIDER})`, () => {
     await expect(
       c.createSchedule({ id: 'x', cron: '* * * * *', orchestration: 'Job', overlap: 'never' as 'skip' }),
     ).rejects.toThrow(/^createSchedule: overlap: /);
+    await expect(
+      c.createSchedule({ id: 'x', cron: '* * * * *', orchestration: 'Job', waitForFirstTurn: 'a bit' }),
+    ).rejects.toThrow(/^waitForFirstTurn: duration "a bit"/);
     await expect(c.describeSchedule('missing')).rejects.toMatchObject({ code: 'NOT_FOUND' });
     await expect(c.pauseSchedule('missing')).rejects.toMatchObject({ code: 'NOT_FOUND' });
     // The opt-out, and a second create of the same id.
@@ -219,6 +222,31 @@ describe(`schedule policies (${TEST_PROVIDER})`, () => {
     expect((await c.listSchedules()).map((s) => [s.id, s.spec, s.orchestration])).toEqual([
       ['later', '@hourly', 'Nope'],
     ]);
+  });
+
+  it('createSchedule waits for the first turn as long as waitForFirstTurn says', async () => {
+    // A runtime of this process registers schedules but is not started: nobody takes them up.
+    const h = await createHarness();
+    registerJob(h.runtime);
+    const started = Date.now();
+    const now = await h.client.createSchedule({
+      id: 'now',
+      interval: '1h',
+      orchestration: 'Job',
+      waitForFirstTurn: 0,
+    });
+    expect(now.state.status).toBe('Pending');
+    const returnedAt = Date.now();
+    const later = await h.client.createSchedule({
+      id: 'later',
+      interval: '1h',
+      orchestration: 'Job',
+      waitForFirstTurn: '300ms',
+    });
+    expect(later.state.status).toBe('Pending');
+    expect(Date.now() - returnedAt).toBeGreaterThanOrEqual(300);
+    // Not the default 10 s wait.
+    expect(returnedAt - started).toBeLessThan(5000);
   });
 
   it("a schedule's stored history replays with the code that wrote it", async () => {
