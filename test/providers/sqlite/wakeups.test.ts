@@ -45,8 +45,12 @@ describe('waitForWork', () => {
     expect(await elapsed(provider.waitForWork('orchestrator', 60))).toBeGreaterThanOrEqual(50);
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 20);
-    expect(await elapsed(provider.waitForWork('orchestrator', 10_000, controller.signal))).toBeLessThan(WOKEN_WITHIN_MS);
-    expect(await elapsed(provider.waitForWork('orchestrator', 10_000, controller.signal))).toBeLessThan(WOKEN_WITHIN_MS);
+    expect(await elapsed(provider.waitForWork('orchestrator', 10_000, controller.signal))).toBeLessThan(
+      WOKEN_WITHIN_MS,
+    );
+    expect(await elapsed(provider.waitForWork('orchestrator', 10_000, controller.signal))).toBeLessThan(
+      WOKEN_WITHIN_MS,
+    );
   });
 
   it('wakes at the visible time of a delayed message', async () => {
