@@ -64,6 +64,16 @@ describe('schedules screen', () => {
     frame = await t.press(KEYS.escape, (f) => f.includes('SCHEDULE') && f.includes('› nightly-report'));
   });
 
+  it("counts schedules' own instances apart from running work (header and overview)", async () => {
+    const s = await store();
+    const t = renderTui({ client: s.client });
+    const frame = await t.waitFor((f) => /^ {2}Running /m.test(f) && f.includes('●'));
+    // nightly-report and sync have been taken up by a worker; their instances run for good.
+    expect(frame).toContain('● 0 running');
+    expect(frame).toMatch(/^ {2}Running +0 *$/m);
+    expect(frame).toMatch(/^ {2}Schedules +2 /m);
+  });
+
   it('shows a schedule no worker has run yet as waiting for a worker', async () => {
     const s = await store();
     const t = await schedules(s, 'late-report');

@@ -33,10 +33,12 @@ export interface OverviewProps {
 
 function StatusBars({
   m,
+  schedules,
   width,
   theme,
 }: {
   readonly m: SystemMetrics;
+  readonly schedules: number;
   readonly width: number;
   readonly theme: Theme;
 }) {
@@ -44,6 +46,8 @@ function StatusBars({
     ['Running', m.runningInstances],
     ['Completed', m.completedInstances],
     ['Failed', m.failedInstances],
+    // Each schedule's own instance runs as long as the schedule exists: not "running" work.
+    ...(schedules > 0 ? [['Schedules', schedules] as [string, number]] : []),
   ];
   const barWidth = Math.max(0, Math.min(40, width - LABEL_WIDTH - 14));
   const max = Math.max(1, ...rows.map(([, n]) => n));
@@ -96,7 +100,11 @@ export function Overview({
   // `null`: the store keeps no worker registry, so the row is left out.
   const workers = overview?.workers;
   const unknown = workers && workers.orchestrations.length > 0 ? unknownText(workers) : null;
-  const failuresRoom = Math.max(0, height - 11 - (workers === null ? 0 : 1) - (unknown ? 1 : 0));
+  const schedules = metrics?.runningSchedules ?? 0;
+  const failuresRoom = Math.max(
+    0,
+    height - 11 - (workers === null ? 0 : 1) - (unknown ? 1 : 0) - (m && schedules > 0 ? 1 : 0),
+  );
   const failures = (overview?.failures ?? []).slice(0, failuresRoom);
   return (
     <Box flexDirection="column" width={width} height={height} overflow="hidden">
@@ -107,7 +115,7 @@ export function Overview({
             {formatCount(m.totalInstances)} total · {formatCount(m.totalExecutions)} executions ·{' '}
             {formatCount(m.totalEvents)} events
           </LabelledRow>
-          <StatusBars m={m} width={width} theme={theme} />
+          <StatusBars m={m} schedules={schedules} width={width} theme={theme} />
         </>
       ) : (
         <Text color={theme.c('gray')}>

@@ -1,12 +1,14 @@
 /**
  * Store-wide counts on every refresh (the header shows them on every screen) and the samples
- * the overview turns into throughput.
+ * the overview turns into throughput. Schedules' own instances (`schedule:<id>`, running as long
+ * as the schedule exists) are counted apart: "running" means the user's orchestrations.
  */
 import { useRef } from 'react';
 import type { QueueDepths, SystemMetrics } from '../../core/provider.js';
 import type { InstanceInfo } from '../../core/provider.js';
 import type { UnrunnableWork } from '../../engine/workers.js';
 import type { TuiClient } from '../client.js';
+import { SCHEDULE_ORCHESTRATION } from '../../engine/schedules/schedule-orchestration.js';
 import { withoutScheduleWork } from '../schedules.js';
 import { addSample, sampleOf } from '../throughput.js';
 import type { MetricsSample } from '../throughput.js';
@@ -17,7 +19,10 @@ import type { Polled } from './use-poll.js';
 export const SAMPLE_WINDOW_MS = 5 * 60_000;
 
 export interface MetricsData {
+  /** The store's counts, `runningInstances` without the schedules' instances. */
   readonly metrics: SystemMetrics;
+  /** Running schedule instances (one per schedule, paused or not). */
+  readonly runningSchedules: number;
   readonly samples: readonly MetricsSample[];
   readonly at: number;
 }
@@ -31,10 +36,17 @@ export function useMetrics(
   const samples = useRef<MetricsSample[]>([]);
   return usePoll(
     async () => {
-      const metrics = await client.getSystemMetrics();
+      const [store, runningSchedules] = await Promise.all([
+        client.getSystemMetrics(),
+        client.countInstances({ status: 'Running', orchestrationName: SCHEDULE_ORCHESTRATION }),
+      ]);
+      const metrics = {
+        ...store,
+        runningInstances: Math.max(0, store.runningInstances - runningSchedules),
+      };
       const at = now();
       samples.current = addSample(samples.current, sampleOf(metrics, at), SAMPLE_WINDOW_MS);
-      return { metrics, samples: samples.current, at };
+      return { metrics, runningSchedules, samples: samples.current, at };
     },
     [client, refreshToken],
     { intervalMs: refreshMs },
