@@ -141,7 +141,7 @@ export {
   MissingDependencyError,
   AlreadyExistsError,
 } from './core/errors.js';
-export type { DuroxErrorCode, CliErrorCode } from './core/errors.js';
+export type { DuroxErrorCode, CliErrorCode, ProviderErrorType } from './core/errors.js';
 export type { ErrorDetails } from './core/failure.js';
 export { firstZodIssue } from './core/zod-issues.js';
 export type { FirstZodIssue, ZodIssueList } from './core/zod-issues.js';

@@ -183,15 +183,32 @@ export class PayloadValidationError extends InvalidInputError {
   }
 }
 
+/**
+ * What kind of store failure a {@link ProviderError} is, for metrics and alerts (the
+ * `error_type` label of `duroxide_provider_errors_total`): lock conflicts that aborted a
+ * transaction, waits that ran out (lock or statement timeouts, a busy SQLite file), a lost or
+ * refused connection, or anything else.
+ */
+export type ProviderErrorType = 'deadlock' | 'timeout' | 'connection' | 'other';
+
 /** A store operation failed. `retryable` says whether trying again may succeed. */
 export class ProviderError extends DuroxError {
   readonly operation: string;
   readonly retryable: boolean;
+  /** What kind of failure it is (default `'other'`). */
+  readonly errorType: ProviderErrorType;
 
-  constructor(operation: string, message: string, retryable: boolean, cause?: unknown) {
+  constructor(
+    operation: string,
+    message: string,
+    retryable: boolean,
+    cause?: unknown,
+    errorType: ProviderErrorType = 'other',
+  ) {
     super('PROVIDER', `${operation}: ${message}`, { cause });
     this.operation = operation;
     this.retryable = retryable;
+    this.errorType = errorType;
   }
 }
 

@@ -22,6 +22,7 @@ import type {
   TurnEndEvent,
 } from './runtime/observers.js';
 import { assertNever } from '../core/exhaustive.js';
+import { ProviderError } from '../core/errors.js';
 import type { QueueDepths, SystemMetrics } from '../core/provider.js';
 
 /** Activity durations, 10 ms … 5 min (duroxide's range). */
@@ -244,8 +245,8 @@ export function createPrometheusMetrics(
   });
   const providerErrors = new Counter({
     name: 'duroxide_provider_errors_total',
-    help: 'Store operations of the runtime that failed, by operation',
-    labelNames: ['operation'],
+    help: 'Store operations of the runtime that failed, by operation and kind of failure',
+    labelNames: ['operation', 'error_type'],
     registers,
   });
 
@@ -321,7 +322,10 @@ export function createPrometheusMetrics(
         { operation: event.operation, status: event.ok ? 'success' : 'error' },
         event.durationMs / 1000,
       );
-      if (!event.ok) providerErrors.inc({ operation: event.operation });
+      if (!event.ok) {
+        const errorType = event.error instanceof ProviderError ? event.error.errorType : 'other';
+        providerErrors.inc({ operation: event.operation, error_type: errorType });
+      }
     },
   };
   runtime?.observe(observers);

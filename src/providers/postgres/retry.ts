@@ -9,7 +9,7 @@
  * then behaves like a duplicate delivery (an ack reports a lost lock, an enqueue inserts twice),
  * which at-least-once delivery already allows.
  */
-import { isDuroxError, ProviderError } from '../../core/errors.js';
+import { isDuroxError, ProviderError, type ProviderErrorType } from '../../core/errors.js';
 import { sleep } from '../../core/sleep.js';
 
 /** How the provider treats one kind of transient failure. */
@@ -22,54 +22,64 @@ export interface RetryRule {
   readonly backoffMs: number;
   /** The connection is unusable (or holds a stale cached plan): close it instead of reusing it. */
   readonly discardConnection: boolean;
+  /** The kind of failure, for metrics (`ProviderError.errorType`). */
+  readonly type: ProviderErrorType;
 }
 
-const rule = (reason: string, retries: number, backoffMs: number, discardConnection = false): RetryRule =>
-  Object.freeze({ reason, retries, backoffMs, discardConnection });
+const rule = (
+  reason: string,
+  retries: number,
+  backoffMs: number,
+  type: ProviderErrorType,
+  discardConnection = false,
+): RetryRule => Object.freeze({ reason, retries, backoffMs, discardConnection, type });
 
-const CONNECTION_LOST = rule('connection lost', 3, 25, true);
+const CONNECTION_LOST = rule('connection lost', 3, 25, 'connection', true);
 
 /** Transient SQLSTATEs. */
 const SQLSTATE_RULES: Readonly<Record<string, RetryRule>> = {
-  '40001': rule('serialization failure', 5, 5),
-  '40P01': rule('deadlock detected', 5, 10),
-  '55P03': rule('lock not available', 3, 20),
-  '57P01': rule('server terminated the connection (admin shutdown)', 3, 25, true),
-  '57P02': rule('server crashed (crash shutdown)', 3, 250, true),
-  '57P03': rule('server not accepting connections yet', 5, 250, true),
-  '53300': rule('too many connections', 3, 100, true),
+  '40001': rule('serialization failure', 5, 5, 'deadlock'),
+  '40P01': rule('deadlock detected', 5, 10, 'deadlock'),
+  '55P03': rule('lock not available', 3, 20, 'timeout'),
+  '57P01': rule('server terminated the connection (admin shutdown)', 3, 25, 'connection', true),
+  '57P02': rule('server crashed (crash shutdown)', 3, 250, 'connection', true),
+  '57P03': rule('server not accepting connections yet', 5, 250, 'connection', true),
+  '53300': rule('too many connections', 3, 100, 'connection', true),
   // Transient as well, but retrying inside the provider would only make things worse.
-  '57014': rule('statement canceled (statement timeout)', 0, 0),
-  '53100': rule('disk full', 0, 0),
-  '53200': rule('out of memory', 0, 0),
+  '57014': rule('statement canceled (statement timeout)', 0, 0, 'timeout'),
+  '53100': rule('disk full', 0, 0, 'other'),
+  '53200': rule('out of memory', 0, 0, 'other'),
 };
 
 /** Transient SQLSTATE classes (first two characters). */
 const SQLSTATE_CLASS_RULES: Readonly<Record<string, RetryRule>> = {
   '08': CONNECTION_LOST,
-  '53': rule('insufficient resources', 0, 0),
+  '53': rule('insufficient resources', 0, 0, 'other'),
 };
 
 /** Socket errors (Node `errno` codes). */
 const ERRNO_RULES: Readonly<Record<string, RetryRule>> = {
-  ECONNREFUSED: rule('connection refused', 3, 100, true),
+  ECONNREFUSED: rule('connection refused', 3, 100, 'connection', true),
   ECONNRESET: CONNECTION_LOST,
   ECONNABORTED: CONNECTION_LOST,
   EPIPE: CONNECTION_LOST,
-  ETIMEDOUT: rule('connection timed out', 2, 100, true),
-  EHOSTUNREACH: rule('host unreachable', 2, 250, true),
-  ENETUNREACH: rule('network unreachable', 2, 250, true),
-  EAI_AGAIN: rule('name resolution failed', 2, 250, true),
+  ETIMEDOUT: rule('connection timed out', 2, 100, 'connection', true),
+  EHOSTUNREACH: rule('host unreachable', 2, 250, 'connection', true),
+  ENETUNREACH: rule('network unreachable', 2, 250, 'connection', true),
+  EAI_AGAIN: rule('name resolution failed', 2, 250, 'connection', true),
 };
 
 /** node-postgres reports some connection failures by message only. */
 const MESSAGE_RULES: ReadonlyArray<readonly [RegExp, RetryRule]> = [
   [/Connection terminated/i, CONNECTION_LOST],
   [/connection error and is not queryable|Client was closed and is not queryable/i, CONNECTION_LOST],
-  [/timeout exceeded when trying to connect/i, rule('no pooled connection became free in time', 2, 50)],
+  [
+    /timeout exceeded when trying to connect/i,
+    rule('no pooled connection became free in time', 2, 50, 'timeout'),
+  ],
   // A function was replaced (migration by a newer process) under a statement cached on this
   // connection; a fresh connection plans it again.
-  [/cached plan must not change result type/i, rule('cached plan invalidated', 2, 0, true)],
+  [/cached plan must not change result type/i, rule('cached plan invalidated', 2, 0, 'other', true)],
 ];
 
 interface PgLikeError {
@@ -130,7 +140,7 @@ export function toProviderError(operation: string, err: unknown): Error {
   if (isDuroxError(err)) return err;
   const found = retryRuleOf(err);
   const detail = found === undefined ? describe(err) : `${found.reason}: ${describe(err)}`;
-  return new ProviderError(operation, detail, found !== undefined, err);
+  return new ProviderError(operation, detail, found !== undefined, err, found?.type ?? 'other');
 }
 
 /** Exponential backoff with jitter, so competing processes do not retry in lockstep. */

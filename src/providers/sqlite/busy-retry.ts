@@ -98,6 +98,7 @@ async function retryLoop<T>(
           `database stayed locked for ${waited} ms; try again later`,
           true,
           err,
+          'timeout',
         );
       }
       await sleep(Math.min(backoffMs(retry), deadlineMs - waited));

@@ -6,7 +6,17 @@
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Registry } from 'prom-client';
-import { createPrometheusMetrics, isDuroxError } from '../../../src/index.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import {
+  Client,
+  createPrometheusMetrics,
+  isDuroxError,
+  Runtime,
+  SqliteProvider,
+} from '../../../src/index.js';
 import type {
   ActivityEndEvent,
   ActivityStartEvent,
@@ -17,7 +27,7 @@ import type {
 } from '../../../src/index.js';
 import { parseExposition } from '../../helpers/prometheus.js';
 import { eventually } from '../../helpers/eventually.js';
-import { createHarness, untilCancelled } from '../../helpers/runtime-harness.js';
+import { createHarness, TEST_PROVIDER, untilCancelled } from '../../helpers/runtime-harness.js';
 import type { Harness } from '../../helpers/runtime-harness.js';
 
 afterEach(() => {
@@ -332,6 +342,42 @@ describe('createPrometheusMetrics', () => {
       expect.arrayContaining(['process_cpu_user_seconds_total', 'nodejs_eventloop_lag_seconds']),
     );
   });
+
+  it.skipIf(TEST_PROVIDER !== 'sqlite')(
+    'counts failed store operations by kind: a locked SQLite file is a timeout',
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'durox-prom-'));
+      const path = join(dir, 'durox.db');
+      const provider = await SqliteProvider.open(path, { busyTimeoutMs: 100 });
+      const runtime = new Runtime(provider, { dispatcherPollIntervalMs: 20, logLevel: 'off' });
+      const blocker = new Database(path);
+      try {
+        runtime.registerOrchestration('Quick', function* () {
+          return 1;
+        });
+        const metrics = createPrometheusMetrics(runtime, { defaultMetrics: false });
+        const client = new Client(provider);
+        await client.startOrchestration('q', 'Quick');
+        // Another connection holds the write lock: the runtime's fetches time out.
+        blocker.exec('BEGIN IMMEDIATE');
+        await runtime.start();
+        const timeouts = await eventually(async () => {
+          const samples = parseExposition(await metrics.metrics()).samples('duroxide_provider_errors_total');
+          return samples.find((s) => s.labels?.error_type === 'timeout');
+        }, 'a store timeout to be counted');
+        // The first to hit the lock may be a fetch or the worker registration.
+        expect(Number(timeouts.value)).toBeGreaterThanOrEqual(1);
+        blocker.exec('ROLLBACK');
+        expect((await client.waitForOrchestration('q', 10_000)).status).toBe('Completed');
+      } finally {
+        if (blocker.inTransaction) blocker.exec('ROLLBACK');
+        blocker.close();
+        await runtime.shutdown(1000);
+        await provider.close();
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
 
   it('reads only the store from a client, without default metrics when asked', async () => {
     const h = await createHarness();

@@ -149,6 +149,7 @@ describe('connect', () => {
     );
     expect(isDuroxError(err, 'PROVIDER')).toBe(true);
     expect((err as ProviderError).retryable).toBe(true);
+    expect((err as ProviderError).errorType).toBe('connection');
   });
 
   it('fails with a permanent ProviderError for wrong credentials', async () => {

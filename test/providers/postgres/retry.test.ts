@@ -10,31 +10,34 @@ const pgError = (code: string, message = `simulated ${code}`): Error =>
 
 describe('error classification', () => {
   it.each([
-    ['40001', true],
-    ['40P01', true],
-    ['55P03', true],
-    ['57P01', true],
-    ['57P02', true],
-    ['57P03', true],
-    ['08006', true],
-    ['08001', true],
-    ['53300', true],
-    ['57014', true],
-    ['23505', false],
-    ['23502', false],
-    ['42P01', false],
-    ['P0001', false],
-  ])('SQLSTATE %s is retryable: %s', (code, retryable) => {
+    ['40001', true, 'deadlock'],
+    ['40P01', true, 'deadlock'],
+    ['55P03', true, 'timeout'],
+    ['57P01', true, 'connection'],
+    ['57P02', true, 'connection'],
+    ['57P03', true, 'connection'],
+    ['08006', true, 'connection'],
+    ['08001', true, 'connection'],
+    ['53300', true, 'connection'],
+    ['57014', true, 'timeout'],
+    ['23505', false, 'other'],
+    ['23502', false, 'other'],
+    ['42P01', false, 'other'],
+    ['P0001', false, 'other'],
+  ])('SQLSTATE %s is retryable: %s, a failure of type %s', (code, retryable, type) => {
     const mapped = toProviderError('op', pgError(code)) as ProviderError;
     expect(isDuroxError(mapped, 'PROVIDER')).toBe(true);
     expect(mapped.retryable).toBe(retryable);
+    expect(mapped.errorType).toBe(type);
     expect(mapped.message).toContain(code);
   });
 
   it.each(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH'])(
     'errno %s is retryable',
     (code) => {
-      expect((toProviderError('op', pgError(code)) as ProviderError).retryable).toBe(true);
+      const mapped = toProviderError('op', pgError(code)) as ProviderError;
+      expect(mapped.retryable).toBe(true);
+      expect(mapped.errorType).toBe('connection');
     },
   );
 
@@ -145,6 +148,7 @@ describe('transient failures against the server', () => {
     expect(isDuroxError(err, 'PROVIDER')).toBe(true);
     expect((err as ProviderError).retryable).toBe(true);
     expect((err as ProviderError).operation).toBe('enqueueOrchestratorWork');
+    expect((err as ProviderError).errorType).toBe('deadlock');
     expect(await attempts(provider.schema)).toBe(2);
   });
 
@@ -153,6 +157,7 @@ describe('transient failures against the server', () => {
     await failInserts(provider.schema, '23514', 5);
     const err = await errorOf(provider.enqueueOrchestratorWork(startItem('i1')));
     expect((err as ProviderError).retryable).toBe(false);
+    expect((err as ProviderError).errorType).toBe('other');
     expect(await attempts(provider.schema)).toBe(1);
   });
 
@@ -186,6 +191,7 @@ describe('transient failures against the server', () => {
     await blocker.query('ROLLBACK');
     expect((err as ProviderError).retryable).toBe(true);
     expect((err as Error).message).toMatch(/statement timeout/);
+    expect((err as ProviderError).errorType).toBe('timeout');
     expect(Date.now() - started).toBeLessThan(5000);
     await provider.enqueueOrchestratorWork(startItem('i1'));
   });

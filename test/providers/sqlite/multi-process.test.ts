@@ -115,6 +115,7 @@ describe('lock contention in one process', () => {
       expect(isDuroxError(error, 'PROVIDER')).toBe(true);
       expect((error as ProviderError).retryable).toBe(true);
       expect((error as ProviderError).operation).toBe('enqueueOrchestratorWork');
+      expect((error as ProviderError).errorType).toBe('timeout');
     } finally {
       blocker.exec('ROLLBACK');
     }
