@@ -94,7 +94,14 @@ export interface EventKinds {
   SubOrchestrationCompleted: { result: string };
   SubOrchestrationFailed: { details: ErrorDetails };
   SubOrchestrationCancelRequested: { reason: string };
-  OrchestrationChained: { name: string; instance: string; input: string; version?: string };
+  OrchestrationChained: {
+    name: string;
+    instance: string;
+    input: string;
+    version?: string;
+    /** Context of the `StartDetachedOrchestration` span: the parent of the new instance's turns. */
+    trace?: TraceContext;
+  };
   CustomStatusUpdated: { status: string | null };
   KeyValueSet: { key: string; value: string; last_updated_at_ms: number };
   KeyValueCleared: { key: string };

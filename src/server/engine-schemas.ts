@@ -206,6 +206,7 @@ const EVENTS = [
     instance: z.string(),
     input: json('The input'),
     version: z.string().optional(),
+    trace,
   }),
   event('CustomStatusUpdated', { status: z.string().nullable() }),
   event('KeyValueSet', { key: z.string(), value: json('The value'), last_updated_at_ms: z.number().int() }),

@@ -160,6 +160,37 @@ describe('OpenTelemetry tracing', () => {
     );
   });
 
+  it('parents a detached start to a StartDetachedOrchestration span of the turn that made it', async () => {
+    const exporter = install();
+    const h = await createHarness();
+    h.runtime.registerOrchestration('Launcher', function* (ctx: OrchestrationContext) {
+      yield ctx.startOrchestration('Child', 'launched', 3);
+      return 'sent';
+    });
+    register(h);
+    await h.runtime.start();
+    await h.client.startOrchestration('launcher', 'Launcher');
+    expect((await h.client.waitForOrchestration('launcher', 10_000)).status).toBe('Completed');
+    expect((await h.client.waitForOrchestration('launched', 10_000)).status).toBe('Completed');
+    await h.runtime.shutdown();
+
+    const spans = exporter.getFinishedSpans();
+    const root = spans.find((s) => s.name === 'StartOrchestration:Launcher')!;
+    const start = spans.find((s) => s.name === 'StartDetachedOrchestration:Child')!;
+    expect(start).toBeDefined();
+    expect(start.spanContext().traceId).toBe(root.spanContext().traceId);
+    const launcherTurn = spans.find((s) => s.spanContext().spanId === parentOf(start))!;
+    expect(launcherTurn.name).toBe('RunOrchestration:Launcher');
+    const childTurns = spans.filter((s) => s.name === 'RunOrchestration:Child');
+    expect(childTurns.length).toBeGreaterThanOrEqual(2);
+    for (const t of childTurns) expect(parentOf(t)).toBe(start.spanContext().spanId);
+    // The context travels in history: the chained event and the new instance's start.
+    const chained = (await h.history('launcher')).find((e) => e.type === 'OrchestrationChained');
+    expect(spanContextOf(chained?.trace)?.spanId).toBe(start.spanContext().spanId);
+    const started = (await h.history('launched')).find((e) => e.type === 'OrchestrationStarted');
+    expect(spanContextOf(started?.trace)?.spanId).toBe(start.spanContext().spanId);
+  });
+
   it('emits no span twice when a new runtime replays history', async () => {
     const exporter = install();
     const h = await createHarness();

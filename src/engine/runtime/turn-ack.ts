@@ -101,6 +101,7 @@ export function buildAck(
               input: event.input,
               ...(event.version === undefined ? {} : { version: event.version }),
               execution_id: 1,
+              ...(event.trace === undefined ? {} : { trace: event.trace }),
             },
           });
         }

@@ -1,10 +1,10 @@
 /**
  * The spans of one orchestration turn: `RunOrchestration:<name>` for the turn (child of the
- * context stored in the execution's OrchestrationStarted) and `StartChildOrchestration:<name>`
- * for each sub-orchestration the turn schedules. Only events new in this turn are looked at, so
+ * context stored in the execution's OrchestrationStarted), and `StartChildOrchestration:<name>`
+ * / `StartDetachedOrchestration:<name>` for each sub-orchestration / detached start it makes. Only events new in this turn are looked at, so
  * replayed work never yields a span again. The turn's context is stamped on the new events that
- * schedule work (ActivityScheduled, SubOrchestrationScheduled, and OrchestrationStarted when the
- * start carried none) before the ack is built, so it travels with the work items and is stored
+ * schedule work (ActivityScheduled, SubOrchestrationScheduled, OrchestrationChained, and
+ * OrchestrationStarted when the start carried none) before the ack is built, so it travels with the work items and is stored
  * in history. Created only when an OpenTelemetry SDK is registered.
  */
 import type { Link, Span } from '@opentelemetry/api';
@@ -85,9 +85,11 @@ export class TurnTrace {
         case 'ActivityScheduled':
           if (!event.name.startsWith(SYSCALL_PREFIX)) event.trace = own;
           break;
-        case 'SubOrchestrationScheduled': {
+        case 'SubOrchestrationScheduled':
+        case 'OrchestrationChained': {
+          const verb = event.type === 'SubOrchestrationScheduled' ? 'Child' : 'Detached';
           const child = tracer().startSpan(
-            `StartChildOrchestration:${event.name}`,
+            `Start${verb}Orchestration:${event.name}`,
             {
               kind: SpanKind.PRODUCER,
               attributes: {
