@@ -55,7 +55,10 @@ export interface EventKinds {
   OrchestrationCompleted: { output: string };
   OrchestrationFailed: { details: ErrorDetails };
   OrchestrationContinuedAsNew: { input: string };
-  OrchestrationCancelRequested: { reason: string };
+  OrchestrationCancelRequested: {
+    reason: string;
+    /** Context of the cancelling client's span. */ trace?: TraceContext;
+  };
   ActivityScheduled: {
     name: string;
     input: string;
@@ -226,6 +229,8 @@ export interface CancelInstanceItem {
   type: 'CancelInstance';
   instance: string;
   reason: string;
+  /** Context of the cancelling client's span, recorded in the OrchestrationCancelRequested. */
+  trace?: TraceContext;
 }
 
 /** Starts the next execution of an instance that continued as new. */

@@ -246,8 +246,13 @@ export class Client<D extends AnyOrchestrationDefinition = AnyOrchestrationDefin
    */
   async cancelInstance(instanceId: string, reason = 'cancelled by client'): Promise<void> {
     const instance = checkInstanceId(instanceId);
-    await traced('CancelOrchestration', { [ATTR.instanceId]: instance }, () =>
-      this.#provider.enqueueOrchestratorWork({ type: 'CancelInstance', instance, reason }),
+    await traced('CancelOrchestration', { [ATTR.instanceId]: instance }, (trace) =>
+      this.#provider.enqueueOrchestratorWork({
+        type: 'CancelInstance',
+        instance,
+        reason,
+        ...(trace === undefined ? {} : { trace }),
+      }),
     );
   }
 

@@ -131,6 +131,7 @@ export const ATTR = {
   sessionId: 'durox.session_id',
   childInstanceId: 'durox.child.instance_id',
   eventName: 'durox.event.name',
+  cancelReason: 'durox.cancel.reason',
   timerId: 'durox.timer.id',
   fireAtMs: 'durox.timer.fire_at_ms',
   created: 'durox.created',

@@ -172,7 +172,7 @@ const EVENTS = [
   event('OrchestrationCompleted', { output: json('The output') }),
   event('OrchestrationFailed', details),
   event('OrchestrationContinuedAsNew', { input: json('The next input') }),
-  event('OrchestrationCancelRequested', reason),
+  event('OrchestrationCancelRequested', { ...reason, trace }),
   event('ActivityScheduled', {
     name: z.string(),
     input: json('The input'),

@@ -191,6 +191,32 @@ describe('OpenTelemetry tracing', () => {
     expect(spanContextOf(started?.trace)?.spanId).toBe(start.spanContext().spanId);
   });
 
+  it('links the turn that records a cancellation to the client span that asked for it', async () => {
+    const exporter = install();
+    const h = await createHarness();
+    register(h);
+    await h.runtime.start();
+    await h.client.startOrchestration('to-cancel', 'Parent');
+    await eventuallyWaiting(h, 'to-cancel');
+    await h.client.cancelInstance('to-cancel', 'no longer needed');
+    expect((await h.client.waitForOrchestration('to-cancel', 10_000)).status).toBe('Failed');
+    await h.runtime.shutdown();
+
+    const spans = exporter.getFinishedSpans();
+    const cancel = spans.find((s) => s.name === 'CancelOrchestration')!;
+    expect(cancel).toBeDefined();
+    const linked = spans.filter(
+      (s) =>
+        s.name === 'RunOrchestration:Parent' &&
+        s.links.some((l) => l.context.spanId === cancel.spanContext().spanId),
+    );
+    expect(linked).toHaveLength(1);
+    const link = linked[0]!.links.find((l) => l.context.spanId === cancel.spanContext().spanId)!;
+    expect(link.attributes).toEqual({ 'durox.cancel.reason': 'no longer needed' });
+    const requested = (await h.history('to-cancel')).find((e) => e.type === 'OrchestrationCancelRequested');
+    expect(spanContextOf(requested?.trace)?.spanId).toBe(cancel.spanContext().spanId);
+  });
+
   it('emits no span twice when a new runtime replays history', async () => {
     const exporter = install();
     const h = await createHarness();

@@ -73,7 +73,11 @@ export class Inbox {
         return this.tree.deliverQueue(message.name, message.data);
       case 'CancelInstance':
         if (this.end.cancelReason !== null) return;
-        this.actions.append({ type: 'OrchestrationCancelRequested', reason: message.reason });
+        this.actions.append({
+          type: 'OrchestrationCancelRequested',
+          reason: message.reason,
+          ...(message.trace === undefined ? {} : { trace: message.trace }),
+        });
         this.end.cancel(message.reason);
         return;
       case 'StartOrchestration':

@@ -45,6 +45,11 @@ export class TurnTrace {
     const { context, SpanKind, SpanStatusCode, trace } = otelApi();
     const links: Link[] = [];
     for (const event of delta) {
+      if (event.type === 'OrchestrationCancelRequested') {
+        const sc = spanContextOf(event.trace);
+        if (sc) links.push({ context: sc, attributes: { [ATTR.cancelReason]: event.reason } });
+        continue;
+      }
       if (event.type !== 'ExternalEvent' && event.type !== 'QueueEventDelivered') continue;
       const sc = spanContextOf(event.trace);
       if (sc) links.push({ context: sc, attributes: { [ATTR.eventName]: event.name } });
