@@ -1,11 +1,13 @@
 /**
  * The spans of one orchestration turn: `RunOrchestration:<name>` for the turn (child of the
  * context stored in the execution's OrchestrationStarted), and `StartChildOrchestration:<name>`
- * / `StartDetachedOrchestration:<name>` for each sub-orchestration / detached start it makes. Only events new in this turn are looked at, so
- * replayed work never yields a span again. The turn's context is stamped on the new events that
- * schedule work (ActivityScheduled, SubOrchestrationScheduled, OrchestrationChained, and
- * OrchestrationStarted when the start carried none) before the ack is built, so it travels with the work items and is stored
- * in history. Created only when an OpenTelemetry SDK is registered.
+ * / `StartDetachedOrchestration:<name>` for each sub-orchestration / detached start it makes.
+ * Only events new in this turn are looked at, so replayed work never yields a span again. The
+ * turn's context is stamped on the new events that schedule work (ActivityScheduled,
+ * SubOrchestrationScheduled, OrchestrationChained, and OrchestrationStarted when the start
+ * carried none) before the ack is built, so it travels with the work items and is stored in
+ * history; the turn links the client spans of the events and cancellations it records. Created
+ * only when an OpenTelemetry SDK is registered.
  */
 import type { Link, Span } from '@opentelemetry/api';
 import type { HistoryEvent } from '../../core/history.js';
