@@ -12,6 +12,7 @@ import {
   SimpleSpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { eventually } from '../helpers/eventually.js';
 import { createHarness } from '../helpers/runtime-harness.js';
 import type { Harness } from '../helpers/runtime-harness.js';
 import { spanContextOf, tracingEnabled } from '../../src/engine/otel.js';
@@ -189,6 +190,29 @@ describe('OpenTelemetry tracing', () => {
     expect(spanContextOf(chained?.trace)?.spanId).toBe(start.spanContext().spanId);
     const started = (await h.history('launched')).find((e) => e.type === 'OrchestrationStarted');
     expect(spanContextOf(started?.trace)?.spanId).toBe(start.spanContext().spanId);
+  });
+
+  it('gives each run a schedule starts a trace of its own', async () => {
+    const exporter = install();
+    const h = await createHarness();
+    register(h);
+    await h.runtime.start();
+    await h.client.createSchedule({ id: 'daily', interval: '1d', orchestration: 'Child', input: 2 });
+    await h.client.triggerSchedule('daily');
+    const run = await eventually(async () => {
+      const runs = await h.client.listInstances({ orchestrationName: 'Child', status: 'Completed' });
+      return runs[0]?.instanceId;
+    }, 'the triggered run to complete');
+    await h.runtime.shutdown();
+
+    const spans = exporter.getFinishedSpans();
+    expect(spans.some((s) => s.name.startsWith('StartDetachedOrchestration:'))).toBe(false);
+    const started = (await h.history(run)).find((e) => e.type === 'OrchestrationStarted');
+    const rootId = spanContextOf(started?.trace)?.spanId;
+    const root = spans.find((s) => s.spanContext().spanId === rootId)!;
+    // The run's first turn is the root of its trace.
+    expect(root.name).toBe('RunOrchestration:Child');
+    expect(parentOf(root)).toBeUndefined();
   });
 
   it('links the turn that records a cancellation to the client span that asked for it', async () => {

@@ -9,8 +9,8 @@
  * history; the turn links the client spans of the events and cancellations it records. Created
  * only when an OpenTelemetry SDK is registered.
  */
-import type { Link, Span } from '@opentelemetry/api';
-import type { HistoryEvent } from '../../core/history.js';
+import type { Context, Link, Span } from '@opentelemetry/api';
+import type { HistoryEvent, TraceContext } from '../../core/history.js';
 import type { ExecutionOutcome, ExecutionState } from '../replay/execution.js';
 import { SYSCALL_PREFIX } from '../replay/tasks.js';
 import { ATTR, otelApi, parentContext, spanContextOf, traceOf, tracer, tracingEnabled } from '../otel.js';
@@ -92,24 +92,19 @@ export class TurnTrace {
         case 'ActivityScheduled':
           if (!event.name.startsWith(SYSCALL_PREFIX)) event.trace = own;
           break;
-        case 'SubOrchestrationScheduled':
-        case 'OrchestrationChained': {
-          const verb = event.type === 'SubOrchestrationScheduled' ? 'Child' : 'Detached';
-          const child = tracer().startSpan(
-            `Start${verb}Orchestration:${event.name}`,
-            {
-              kind: SpanKind.PRODUCER,
-              attributes: {
-                [ATTR.instanceId]: exec.instanceId,
-                [ATTR.childInstanceId]: event.instance,
-                [ATTR.orchestrationName]: event.name,
-              },
-            },
-            turnContext,
-          );
-          const childTrace = traceOf(child);
+        case 'SubOrchestrationScheduled': {
+          const name = `StartChildOrchestration:${event.name}`;
+          const childTrace = this.startProducer(name, exec, event, turnContext);
           if (childTrace) event.trace = childTrace;
-          this.children.push(child);
+          break;
+        }
+        case 'OrchestrationChained': {
+          // Runs a built-in (a schedule) starts begin traces of their own: one trace per run,
+          // not one growing trace per schedule.
+          if (started.name.startsWith(SYSCALL_PREFIX)) break;
+          const name = `StartDetachedOrchestration:${event.name}`;
+          const startedTrace = this.startProducer(name, exec, event, turnContext);
+          if (startedTrace) event.trace = startedTrace;
           break;
         }
         case 'TimerCreated':
@@ -128,6 +123,32 @@ export class TurnTrace {
           break;
       }
     }
+  }
+
+  /**
+   * A producer span for an orchestration this turn starts, ended with the turn once committed;
+   * returns its context for the start message (undefined when not sampled).
+   */
+  private startProducer(
+    name: string,
+    exec: ExecutionState,
+    event: { name: string; instance: string },
+    turnContext: Context,
+  ): TraceContext | undefined {
+    const child = tracer().startSpan(
+      name,
+      {
+        kind: otelApi().SpanKind.PRODUCER,
+        attributes: {
+          [ATTR.instanceId]: exec.instanceId,
+          [ATTR.childInstanceId]: event.instance,
+          [ATTR.orchestrationName]: event.name,
+        },
+      },
+      turnContext,
+    );
+    this.children.push(child);
+    return traceOf(child);
   }
 
   /**
