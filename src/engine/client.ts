@@ -7,8 +7,7 @@ import { encodePayload } from '../core/history.js';
 import type { HistoryEvent, StartOrchestrationItem } from '../core/history.js';
 import { ATTR, traced } from './otel.js';
 import { parsePayload } from './definitions.js';
-import { checkOrchestration, typedStatus } from './typed-status.js';
-import type { TypedOrchestrationStatus } from './typed-status.js';
+import { checkOrchestration, typedStatus, type TypedOrchestrationStatus } from './typed-status.js';
 import type { AnyOrchestrationDefinition } from './definitions.js';
 import { checkInstanceId } from './instance-id.js';
 import type { InputArgs, InputOf, OutputOf } from './replay/definition-refs.js';
@@ -24,8 +23,7 @@ import type {
   TypedScheduleOptions,
 } from './schedules/types.js';
 import type { UnrunnableWork } from './workers.js';
-import { failureError, statusOf } from './orchestration-status.js';
-import type { OrchestrationStatus } from './orchestration-status.js';
+import { failureError, statusOf, type OrchestrationStatus } from './orchestration-status.js';
 import { watchHistory } from './history-watch.js';
 import { pollInstance } from './instance-wait.js';
 import type { WatchedEvent, WatchHistoryOptions } from './history-watch.js';
