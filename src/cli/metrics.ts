@@ -3,7 +3,7 @@
  */
 import type { Client } from '../engine/client.js';
 import { SYSCALL_PREFIX } from '../engine/replay/tasks.js';
-import { SCHEDULE_ORCHESTRATION } from '../engine/schedules/schedule-orchestration.js';
+import { RUNNING_SCHEDULES, SCHEDULE_ORCHESTRATION } from '../engine/schedules/schedule-orchestration.js';
 import type { UnrunnableOrchestration } from '../engine/workers.js';
 import type { QueueDepths, SystemMetrics, WorkerRegistration } from '../core/provider.js';
 import { formatDuration } from './durations.js';
@@ -51,7 +51,7 @@ export async function readMetrics(client: Client): Promise<MetricsSample> {
     client.getQueueDepths(),
     client.getUnrunnableWork(),
     client.countInstances({ orchestrationName: SCHEDULE_ORCHESTRATION }),
-    client.countInstances({ orchestrationName: SCHEDULE_ORCHESTRATION, status: 'Running' }),
+    client.countInstances(RUNNING_SCHEDULES),
   ]);
   const sample: MetricsSample = {
     at: new Date().toISOString(),

@@ -7,7 +7,8 @@ import type { Command } from '@oclif/core';
 import { sleep } from '../core/sleep.js';
 import type { Client } from '../engine/client.js';
 import { SCHEDULE_ORCHESTRATION } from '../engine/schedules/schedule-orchestration.js';
-import { applySchedulePatch } from '../engine/schedules/spec.js';
+import { applySchedulePatch, DEFAULT_FIRST_TURN_WAIT_MS } from '../engine/schedules/spec.js';
+import { formatDuration } from './durations.js';
 import type { ScheduleDescription, SchedulePatch } from '../engine/schedules/types.js';
 import { BaseCommand } from './base-command.js';
 import { durationFlag } from './flags.js';
@@ -16,8 +17,8 @@ import { scheduleError } from './schedule-errors.js';
 /** `--wait`: how long `schedule create` / `update` wait for a worker to take the change up. */
 export const scheduleWaitFlag = durationFlag({
   description: 'How long to wait for a worker to take it up (e.g. 30s; 0: do not wait)',
-  default: 10_000,
-  defaultHelp: async () => '10s',
+  default: DEFAULT_FIRST_TURN_WAIT_MS,
+  defaultHelp: async () => formatDuration(DEFAULT_FIRST_TURN_WAIT_MS),
 });
 const POLL_MS = 50;
 

@@ -6,6 +6,7 @@ import { InvalidInputError } from '../core/errors.js';
 import { encodePayload } from '../core/history.js';
 import type { HistoryEvent, StartOrchestrationItem } from '../core/history.js';
 import { ATTR, traced } from './otel.js';
+import { sendInstanceMessage } from './instance-messages.js';
 import { parsePayload } from './definitions.js';
 import { checkOrchestration, typedStatus, type TypedOrchestrationStatus } from './typed-status.js';
 import type { AnyOrchestrationDefinition } from './definitions.js';
@@ -221,16 +222,8 @@ export class Client<D extends AnyOrchestrationDefinition = AnyOrchestrationDefin
   ): Promise<void> {
     const instance = checkInstanceId(instanceId);
     const name = String(eventName);
-    const payload = encodePayload(data);
-    return traced(`${spanName}:${name}`, { [ATTR.instanceId]: instance, [ATTR.eventName]: name }, (trace) =>
-      this.#provider.enqueueOrchestratorWork({
-        type,
-        instance,
-        name,
-        data: payload,
-        ...(trace ? { trace } : {}),
-      }),
-    );
+    const item = { type, instance, name, data: encodePayload(data) };
+    return sendInstanceMessage(this.#provider, `${spanName}:${name}`, { [ATTR.eventName]: name }, item);
   }
 
   enqueueEventTyped(instanceId: string, queueName: string, data?: unknown): Promise<void> {
@@ -244,14 +237,8 @@ export class Client<D extends AnyOrchestrationDefinition = AnyOrchestrationDefin
    */
   async cancelInstance(instanceId: string, reason = 'cancelled by client'): Promise<void> {
     const instance = checkInstanceId(instanceId);
-    await traced('CancelOrchestration', { [ATTR.instanceId]: instance }, (trace) =>
-      this.#provider.enqueueOrchestratorWork({
-        type: 'CancelInstance',
-        instance,
-        reason,
-        ...(trace === undefined ? {} : { trace }),
-      }),
-    );
+    const message = { type: 'CancelInstance', instance, reason } as const;
+    await sendInstanceMessage(this.#provider, 'CancelOrchestration', {}, message);
   }
 
   /**

@@ -54,6 +54,16 @@ async function histories(h: Harness, root: string): Promise<HistoryEvent[]> {
 
 const parentOf = (s: ReadableSpan): string | undefined => s.parentSpanContext?.spanId;
 
+/** The span id of the context stored with the instance's first event of `type`. */
+async function storedSpanId(
+  h: Harness,
+  instanceId: string,
+  type: HistoryEvent['type'],
+): Promise<string | undefined> {
+  const event = (await h.history(instanceId)).find((e) => e.type === type);
+  return spanContextOf(event !== undefined && 'trace' in event ? event.trace : undefined)?.spanId;
+}
+
 describe('stored trace context', () => {
   it('reads back a traceparent with its trace state, and rejects malformed ones', () => {
     const sc = spanContextOf({
@@ -186,10 +196,9 @@ describe('OpenTelemetry tracing', () => {
     expect(childTurns.length).toBeGreaterThanOrEqual(2);
     for (const t of childTurns) expect(parentOf(t)).toBe(start.spanContext().spanId);
     // The context travels in history: the chained event and the new instance's start.
-    const chained = (await h.history('launcher')).find((e) => e.type === 'OrchestrationChained');
-    expect(spanContextOf(chained?.trace)?.spanId).toBe(start.spanContext().spanId);
-    const started = (await h.history('launched')).find((e) => e.type === 'OrchestrationStarted');
-    expect(spanContextOf(started?.trace)?.spanId).toBe(start.spanContext().spanId);
+    const startId = start.spanContext().spanId;
+    expect(await storedSpanId(h, 'launcher', 'OrchestrationChained')).toBe(startId);
+    expect(await storedSpanId(h, 'launched', 'OrchestrationStarted')).toBe(startId);
   });
 
   it('gives each run a schedule starts a trace of its own', async () => {
@@ -207,8 +216,7 @@ describe('OpenTelemetry tracing', () => {
 
     const spans = exporter.getFinishedSpans();
     expect(spans.some((s) => s.name.startsWith('StartDetachedOrchestration:'))).toBe(false);
-    const started = (await h.history(run)).find((e) => e.type === 'OrchestrationStarted');
-    const rootId = spanContextOf(started?.trace)?.spanId;
+    const rootId = await storedSpanId(h, run, 'OrchestrationStarted');
     const root = spans.find((s) => s.spanContext().spanId === rootId)!;
     // The run's first turn is the root of its trace.
     expect(root.name).toBe('RunOrchestration:Child');
@@ -237,8 +245,9 @@ describe('OpenTelemetry tracing', () => {
     expect(linked).toHaveLength(1);
     const link = linked[0]!.links.find((l) => l.context.spanId === cancel.spanContext().spanId)!;
     expect(link.attributes).toEqual({ 'durox.cancel.reason': 'no longer needed' });
-    const requested = (await h.history('to-cancel')).find((e) => e.type === 'OrchestrationCancelRequested');
-    expect(spanContextOf(requested?.trace)?.spanId).toBe(cancel.spanContext().spanId);
+    expect(await storedSpanId(h, 'to-cancel', 'OrchestrationCancelRequested')).toBe(
+      cancel.spanContext().spanId,
+    );
   });
 
   it('emits no span twice when a new runtime replays history', async () => {

@@ -15,7 +15,7 @@
  * computed times travel as the next execution's input. Old executions are pruned as it goes.
  */
 import { encodePayload } from '../../core/history.js';
-import type { Provider } from '../../core/provider.js';
+import type { InstanceQuery, Provider } from '../../core/provider.js';
 import { outsideSteps } from '../determinism/globals.js';
 import type { ActivityHandler } from '../registry.js';
 import type { OrchestrationContext } from '../replay/context.js';
@@ -28,6 +28,11 @@ import type { ControlMessage, RunStatuses, ScheduleState, Stimulus } from './sta
 export const SCHEDULE_ORCHESTRATION = `${SYSCALL_PREFIX}schedule`;
 /** Its version. */
 export const SCHEDULE_ORCHESTRATION_VERSION = '1.0.0';
+/** The schedules' own instances, which run as long as their schedule exists (paused or not). */
+export const RUNNING_SCHEDULES = Object.freeze({
+  orchestrationName: SCHEDULE_ORCHESTRATION,
+  status: 'Running',
+} satisfies InstanceQuery);
 /** The reserved name of the built-in activity that reads (and cancels) runs. */
 export const SCHEDULE_OBSERVE_ACTIVITY = `${SYSCALL_PREFIX}schedule_observe`;
 /** The queue control messages arrive on. */

@@ -8,7 +8,7 @@ import type { QueueDepths, SystemMetrics } from '../../core/provider.js';
 import type { InstanceInfo } from '../../core/provider.js';
 import type { UnrunnableWork } from '../../engine/workers.js';
 import type { TuiClient } from '../client.js';
-import { SCHEDULE_ORCHESTRATION } from '../../engine/schedules/schedule-orchestration.js';
+import { RUNNING_SCHEDULES } from '../../engine/schedules/schedule-orchestration.js';
 import { withoutScheduleWork } from '../schedules.js';
 import { addSample, sampleOf } from '../throughput.js';
 import type { MetricsSample } from '../throughput.js';
@@ -38,7 +38,7 @@ export function useMetrics(
     async () => {
       const [store, runningSchedules] = await Promise.all([
         client.getSystemMetrics(),
-        client.countInstances({ status: 'Running', orchestrationName: SCHEDULE_ORCHESTRATION }),
+        client.countInstances(RUNNING_SCHEDULES),
       ]);
       const metrics = {
         ...store,
